@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// The outputs a user sees, byte for byte, as captured before the restructuring into one
+/// cell protocol and one sequence walk (and re-captured only for fixes listed in the commit
+/// that changes them).
+///
+/// Every command below runs the built binary; its stdout, stderr and exit code must equal the
+/// files in `Fixtures/Outputs`. To re-capture after a deliberate change, run
+/// `RNN_EXPLAIN_RECORD_OUTPUTS=1 swift test --filter OutputFixtureTests` (the run then fails,
+/// so that a recording is never mistaken for a comparison) and review `git diff`.
+@Suite struct OutputFixtureTests {
+  static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  static let outputs = here.appendingPathComponent("Fixtures/Outputs")
+  static let gradInputs = here.deletingLastPathComponent()
+    .appendingPathComponent("RNNDerivationsTests/Fixtures")
+
+  static let ids = [
+    "softmax", "cross-entropy", "softmax-cross-entropy", "activations", "rnn-step",
+    "rnn-concat-step", "output-layer", "bptt-jacobian-product", "bptt-recursive",
+    "bptt-index-form", "lstm-gates", "lstm-bptt", "gru-gates", "gru-bptt",
+  ]
+  static let gradFixtures = [
+    "rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after",
+  ]
+
+  /// Every captured command: a file name and the arguments.
+  static let commands: [(name: String, arguments: [String])] = {
+    var out: [(String, [String])] = [
+      ("overview", []), ("list", ["list"]), ("list-json", ["list", "--format", "json"]),
+      ("help", ["help"]),
+    ]
+    for command in ["list", "show", "check", "grad", "bench", "help"] {
+      out.append(("help-\(command)", ["help", command]))
+    }
+    for id in ids {
+      out += [
+        ("show-\(id)", ["show", id]),
+        ("show-\(id)-json", ["show", id, "--format", "json"]),
+        ("show-\(id)-markdown", ["show", id, "--format", "markdown"]),
+        ("show-\(id)-seed7", ["show", id, "--seed", "7", "--dims", "2,4,3", "--steps", "5"]),
+        (
+          "show-\(id)-seed123-json",
+          ["show", id, "--seed", "123", "--dims", "5,3,7", "--steps", "2", "--format", "json"]
+        ),
+      ]
+    }
+    out += [
+      ("check-seeds2", ["check", "--seeds", "2"]),
+      ("check-some-json", ["check", "rnn-step", "gru-bptt", "--seeds", "1", "--format", "json"]),
+      ("check-seeds2-markdown", ["check", "--seeds", "2", "--format", "markdown"]),
+      ("check-bptt-lstm", ["check", "bptt-recursive", "lstm-bptt", "--seeds", "3"]),
+    ]
+    for name in gradFixtures {
+      let path = gradInputs.appendingPathComponent("\(name).input.json").path
+      out += [
+        ("grad-\(name)", ["grad", "--params", path]),
+        ("grad-\(name)-text", ["grad", "--params", path, "--format", "text"]),
+        ("grad-\(name)-check", ["grad", "--params", path, "--check"]),
+        ("grad-\(name)-check-text", ["grad", "--params", path, "--check", "--format", "text"]),
+      ]
+    }
+    return out
+  }()
+
+  /// What a run produced, as stored: the exit code and stderr, then stdout.
+  static func record(_ run: Run) -> String {
+    "exit \(run.code)\n--- stderr\n\(run.stderr)--- stdout\n\(run.stdout)"
+  }
+
+  @Test func outputsAreUnchanged() throws {
+    let recording = ProcessInfo.processInfo.environment["RNN_EXPLAIN_RECORD_OUTPUTS"] == "1"
+    if recording {
+      try FileManager.default.createDirectory(at: Self.outputs, withIntermediateDirectories: true)
+    }
+    var compared = 0
+    for (name, arguments) in Self.commands {
+      let actual = Self.record(try Run(arguments))
+      let file = Self.outputs.appendingPathComponent("\(name).txt")
+      if recording {
+        try Data(actual.utf8).write(to: file)
+        continue
+      }
+      let expected = try String(contentsOf: file, encoding: .utf8)
+      if actual != expected {
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = (0..<min(a.count, e.count)).first { a[$0] != e[$0] } ?? min(a.count, e.count)
+        Issue.record(
+          """
+          rnn-explain \(arguments.joined(separator: " ")): differs from \(name).txt at line \
+          \(line + 1):
+            captured: \(line < e.count ? String(e[line]) : "<end>")
+            now:      \(line < a.count ? String(a[line]) : "<end>")
+          """)
+      }
+      compared += 1
+    }
+    #expect(!recording, "recorded \(Self.commands.count) outputs; unset RNN_EXPLAIN_RECORD_OUTPUTS")
+    #expect(recording || compared == Self.commands.count)
+  }
+}
