@@ -1,3 +1,15 @@
+/// What a derivation is run on: the seed of every random number, the sizes, `T` steps.
+public struct Config: Sendable, Equatable {
+  public var seed: UInt64
+  public var dims: Dims
+  public var steps: Int
+  public init(seed: UInt64 = 0, dims: Dims = Dims(D: 3, H: 5, K: 4), steps: Int = 3) {
+    self.seed = seed
+    self.dims = dims
+    self.steps = steps
+  }
+}
+
 /// One derivation: an id, where it comes from, and how to run it into a trace.
 public struct Derivation: Sendable {
   public let id: String

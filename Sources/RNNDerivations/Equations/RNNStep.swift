@@ -67,6 +67,26 @@ public func affineBackward(
     dx: U.transposeTimes(da))  // ∂a/∂x_t = U: Uᵀ da
 }
 
+/// The weights of one gate: `W` (`H×H`) on `h_{t−1}`, `U` (`H×D`) on `x_t`, bias `b` (`H`).
+public struct GateParameters<T: Scalar>: Sendable {
+  public var W: Matrix<T>
+  public var U: Matrix<T>
+  public var b: [T]
+  public init(W: Matrix<T>, U: Matrix<T>, b: [T]) { (self.W, self.U, self.b) = (W, U, b) }
+
+  /// Gate `g`'s `W_g`, `U_g`, `b_g` (the names `ParameterSpec.gate` declares).
+  @inlinable public init(_ p: Parameters<T>, gate g: String) {
+    self.init(W: p.matrix("W_" + g), U: p.matrix("U_" + g), b: p["b_" + g])
+  }
+}
+
+extension AffineGradients {
+  /// This step's gradients of gate `g`'s weights, by name.
+  public func named(_ g: String) -> [(name: String, values: [Double])] {
+    [("W_" + g, dW.storage), ("U_" + g, dU.storage), ("b_" + g, db)]
+  }
+}
+
 /// A sigmoid gate `σ(W h_{t−1} + U x_t + b + bias)` (LSTM input/forget/output, GRU reset/update).
 @inlinable public func gateForward<T: Scalar>(
   x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T], bias: Double = 0
@@ -83,70 +103,32 @@ public func gateBackward(
   return affineBackward(da, x: x, hPrev: hPrev, W: W, U: U)
 }
 
-// MARK: - Trace
+// MARK: - The cell
 
-/// `g · h_t` as a function of `(W, U, b, h_{t−1}, x_t)` (for the oracles).
-struct RNNStepFunction: ForwardFunction {
-  var dims: Dims
-  var upstream: [Double]
-  var outputName: String { "(g·h_t)" }
-  func evaluate<T: Scalar>(_ v: [[T]]) -> [T] {
-    let (H, D) = (dims.H, dims.D)
-    let h = rnnStepForward(
-      x: v[4], hPrev: v[3], W: Matrix(rows: H, cols: H, storage: v[0]),
-      U: Matrix(rows: H, cols: D, storage: v[1]), b: v[2]
-    ).h
-    return [dot(lift(upstream), h)]
+/// The vanilla RNN as a cell: parameters `U` (`H×D`), `W` (`H×H`), `b` (`H`).
+public struct RNNCell: RecurrentCell {
+  public init() {}
+  public var parameters: [ParameterSpec] {
+    [ParameterSpec("U", .H, .D, scale: 0.6), ParameterSpec("W", .H, .H, scale: 0.5), ParameterSpec("b", .H, scale: 0.1)]
   }
-}
 
-func rnnStepTrace(_ config: Config) -> [TraceStep] {
-  var rng = SplitMix64(seed: config.seed)
-  let (D, H) = (config.dims.D, config.dims.H)
-  let W = rng.matrix(H, H, scale: 0.5)
-  let U = rng.matrix(H, D, scale: 0.5)
-  let b = rng.vector(H, scale: 0.1)
-  let hPrev = rng.vector(H)
-  let x = rng.vector(D)
-  let g = rng.vector(H)
-  let (h, cache) = rnnStepForward(x: x, hPrev: hPrev, W: W, U: U, b: b)
-  let grads = rnnStepBackward(g, cache: cache, W: W, U: U)
-  let point = [
-    Variable("W", W), Variable("U", U), Variable("b", b), Variable("h_{t−1}", hPrev),
-    Variable("x_t", x),
-  ]
-  return [
-    TraceStep(
-      "Forward",
-      equation: "h_t = tanh(a_t),   a_t = W h_{t−1} + U x_t + b",
-      latex: #"h_t = \tanh(W h_{t-1} + U x_t + b)"#,
-      note: "Sources 000/001 write W h_{t_1}: it means h_{t−1} (Errata).",
-      values: [
-        NamedValue("x_t", x), NamedValue("h_{t−1}", hPrev), NamedValue("W", W),
-        NamedValue("U", U), NamedValue("b", b), NamedValue("h_t", h),
-      ]),
-    TraceStep(
-      "Through tanh",
-      equation: "∂E/∂a_t = ∂E/∂h_t ⊙ (1 − h_t²)",
-      latex:
-        #"\frac{\partial E}{\partial a_t} = \frac{\partial E}{\partial h_t} \odot (1 - h_t^2)"#,
-      note: "g stands for ∂E/∂h_t, whatever sits above this step (a random vector here).",
-      values: [NamedValue("g = ∂E/∂h_t", g), NamedValue("∂E/∂a_t", grads.db)]),
-    TraceStep(
-      "To every input of the step",
-      equation:
-        "∂E/∂W = da ⊗ h_{t−1},  ∂E/∂U = da ⊗ x_t,  ∂E/∂b = da,  ∂E/∂h_{t−1} = Wᵀ da,  ∂E/∂x_t = Uᵀ da",
-      latex:
-        #"\frac{\partial E}{\partial W} = \delta\, h_{t-1}^\top,\ \frac{\partial E}{\partial U} = \delta\, x_t^\top,\ \frac{\partial E}{\partial b} = \delta,\ \frac{\partial E}{\partial h_{t-1}} = W^\top \delta,\ \frac{\partial E}{\partial x_t} = U^\top \delta"#,
-      note:
-        "A weight gradient is an outer product: entry (i, j) is da_i times the input j it scales.",
-      values: [
-        NamedValue("∂E/∂W", grads.dW), NamedValue("∂E/∂U", grads.dU),
-        NamedValue("∂E/∂h_{t−1}", grads.dhPrev), NamedValue("∂E/∂x_t", grads.dx),
-      ],
-      checks: verify(
-        RNNStepFunction(dims: config.dims, upstream: g), at: point,
-        analytic: [grads.dW.storage, grads.dU.storage, grads.db, grads.dhPrev, grads.dx],
-        seed: config.seed)),
-  ]
+  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
+    CellState(h: rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"]).h)
+  }
+
+  public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+    -> (state: CellState<Double>, cache: RNNStepCache<Double>)
+  {
+    let (h, cache) = rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"])
+    return (CellState(h: h), cache)
+  }
+
+  public func backward(_ dState: CellState<Double>, _ cache: RNNStepCache<Double>, _ p: Parameters<Double>)
+    -> CellGradients
+  {
+    let g = rnnStepBackward(dState.h, cache: cache, W: p.matrix("W"), U: p.matrix("U"))
+    return CellGradients(
+      parameters: [("U", g.dU.storage), ("W", g.dW.storage), ("b", g.db)],
+      dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
+  }
 }

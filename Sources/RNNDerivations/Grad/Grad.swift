@@ -1,32 +1,10 @@
-/// A whole-sequence model: a forward function of `(parameters…, initial state…)` to `[E]`,
-/// with its hand-derived gradients.
-public protocol SequenceModel: ForwardFunction {
-  /// The loss, the gradients in the order of the point (parameters, then initial state),
-  /// and the final state by name.
-  func gradients(at point: [Variable]) -> ModelGradients
-}
-
-/// What `gradients(at:)` returns.
-public struct ModelGradients: Sendable {
-  public var loss: Double
-  /// One per variable of the point, same order and shape.
-  public var gradients: [[Double]]
-  /// `h` (and `c`) after the last step.
-  public var finalState: [Variable]
-  public init(loss: Double, gradients: [[Double]], finalState: [Variable]) {
-    (self.loss, self.gradients, self.finalState) = (loss, gradients, finalState)
-  }
-}
-
 extension GradInput {
   /// The model as a forward function with its backward pass.
-  public var sequenceModel: any SequenceModel {
-    switch model {
-    case .rnn: RNNModel(xs: inputs, targets: targets, dims: dims)
-    case .rnnConcat: ConcatRNNModel(xs: inputs, targets: targets, dims: dims)
-    case .lstm: LSTMModel(xs: inputs, targets: targets, dims: dims, forgetBias: forgetBias)
-    case .gru: GRUModel(xs: inputs, targets: targets, dims: dims, variant: variant)
+  public var sequenceModel: any DifferentiableModel {
+    func run(_ cell: some RecurrentCell) -> any DifferentiableModel {
+      SequenceModel(cell, xs: inputs, targets: targets, dims: dims)
     }
+    return run(model.cell(variant: variant, forgetBias: forgetBias))
   }
 
   /// Parameters then initial state: the point every gradient and oracle is taken at.
@@ -73,7 +51,7 @@ public struct GradResult: Sendable {
     "∂E/∂" + (input.params.contains { $0.name == v.name } ? v.name : "\(v.name)₀")
   }
 
-  /// The output JSON of DESIGN.md, keys in a fixed order.
+  /// The output JSON (README, "grad"), keys in a fixed order.
   public var json: JSON {
     let paramCount = input.params.count
     var pairs: [(String, JSON)] = [("model", .string(input.model.rawValue))]
@@ -134,16 +112,5 @@ public struct GradResult: Sendable {
     for (v, g) in named { out += renderer.render(NamedValue(label(v), Self.value(v, g))) }
     for s in result.finalState { out += renderer.render(NamedValue("final \(s.name)", s.values)) }
     return out
-  }
-}
-
-extension RNNModel: SequenceModel {
-  public func gradients(at point: [Variable]) -> ModelGradients {
-    let v = point.map(\.values)
-    let p = RNNParameters<Double>(flat: v, dims: dims)
-    let seq = rnnSequenceForward(xs: xs, targets: targets, h0: v[5], p: p)
-    let g = bpttRecursive(seq, targets: targets, p: p)
-    return ModelGradients(
-      loss: seq.loss, gradients: g.flat, finalState: [Variable("h", seq.finalState)])
   }
 }

@@ -6,79 +6,25 @@ public enum ModelKind: String, Sendable, CaseIterable {
   case gru
 }
 
-/// The two GRU conventions (DESIGN.md).
-public enum GRUVariant: String, Sendable, CaseIterable {
-  /// Source 001, TF GRUCell: `h̃ = tanh(W_h (r ⊙ h_{t−1}) + U_h x_t + b_h)`.
-  case resetBefore = "reset-before"
-  /// PyTorch, cuDNN, Keras default: `h̃ = tanh(r ⊙ (W_h h_{t−1}) + U_h x_t + b_h)`.
-  case resetAfter = "reset-after"
-}
-
-/// A size in the letters of DESIGN.md.
-public enum Size: Sendable {
-  case D, H, K, DPlusH
-
-  public func value(_ d: Dims) -> Int {
-    switch self {
-    case .D: d.D
-    case .H: d.H
-    case .K: d.K
-    case .DPlusH: d.D + d.H
-    }
-  }
-
-  public var letters: String {
-    switch self {
-    case .D: "D"
-    case .H: "H"
-    case .K: "K"
-    case .DPlusH: "D+H"
-    }
-  }
-}
-
-/// A parameter's name and shape in letters: a `rows × cols` matrix, or a vector if `cols` is nil.
-public struct ParameterSpec: Sendable {
-  public var name: String
-  public var rows: Size
-  public var cols: Size?
-
-  public func shape(_ d: Dims) -> Shape {
-    cols.map { .matrix(rows.value(d), $0.value(d)) } ?? .vector(rows.value(d))
-  }
-  public var letters: String { cols.map { "\(rows.letters)×\($0.letters)" } ?? rows.letters }
-}
-
 extension ModelKind {
-  /// The parameters, in the order of DESIGN.md (and of every output).
-  public var parameters: [ParameterSpec] {
-    func gate(_ g: String) -> [ParameterSpec] {
-      [
-        ParameterSpec(name: "W_" + g, rows: .H, cols: .H),
-        ParameterSpec(name: "U_" + g, rows: .H, cols: .D), ParameterSpec(name: "b_" + g, rows: .H),
-      ]
-    }
-    let output = [
-      ParameterSpec(name: "V", rows: .K, cols: .H), ParameterSpec(name: "b_y", rows: .K),
-    ]
+  /// The cell this model runs; the GRU convention and the forget bias change its equations,
+  /// never its parameters.
+  public func cell(variant: GRUVariant = .resetBefore, forgetBias: Double = 0)
+    -> any RecurrentCell
+  {
     switch self {
-    case .rnn:
-      return [
-        ParameterSpec(name: "U", rows: .H, cols: .D), ParameterSpec(name: "W", rows: .H, cols: .H),
-        ParameterSpec(name: "b", rows: .H),
-      ] + output
-    case .rnnConcat:
-      return [
-        ParameterSpec(name: "W", rows: .H, cols: .DPlusH), ParameterSpec(name: "b_s", rows: .H),
-        ParameterSpec(name: "U", rows: .K, cols: .H), ParameterSpec(name: "b_p", rows: .K),
-      ]
-    case .lstm: return ["i", "f", "o", "c"].flatMap(gate) + output
-    case .gru: return ["r", "z", "h"].flatMap(gate) + output
+    case .rnn: RNNCell()
+    case .rnnConcat: ConcatRNNCell()
+    case .lstm: LSTMCell(forgetBias: forgetBias)
+    case .gru: GRUCell(variant: variant)
     }
   }
+
+  /// The parameters: the cell's, then the output layer's (the order of every output).
+  public var parameters: [ParameterSpec] { cell().parameters + cell().outputParameters }
 
   /// The state carried between steps: `h`, and the cell `c` for an LSTM.
-  public var stateNames: [String] { self == .lstm ? ["h", "c"] : ["h"] }
+  public var stateNames: [String] { cell().hasCellState ? ["h", "c"] : ["h"] }
 }
 
 /// The largest inputs `grad` accepts.
@@ -87,7 +33,7 @@ extension Limits {
   public static let gradDimension = 256
 }
 
-/// A validated `grad` input (the JSON contract of DESIGN.md).
+/// A validated `grad` input (the JSON contract in the README).
 public struct GradInput: Sendable {
   public var model: ModelKind
   public var variant: GRUVariant = .resetBefore

@@ -1,18 +1,21 @@
 /// A dense row-major matrix: `rows × cols` entries in one contiguous array.
 ///
-/// Shapes follow DESIGN.md: a matrix maps its input to its rows (`W: H×H`, `U: H×D`,
-/// `V: K×H`); vectors are plain arrays, read as columns.
+/// A matrix maps its input to its rows (`W: H×H`, `U: H×D`, `V: K×H`); vectors are plain
+/// arrays, read as columns. The storage can be read anywhere and written only through this
+/// file's operations (subscript, `+=`, `addOuter`), so a shape can never drift from its entries.
 public struct Matrix<Element: Sendable>: Sendable {
-  public var rows: Int
-  public var cols: Int
+  public let rows: Int
+  public let cols: Int
+  /// Written only in this file: the entries, row after row.
+  @usableFromInline var entries: [Element]
   /// Entry `(i, j)` is `storage[i * cols + j]`.
-  public var storage: [Element]
+  @inlinable public var storage: [Element] { entries }
 
   @inlinable public init(rows: Int, cols: Int, storage: [Element]) {
     precondition(storage.count == rows * cols, "Matrix storage does not match \(rows)×\(cols)")
     self.rows = rows
     self.cols = cols
-    self.storage = storage
+    self.entries = storage
   }
 
   @inlinable public init(rows: Int, cols: Int, repeating value: Element) {
@@ -20,8 +23,8 @@ public struct Matrix<Element: Sendable>: Sendable {
   }
 
   @inlinable public subscript(i: Int, j: Int) -> Element {
-    get { storage[i * cols + j] }
-    set { storage[i * cols + j] = newValue }
+    get { entries[i * cols + j] }
+    set { entries[i * cols + j] = newValue }
   }
 
   /// Row `i` as a vector.
@@ -115,7 +118,7 @@ extension Matrix where Element: Scalar {
   @inlinable public mutating func addOuter(_ a: [Element], _ b: [Element]) {
     precondition(a.count == rows && b.count == cols, "M += a bᵀ: shapes differ")
     let cols = self.cols
-    storage.withUnsafeMutableBufferPointer { m in
+    entries.withUnsafeMutableBufferPointer { m in
       for i in 0..<a.count {
         let ai = a[i]
         for j in 0..<cols { m[i * cols + j] += ai * b[j] }
@@ -132,7 +135,7 @@ extension Matrix where Element: Scalar {
   /// Accumulates `A += B` in place: a gradient summed over time steps.
   @inlinable public static func += (a: inout Matrix, b: Matrix) {
     precondition(a.rows == b.rows && a.cols == b.cols, "A += B: shapes differ")
-    a.storage.withUnsafeMutableBufferPointer { a in
+    a.entries.withUnsafeMutableBufferPointer { a in
       b.storage.withUnsafeBufferPointer { b in for k in a.indices { a[k] += b[k] } }
     }
   }
@@ -148,6 +151,17 @@ extension Matrix where Element: Scalar {
   /// The Frobenius norm `‖M‖_F`, computed on primal values.
   public var frobeniusNorm: Double {
     storage.reduce(0) { $0 + $1.primal * $1.primal }.squareRoot()
+  }
+}
+
+extension Matrix {
+  /// `[A | B]`: the columns of `A` then those of `B`.
+  @inlinable public static func sideBySide(_ a: Matrix, _ b: Matrix) -> Matrix {
+    precondition(a.rows == b.rows, "[A | B]: \(a.rows) vs \(b.rows) rows")
+    var out: [Element] = []
+    out.reserveCapacity(a.storage.count + b.storage.count)
+    for i in 0..<a.rows { out += a.row(i) + b.row(i) }
+    return Matrix(rows: a.rows, cols: a.cols + b.cols, storage: out)
   }
 }
 

@@ -1,30 +1,5 @@
 import Foundation
 
-/// The sizes of a run, in the letters defined once: `D` input, `H` hidden, `K` classes.
-public struct Dims: Sendable, Equatable, CustomStringConvertible {
-  public var D: Int
-  public var H: Int
-  public var K: Int
-  public init(D: Int, H: Int, K: Int) {
-    self.D = D
-    self.H = H
-    self.K = K
-  }
-  public var description: String { "D=\(D), H=\(H), K=\(K)" }
-}
-
-/// What a derivation is run on: the seed of every random number, the sizes, `T` steps.
-public struct Config: Sendable, Equatable {
-  public var seed: UInt64
-  public var dims: Dims
-  public var steps: Int
-  public init(seed: UInt64 = 0, dims: Dims = Dims(D: 3, H: 5, K: 4), steps: Int = 3) {
-    self.seed = seed
-    self.dims = dims
-    self.steps = steps
-  }
-}
-
 /// A value shown in a trace step.
 public enum Value: Sendable {
   case scalar(Double)

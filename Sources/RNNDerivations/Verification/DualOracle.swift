@@ -4,8 +4,8 @@ public enum DualOracle {
   public static func directional(
     _ f: some ForwardFunction, at point: [Variable], wrt p: Int, direction v: [Double]
   ) -> [Double] {
-    var inputs: [[Dual]] = point.map { $0.values.map { Dual($0) } }
-    for k in inputs[p].indices { inputs[p][k].derivative = v[k] }
+    var inputs = Parameters<Dual>(constants: Parameters(point))
+    for k in inputs.values[p].indices { inputs.values[p][k].derivative = v[k] }
     return f.evaluate(inputs).map(\.derivative)
   }
 
@@ -13,12 +13,12 @@ public enum DualOracle {
   public static func jacobian(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> [Double]
   {
-    var inputs: [[Dual]] = point.map { $0.values.map { Dual($0) } }
+    var inputs = Parameters<Dual>(constants: Parameters(point))
     var columns: [[Double]] = []
-    for k in inputs[p].indices {
-      inputs[p][k].derivative = 1
+    for k in inputs.values[p].indices {
+      inputs.values[p][k].derivative = 1
       columns.append(f.evaluate(inputs).map(\.derivative))
-      inputs[p][k].derivative = 0
+      inputs.values[p][k].derivative = 0
     }
     return transposeColumns(columns)
   }

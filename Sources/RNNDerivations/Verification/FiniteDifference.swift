@@ -46,9 +46,10 @@ public enum FiniteDifference {
     _ f: some ForwardFunction, at point: [Variable], wrt p: Int, direction v: [Double]
   ) -> Estimate {
     let h = step(at: point[p].values.reduce(0) { max($0, abs($1)) }, scale: point[p].stepScale)
+    let base = Parameters(point)
     return derivative(step: h) { t in
-      var inputs = point.map(\.values)
-      for k in inputs[p].indices { inputs[p][k] += t * v[k] }
+      var inputs = base
+      for k in inputs.values[p].indices { inputs.values[p][k] += t * v[k] }
       return f.evaluate(inputs)
     }
   }
@@ -57,12 +58,12 @@ public enum FiniteDifference {
   public static func jacobian(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> Estimate
   {
-    var inputs = point.map(\.values)
-    let columns = inputs[p].indices.map { k in
-      let x = inputs[p][k]
+    var inputs = Parameters(point)
+    let columns = inputs.values[p].indices.map { k in
+      let x = inputs.values[p][k]
       return derivative(step: step(at: x, scale: point[p].stepScale)) { t in
-        inputs[p][k] = x + t
-        defer { inputs[p][k] = x }
+        inputs.values[p][k] = x + t
+        defer { inputs.values[p][k] = x }
         return f.evaluate(inputs)
       }
     }

@@ -1,21 +1,3 @@
-/// The shape of a variable: a vector of `rows` entries, or a `rows × cols` matrix.
-public struct Shape: Sendable, Equatable, CustomStringConvertible {
-  public var rows: Int
-  public var cols: Int
-  public var isVector: Bool
-
-  public static func vector(_ n: Int) -> Shape { Shape(rows: n, cols: 1, isVector: true) }
-  public static func matrix(_ rows: Int, _ cols: Int) -> Shape {
-    Shape(rows: rows, cols: cols, isVector: false)
-  }
-
-  public var count: Int { rows * cols }
-  public var description: String { isVector ? "\(rows)" : "\(rows)×\(cols)" }
-
-  /// The readable index of flat entry `k`: `[i]` or `[i, j]`.
-  public func index(_ k: Int) -> String { isVector ? "[\(k)]" : "[\(k / cols), \(k % cols)]" }
-}
-
 /// A named variable of a forward function and the point it is evaluated at.
 public struct Variable: Sendable {
   public var name: String
@@ -43,12 +25,12 @@ public struct Variable: Sendable {
 
 /// A forward pass written once over `Scalar`: the only thing the oracles are given.
 ///
-/// `evaluate` receives the variables flattened (row-major), in the order of the point it
-/// is checked at, and returns the outputs flattened. Oracles never see a backward pass.
+/// `evaluate` receives the variables by name (the point it is checked at, on any `Scalar`)
+/// and returns the outputs flattened. Oracles never see a backward pass.
 public protocol ForwardFunction: Sendable {
   /// The differentiated output as the derivation names it: `E`, `ŷ`, `h_t`.
   var outputName: String { get }
-  func evaluate<T: Scalar>(_ inputs: [[T]]) -> [T]
+  func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T]
 }
 
 /// `g · f(x)` for a fixed upstream gradient `g`: its gradient is the vector–Jacobian
@@ -61,5 +43,7 @@ public struct Projected<F: ForwardFunction>: ForwardFunction {
     self.g = g
   }
   public var outputName: String { "(g·\(f.outputName))" }
-  public func evaluate<T: Scalar>(_ inputs: [[T]]) -> [T] { [dot(lift(g), f.evaluate(inputs))] }
+  public func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] {
+    [dot(lift(g), f.evaluate(inputs))]
+  }
 }

@@ -1,0 +1,108 @@
+/// The shape of a variable: a vector of `rows` entries, or a `rows × cols` matrix.
+public struct Shape: Sendable, Equatable, CustomStringConvertible {
+  public var rows: Int
+  public var cols: Int
+  public var isVector: Bool
+
+  public static func vector(_ n: Int) -> Shape { Shape(rows: n, cols: 1, isVector: true) }
+  public static func matrix(_ rows: Int, _ cols: Int) -> Shape {
+    Shape(rows: rows, cols: cols, isVector: false)
+  }
+
+  public var count: Int { rows * cols }
+  public var description: String { isVector ? "\(rows)" : "\(rows)×\(cols)" }
+
+  /// The readable index of flat entry `k`: `[i]` or `[i, j]`.
+  public func index(_ k: Int) -> String { isVector ? "[\(k)]" : "[\(k / cols), \(k % cols)]" }
+}
+
+/// Names and shapes in one order: the variables of a forward function.
+///
+/// The order is declared once, where the names are (a cell's parameter list, a derivation's
+/// point); code that computes with the values reads them by name.
+public struct Layout: Sendable {
+  public let names: [String]
+  public let shapes: [Shape]
+  @usableFromInline let position: [String: Int]
+
+  public init(names: [String], shapes: [Shape]) {
+    precondition(names.count == shapes.count, "one shape per name")
+    self.names = names
+    self.shapes = shapes
+    position = Dictionary(names.enumerated().map { ($1, $0) }) { first, _ in first }
+    precondition(position.count == names.count, "names must differ: \(names)")
+  }
+
+  /// The index of `name` in this order; a name the layout lacks is a programming error.
+  @inlinable public func index(of name: String) -> Int {
+    guard let k = position[name] else { preconditionFailure("no variable '\(name)' in \(names)") }
+    return k
+  }
+}
+
+/// Named values over any `Scalar`, flat (row-major) and in the order of their `Layout`.
+///
+/// What every forward function is evaluated at, and what a model's parameters and gradients
+/// are: the oracles perturb `values`, the math reads `p.matrix("W")` and `p["b"]`.
+public struct Parameters<T: Scalar>: Sendable {
+  public let layout: Layout
+  public internal(set) var values: [[T]]
+
+  public init(_ layout: Layout, values: [[T]]) {
+    precondition(
+      zip(layout.shapes, values).allSatisfy { $0.count == $1.count } && values.count
+        == layout.names.count, "values do not match the layout \(layout.names)")
+    self.layout = layout
+    self.values = values
+  }
+
+  /// Zeros in every entry: where gradients accumulate.
+  public static func zeros(_ layout: Layout) -> Parameters {
+    Parameters(layout, values: layout.shapes.map { [T](repeating: 0, count: $0.count) })
+  }
+
+  /// The values of `name`, flat: a vector as it is, a matrix row after row.
+  @inlinable public subscript(name: String) -> [T] { values[layout.index(of: name)] }
+
+  /// The values of `name` as a matrix of its declared shape.
+  @inlinable public func matrix(_ name: String) -> Matrix<T> {
+    let k = layout.index(of: name)
+    return Matrix(rows: layout.shapes[k].rows, cols: layout.shapes[k].cols, storage: values[k])
+  }
+
+  /// `+=` into `name`, entry by entry: a gradient summed over time steps.
+  public mutating func add(_ name: String, _ g: [T]) {
+    let k = layout.index(of: name)
+    precondition(values[k].count == g.count, "∂/∂\(name): \(g.count) entries, expected \(values[k].count)")
+    values[k].withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] += g[i] } }
+  }
+}
+
+extension Parameters {
+  /// The same names with `name`'s values replaced.
+  public mutating func replace(_ name: String, with v: [T]) {
+    let k = layout.index(of: name)
+    precondition(values[k].count == v.count, "\(name): \(v.count) entries, expected \(values[k].count)")
+    values[k] = v
+  }
+}
+
+extension Parameters<Double> {
+  /// The variables of a point, with their values.
+  public init(_ point: [Variable]) {
+    self.init(
+      Layout(names: point.map(\.name), shapes: point.map(\.shape)), values: point.map(\.values))
+  }
+
+  /// As `Variable`s, in layout order.
+  public var variables: [Variable] {
+    zip(layout.names, zip(layout.shapes, values)).map { Variable($0, shape: $1.0, $1.1) }
+  }
+}
+
+extension Parameters where T == Dual {
+  /// Every value a constant: no tangent anywhere.
+  public init(constants p: Parameters<Double>) {
+    self.init(p.layout, values: p.values.map { $0.map { Dual($0) } })
+  }
+}

@@ -1,0 +1,86 @@
+/// The sizes of a run, in the letters defined once: `D` input, `H` hidden, `K` classes.
+public struct Dims: Sendable, Equatable, CustomStringConvertible {
+  public var D: Int
+  public var H: Int
+  public var K: Int
+  public init(D: Int, H: Int, K: Int) {
+    self.D = D
+    self.H = H
+    self.K = K
+  }
+  public var description: String { "D=\(D), H=\(H), K=\(K)" }
+}
+
+/// A size in those letters.
+public enum Size: Sendable {
+  case D, H, K, DPlusH
+
+  public func value(_ d: Dims) -> Int {
+    switch self {
+    case .D: d.D
+    case .H: d.H
+    case .K: d.K
+    case .DPlusH: d.D + d.H
+    }
+  }
+
+  public var letters: String {
+    switch self {
+    case .D: "D"
+    case .H: "H"
+    case .K: "K"
+    case .DPlusH: "D+H"
+    }
+  }
+}
+
+/// One parameter, declared once: its name as the notes write it, its shape in letters (a
+/// `rows × cols` matrix, or a vector if `cols` is nil), and how a random one is drawn.
+///
+/// A cell's list of these is the only place its parameters' order is stated: the flat
+/// vector the oracles perturb, `grad`'s JSON names and shapes, the checks' labels and the
+/// tests all follow it.
+public struct ParameterSpec: Sendable {
+  public var name: String
+  public var rows: Size
+  public var cols: Size?
+  /// Random values are uniform in `[−scale, scale)`: small enough that gradients neither
+  /// vanish nor explode over a few steps.
+  public var scale: Double
+
+  public init(_ name: String, _ rows: Size, _ cols: Size? = nil, scale: Double) {
+    (self.name, self.rows, self.cols, self.scale) = (name, rows, cols, scale)
+  }
+
+  public func shape(_ d: Dims) -> Shape {
+    cols.map { .matrix(rows.value(d), $0.value(d)) } ?? .vector(rows.value(d))
+  }
+  public var letters: String { cols.map { "\(rows.letters)×\($0.letters)" } ?? rows.letters }
+
+  /// The three parameters of a gate `g`: `W_g` (`H×H`) on `h_{t−1}`, `U_g` (`H×D`) on `x_t`,
+  /// bias `b_g` (`H`).
+  public static func gate(_ g: String) -> [ParameterSpec] {
+    [
+      ParameterSpec("W_" + g, .H, .H, scale: 0.5), ParameterSpec("U_" + g, .H, .D, scale: 0.6),
+      ParameterSpec("b_" + g, .H, scale: 0.2),
+    ]
+  }
+}
+
+extension Layout {
+  /// The layout of `specs` at sizes `dims`.
+  public init(_ specs: [ParameterSpec], _ dims: Dims) {
+    self.init(names: specs.map(\.name), shapes: specs.map { $0.shape(dims) })
+  }
+}
+
+extension Parameters<Double> {
+  /// Random parameters drawn in the order of `specs`, each at its own scale.
+  public static func random(_ specs: [ParameterSpec], _ dims: Dims, _ rng: inout SplitMix64)
+    -> Parameters
+  {
+    Parameters(
+      Layout(specs, dims),
+      values: specs.map { rng.vector($0.shape(dims).count, scale: $0.scale) })
+  }
+}

@@ -1,0 +1,69 @@
+/// What a cell carries from one step to the next: `h`, and for an LSTM the cell `c`.
+public struct CellState<T: Scalar>: Sendable {
+  public var h: [T]
+  /// The LSTM's cell state; nil for cells without one.
+  public var c: [T]?
+  @inlinable public init(h: [T], c: [T]? = nil) { (self.h, self.c) = (h, c) }
+
+  /// Zeros of the same shape: nothing arrives from beyond the last step.
+  @inlinable public var zero: CellState {
+    CellState(h: h.map { _ in 0 }, c: c.map { $0.map { _ in 0 } })
+  }
+
+  /// The parts in order, `h` then `c`: how a state appears in a point and in `grad`'s output.
+  public var parts: [[T]] { [h] + (c.map { [$0] } ?? []) }
+}
+
+/// What one step's hand-derived backward pass returns.
+public struct CellGradients: Sendable {
+  /// This step's share of each parameter's gradient, by name (flat, row-major).
+  public var parameters: [(name: String, values: [Double])]
+  /// `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`): what flows on to the step before.
+  public var dStatePrev: CellState<Double>
+  /// `∂E/∂x_t`.
+  public var dx: [Double]
+  public init(
+    parameters: [(name: String, values: [Double])], dStatePrev: CellState<Double>, dx: [Double]
+  ) {
+    (self.parameters, self.dStatePrev, self.dx) = (parameters, dStatePrev, dx)
+  }
+}
+
+/// One recurrent cell: its parameters, one forward step over any `Scalar`, and the
+/// hand-derived backward step (Keras's `cell.call(inputs, states)`, PyTorch's `RNNCellBase`).
+///
+/// A cell knows nothing about time: `SequenceModel` runs it over the steps, adds the output
+/// layer and the loss, and walks back through time. Adding a cell is one file of equations
+/// and this conformance.
+public protocol RecurrentCell: Sendable {
+  /// What the backward step needs from the forward step.
+  associatedtype Cache: Sendable
+  /// The cell's parameters, in order: the one place that order is stated.
+  var parameters: [ParameterSpec] { get }
+  /// Whether the state has a cell `c` besides `h`.
+  var hasCellState: Bool { get }
+  /// The output layer's weight and bias names: `V`, `b_y` (source 002 says `U`, `b_p`).
+  var outputNames: (weights: String, bias: String) { get }
+
+  /// One step on any `Scalar`: the new state (what the oracles differentiate).
+  func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T>
+  /// The same step on `Double`, keeping what `backward` needs.
+  func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+    -> (state: CellState<Double>, cache: Cache)
+  /// Backward through one step, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
+  func backward(_ dState: CellState<Double>, _ cache: Cache, _ p: Parameters<Double>)
+    -> CellGradients
+}
+
+extension RecurrentCell {
+  public var hasCellState: Bool { false }
+  public var outputNames: (weights: String, bias: String) { ("V", "b_y") }
+
+  /// The softmax output layer's parameters, under this model's names.
+  public var outputParameters: [ParameterSpec] {
+    [
+      ParameterSpec(outputNames.weights, .K, .H, scale: 0.6),
+      ParameterSpec(outputNames.bias, .K, scale: 0.1),
+    ]
+  }
+}

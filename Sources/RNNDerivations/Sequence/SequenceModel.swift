@@ -1,0 +1,154 @@
+// The one walk through time: any cell over T steps, the softmax output layer, the loss
+// E = Σ_t E_t, and backpropagation through time. Sources 003 and 004 (BPTT), 001 (the cells
+// it runs). Steps are counted t = 0..<T from the initial state.
+
+/// Everything the forward pass over a sequence produces.
+public struct SequenceForward<T: Scalar, Cache>: Sendable where Cache: Sendable {
+  /// One per step: what the cell's backward step needs.
+  public var caches: [Cache] = []
+  /// The state after each step: `h_t` (and `c_t`).
+  public var states: [CellState<T>] = []
+  /// `ŷ_t`, `K` each.
+  public var yHats: [[T]] = []
+  /// `E = Σ_t −log ŷ_t[k_t]`.
+  public var loss: T = 0
+  @inlinable public init() {}
+}
+
+/// The gradients of `E` from one walk back through time.
+public struct SequenceGradients: Sendable {
+  /// `∂E/∂θ` for every parameter, in the model's order and shapes.
+  public var parameters: Parameters<Double>
+  /// `∂E/∂h` (and `∂E/∂c`) of the initial state.
+  public var initialState: CellState<Double>
+  /// What the walk handed the cell at step t: `∂E/∂h_t` (from `E_t` and every later step) and,
+  /// for an LSTM, `dcNext`, the part of `∂E/∂c_t` that came back from `c_{t+1}`.
+  public var upstream: [CellState<Double>]
+
+  /// Parameters, then the initial state: the order of the point.
+  public var flat: [[Double]] { parameters.values + initialState.parts }
+}
+
+/// A model a user can hand data to: a forward function with its hand-derived gradients.
+public protocol DifferentiableModel: ForwardFunction {
+  /// The loss, the gradients in the order of the point (parameters, then initial state),
+  /// and the final state by name.
+  func gradients(at point: [Variable]) -> ModelGradients
+}
+
+/// What `gradients(at:)` returns.
+public struct ModelGradients: Sendable {
+  public var loss: Double
+  /// One per variable of the point, same order and shape.
+  public var gradients: [[Double]]
+  /// `h` (and `c`) after the last step.
+  public var finalState: [Variable]
+}
+
+/// A cell run over a sequence with a softmax output layer:
+/// `ŷ_t = softmax(V h_t + b_y)`, `E = Σ_t −log ŷ_t[k_t]`.
+///
+/// As a forward function, `E` of the parameters and the initial state for fixed data.
+public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
+  public var cell: Cell
+  public var xs: [[Double]]
+  public var targets: [Int]
+  public var dims: Dims
+  /// How the initial state is named in a point: `h` (and `c`), or a derivation's `s_{−1}`.
+  public var stateNames: [String]
+
+  public init(
+    _ cell: Cell, xs: [[Double]], targets: [Int], dims: Dims, stateNames: [String]? = nil
+  ) {
+    (self.cell, self.xs, self.targets, self.dims) = (cell, xs, targets, dims)
+    self.stateNames = stateNames ?? (cell.hasCellState ? ["h", "c"] : ["h"])
+  }
+
+  /// The cell's parameters, then the output layer's: the order of every output.
+  public var parameters: [ParameterSpec] { cell.parameters + cell.outputParameters }
+  public var outputName: String { "E" }
+
+  /// The point the oracles perturb: the parameters, then the initial state.
+  public func point(_ p: Parameters<Double>, initial: CellState<Double>) -> [Variable] {
+    p.variables + zip(stateNames, initial.parts).map { Variable($0, $1) }
+  }
+
+  /// The parameters of a point (its first variables, by the model's names).
+  func parameters<T>(of point: Parameters<T>) -> Parameters<T> {
+    Parameters(Layout(parameters, dims), values: Array(point.values.prefix(parameters.count)))
+  }
+
+  /// The initial state of a point, by `stateNames`.
+  func initialState<T>(of point: Parameters<T>) -> CellState<T> {
+    CellState(h: point[stateNames[0]], c: cell.hasCellState ? point[stateNames[1]] : nil)
+  }
+
+  /// Forward through time with any step function: the one loop over t.
+  func walkForward<T: Scalar, Cache>(
+    from state: CellState<T>, _ p: Parameters<T>,
+    step: (_ x: [T], _ state: CellState<T>) -> (state: CellState<T>, cache: Cache)
+  ) -> SequenceForward<T, Cache> {
+    var run = SequenceForward<T, Cache>()
+    var state = state
+    let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
+    for (x, k) in zip(xs, targets) {
+      let (next, cache) = step(lift(x), state)
+      let (yHat, loss) = outputStepForward(s: next.h, V: V, b_y: b_y, target: k)
+      run.loss += loss  // E_t = −log ŷ_t[k_t]
+      run.caches.append(cache)
+      run.states.append(next)
+      run.yHats.append(yHat)
+      state = next
+    }
+    return run
+  }
+
+  /// `E` on any `Scalar` (for the oracles).
+  public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
+    let p = parameters(of: point)
+    return [walkForward(from: initialState(of: point), p) { (cell.step($0, $1, p), ()) }.loss]
+  }
+
+  /// The forward pass on `Double`, keeping every step's cache for `backward`.
+  public func forward(_ p: Parameters<Double>, from state: CellState<Double>)
+    -> SequenceForward<Double, Cell.Cache>
+  {
+    walkForward(from: state, p) { cell.forward($0, $1, p) }
+  }
+
+  /// Backpropagation through time: walk the caches backwards, carrying `dhNext` (and
+  /// `dcNext`) from the future steps, and accumulate `+=` into the shared parameters.
+  public func backward(_ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>)
+    -> SequenceGradients
+  {
+    var d = Parameters<Double>.zeros(p.layout)
+    let (V, names) = (p.matrix(cell.outputNames.weights), cell.outputNames)
+    let zeros = [Double](repeating: 0, count: dims.H)
+    var next = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)  // nothing after the last step
+    var upstream: [CellState<Double>] = []
+    for t in run.caches.indices.reversed() {
+      let out = outputLayerBackward(
+        yHat: run.yHats[t], target: targets[t], s: run.states[t].h, V: V)
+      d.add(names.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
+      d.add(names.bias, out.db_y)
+      // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext as it came.
+      let dState = CellState(h: out.ds .+ next.h, c: next.c)
+      upstream.append(dState)
+      let g = cell.backward(dState, run.caches[t], p)
+      for (name, values) in g.parameters { d.add(name, values) }  // shared weights: gradients add
+      next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
+    }
+    return SequenceGradients(
+      parameters: d, initialState: next, upstream: upstream.reversed())
+  }
+
+  public func gradients(at point: [Variable]) -> ModelGradients {
+    let all = Parameters(point)
+    let (p, initial) = (parameters(of: all), initialState(of: all))
+    let run = forward(p, from: initial)
+    let final = run.states.last ?? initial
+    return ModelGradients(
+      loss: run.loss, gradients: backward(run, p).flat,
+      finalState: zip(["h", "c"], final.parts).map { Variable($0, $1) })
+  }
+}
