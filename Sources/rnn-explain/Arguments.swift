@@ -6,52 +6,172 @@ struct UsageError: Error {
   var command: Command?
 }
 
+/// Every option flag of any command, as typed on the command line.
+enum Flag: String {
+  case seed = "--seed"
+  case dims = "--dims"
+  case steps = "--steps"
+  case seeds = "--seeds"
+  case repeats = "--repeats"
+  case format = "--format"
+  case params = "--params"
+  case check = "--check"
+}
+
+/// One option of one command: the parser accepts it, and usage and help print it, from here.
+struct OptionSpec {
+  /// The flag as typed.
+  var flag: Flag
+  /// What its value looks like in usage and help (`N`, `D,H,K`), or nil for a switch.
+  var valueName: String?
+  /// What help prints for it, defaults and ranges included.
+  var help: String
+  /// Whether the command cannot run without it; usage prints it without brackets.
+  var isRequired = false
+  /// The only values it accepts, the default first; empty when any value may be given.
+  var choices: [String] = []
+
+  /// A switch such as `--check`: present or not, it takes no value.
+  var isSwitch: Bool { valueName == nil }
+
+  /// The flag with its value, as usage and help print it: `--seed N`, `--check`.
+  var synopsis: String { valueName.map { "\(flag.rawValue) \($0)" } ?? flag.rawValue }
+
+  /// `--format`, accepting `first` (the default) or any of `others`.
+  static func format(_ first: String, _ others: String...) -> OptionSpec {
+    let choices = [first] + others
+    return OptionSpec(
+      flag: .format, valueName: choices.joined(separator: "|"),
+      help: "Output format (default: \(first)).", choices: choices)
+  }
+}
+
 /// The subcommands of `rnn-explain`.
 enum Command: String, CaseIterable {
   case list, show, check, grad, bench, help
 
-  /// The options each command accepts (flags with a value, and bare switches).
-  var options: [String] {
+  /// What the command does, in the one line of the top-level help's COMMANDS list.
+  var summary: String {
     switch self {
-    case .list: ["--format"]
-    case .show: ["--seed", "--dims", "--steps", "--format"]
-    case .check: ["--seeds", "--format"]
-    case .grad: ["--params", "--format", "--check"]
-    case .bench: ["--seed", "--dims", "--steps", "--repeats"]
+    case .list: "List the derivations."
+    case .show: "Print one derivation step by step."
+    case .check: "Check derivations over many seeds and sizes."
+    case .grad: "Gradients for your own model and data."
+    case .bench: "Time forward + backward passes (use -c release)."
+    case .help: "Show help."
+    }
+  }
+
+  /// The operands the usage line shows before the options (`ID`, `[ID...]`), if any.
+  var operands: String? {
+    switch self {
+    case .show: "ID"
+    case .check: "[ID...]"
+    case .help: "[COMMAND]"
+    case .list, .grad, .bench: nil
+    }
+  }
+
+  /// Every option the command accepts, in the order its usage line and help list them.
+  var options: [OptionSpec] {
+    switch self {
+    case .list: [.format("text", "json")]
+    case .show:
+      [
+        OptionSpec(
+          flag: .seed, valueName: "N",
+          help: "Seed of every random value, 0...2^64−1 (default: \(Config().seed))."),
+        OptionSpec(
+          flag: .dims, valueName: "D,H,K",
+          help: "Input, hidden and class sizes, each 1...\(maxDimension) "
+            + "(default: \(defaultDims.flagValue))."),
+        OptionSpec(
+          flag: .steps, valueName: "T",
+          help: "Time steps, 1...\(maxSteps) (default: \(defaultSteps))."),
+        .format("text", "markdown", "json"),
+      ]
+    case .check:
+      [
+        OptionSpec(
+          flag: .seeds, valueName: "N",
+          help: "Seeds 0..<N per size, 1...\(Limits.seeds) (default: \(Arguments.defaultSeeds))."),
+        .format("text", "markdown", "json"),
+      ]
+    case .grad:
+      [
+        OptionSpec(
+          flag: .params, valueName: "FILE|-", help: "The model and data as JSON (see README).",
+          isRequired: true),
+        .format("json", "text"),
+        OptionSpec(
+          flag: .check, valueName: nil,
+          help: "Also run the oracles on this input and report them."),
+      ]
+    case .bench:
+      [
+        OptionSpec(
+          flag: .dims, valueName: "D,H,K",
+          help: "Sizes, each 1...\(maxDimension) (default: \(defaultDims.flagValue))."),
+        OptionSpec(
+          flag: .steps, valueName: "T",
+          help: "Time steps, 1...\(maxSteps) (default: \(defaultSteps))."),
+        OptionSpec(
+          flag: .repeats, valueName: "N",
+          help: "Runs per figure; the median is shown (default: \(Arguments.defaultRepeats))."),
+        OptionSpec(
+          flag: .seed, valueName: "N",
+          help: "Seed of the random inputs (default: \(Config().seed))."),
+      ]
     case .help: []
     }
   }
 
-  var formats: [String] {
-    switch self {
-    case .list: ["text", "json"]
-    case .show: ["text", "markdown", "json"]
-    case .check: ["text", "markdown", "json"]
-    case .grad: ["json", "text"]
-    case .bench, .help: []
-    }
-  }
+  /// The values `--format` accepts, the default first; empty if the command has no `--format`.
+  var formats: [String] { options.first { $0.flag == .format }?.choices ?? [] }
+
+  /// The sizes when `--dims` is not given: the catalogue's default, or larger ones for `bench`.
+  var defaultDims: Dims { self == .bench ? Dims(D: 32, H: 64, K: 16) : Config().dims }
+
+  /// The time steps when `--steps` is not given.
+  var defaultSteps: Int { self == .bench ? 100 : Config().steps }
+
+  /// The largest size `--dims` accepts; `bench` times models as large as `grad` accepts.
+  var maxDimension: Int { self == .bench ? Limits.gradDimension : Limits.dimension }
+
+  /// The most time steps `--steps` accepts.
+  var maxSteps: Int { self == .bench ? Limits.gradSteps : Limits.steps }
+}
+
+extension Dims {
+  /// The sizes as `--dims` takes them: `3,5,4`.
+  var flagValue: String { "\(D),\(H),\(K)" }
 }
 
 /// Parsed and validated arguments of one invocation.
 struct Arguments {
+  /// Seeds per size for `check` when `--seeds` is not given.
+  static let defaultSeeds = 20
+  /// Runs per figure for `bench` when `--repeats` is not given.
+  static let defaultRepeats = 5
+  /// The most runs per figure `--repeats` accepts.
+  static let maxRepeats = 1000
+
   var command: Command
   var positionals: [String] = []
-  var seed: UInt64 = 0
-  var dims = Config().dims
-  var steps = Config().steps
-  var seeds = 20
-  var repeats = 5
+  var seed = Config().seed
+  var dims: Dims
+  var steps: Int
+  var seeds = Arguments.defaultSeeds
+  var repeats = Arguments.defaultRepeats
   var format: String
   var params: String?
   var check = false
 
-  static let switches: Set<String> = ["--check"]
-
   init(command: Command, _ words: [String]) throws(UsageError) {
     self.command = command
     format = command.formats.first ?? "text"
-    if command == .bench { (dims, steps) = (Dims(D: 32, H: 64, K: 16), 100) }
+    dims = command.defaultDims
+    steps = command.defaultSteps
     var rest = words[...]
     while let word = rest.popFirst() {
       guard word.hasPrefix("-"), word != "-" else {
@@ -64,67 +184,72 @@ struct Arguments {
         flag = String(word[..<eq])
         inlineValue = String(word[word.index(after: eq)...])
       }
-      guard command.options.contains(flag) else {
+      guard let option = command.options.first(where: { $0.flag.rawValue == flag }) else {
         throw UsageError(
           message: "unknown option '\(flag)' for '\(command.rawValue)'", command: command)
       }
-      if Self.switches.contains(flag) {
+      let value: String
+      if option.isSwitch {
         guard inlineValue == nil else {
           throw UsageError(message: "\(flag) takes no value", command: command)
         }
-        check = true
-        continue
+        value = ""
+      } else {
+        guard let given = inlineValue ?? rest.popFirst() else {
+          throw UsageError(message: "\(flag) needs a value", command: command)
+        }
+        value = given
       }
-      guard let value = inlineValue ?? rest.popFirst() else {
-        throw UsageError(message: "\(flag) needs a value", command: command)
-      }
-      try set(flag, value)
+      try set(option, value)
     }
   }
 
-  private mutating func set(_ flag: String, _ value: String) throws(UsageError) {
+  /// Checks `value` against `option` and stores it; a switch's `value` is empty.
+  private mutating func set(_ option: OptionSpec, _ value: String) throws(UsageError) {
+    let flag = option.flag.rawValue
     func integer(_ range: ClosedRange<Int>, _ what: String) throws(UsageError) -> Int {
       guard let n = Int(value), range.contains(n) else {
         throw UsageError(message: "\(flag) expects \(what), found '\(value)'", command: command)
       }
       return n
     }
-    switch flag {
-    case "--seed":
+    switch option.flag {
+    case .seed:
       guard let n = UInt64(value) else {
         throw UsageError(
-          message: "--seed expects a non-negative integer below 2^64, found '\(value)'",
+          message: "\(flag) expects a non-negative integer below 2^64, found '\(value)'",
           command: command)
       }
       seed = n
-    case "--repeats":
-      repeats = try integer(1...1000, "an integer in 1...1000")
-    case "--dims":
-      let cap = command == .bench ? Limits.gradDimension : Limits.dimension
+    case .repeats:
+      repeats = try integer(1...Self.maxRepeats, "an integer in 1...\(Self.maxRepeats)")
+    case .dims:
+      let cap = command.maxDimension
       let parts = value.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
       guard parts.count == 3, parts.allSatisfy({ $0.map { (1...cap).contains($0) } ?? false }),
         let D = parts[0], let H = parts[1], let K = parts[2]
       else {
         throw UsageError(
-          message: "--dims expects three integers D,H,K in 1...\(cap), found '\(value)'",
+          message: "\(flag) expects three integers D,H,K in 1...\(cap), found '\(value)'",
           command: command)
       }
       dims = Dims(D: D, H: H, K: K)
-    case "--steps":
-      let cap = command == .bench ? Limits.gradSteps : Limits.steps
-      steps = try integer(1...cap, "an integer T in 1...\(cap)")
-    case "--seeds":
+    case .steps:
+      steps = try integer(1...command.maxSteps, "an integer T in 1...\(command.maxSteps)")
+    case .seeds:
       seeds = try integer(1...Limits.seeds, "an integer in 1...\(Limits.seeds)")
-    case "--format":
-      guard command.formats.contains(value) else {
+    case .format:
+      guard option.choices.contains(value) else {
         throw UsageError(
           message:
-            "--format expects one of \(command.formats.joined(separator: ", ")), found '\(value)'",
+            "\(flag) expects one of \(option.choices.joined(separator: ", ")), found '\(value)'",
           command: command)
       }
       format = value
-    default:  // --params
+    case .params:
       params = value
+    case .check:
+      check = true
     }
   }
 }

@@ -8,7 +8,7 @@ struct Output {
   var code: Int32 = 0
 }
 
-/// Sysexits codes (DESIGN.md).
+/// Exit codes, from BSD's sysexits.h where one fits.
 enum ExitCode {
   static let ok: Int32 = 0
   static let checkFailed: Int32 = 1
@@ -33,17 +33,14 @@ struct CLI {
 
   func dispatch(_ words: [String]) throws(UsageError) -> Output {
     guard let first = words.first else { return overview() }
-    switch first {
-    case "-h", "--help": return Output(stdout: Help.text(nil))
-    case "--version": return Output(stdout: Help.version + "\n")
-    default: break
-    }
+    if Help.helpFlags.contains(first) { return Output(stdout: Help.text(nil)) }
+    if first == Help.versionFlag { return Output(stdout: Help.version + "\n") }
     guard let command = Command(rawValue: first) else {
       let what = first.hasPrefix("-") ? "unknown option" : "unknown command"
       throw UsageError(message: "\(what) '\(first)'", command: nil)
     }
     let rest = Array(words.dropFirst())
-    if command != .help, rest.contains(where: { $0 == "-h" || $0 == "--help" }) {
+    if command != .help, rest.contains(where: { Help.helpFlags.contains($0) }) {
       return Output(stdout: Help.text(command))
     }
     if command == .help {
@@ -86,23 +83,24 @@ struct CLI {
   func overview() -> Output {
     let text = TextRenderer(color: color)
     let config = Config()
+    let (sizes, seeds) = (Catalog.checkConfigs.count, Arguments.defaultSeeds)
     var out = "rnn-explain — hand-derived gradients of recurrent networks, checked by oracles\n\n"
-    out += pad("ID", 26) + pad("SOURCE", 10) + pad("CHECK", 7) + "TITLE\n"
+    out += CatalogueTable.header(withCheck: true)
     var passed = true
     for d in Catalog.all {
       let ok = d.trace(config).passed
       passed = passed && ok
-      out += pad(d.id, 26) + pad(d.source, 10) + text.verdict(ok) + "   " + d.title + "\n"
+      out += CatalogueTable.row(d, verdict: text.verdict(ok))
     }
     out += """
 
-      Each derivation ran once (seed 0, \(config.dims), T=\(config.steps)): its hand-derived \
-      backward pass
+      Each derivation ran once (seed \(config.seed), \(config.dims), T=\(config.steps)): \
+      its hand-derived backward pass
       against dual numbers (≤ \(sci(Tolerances.dual))) and finite differences \
       (≤ \(sci(Tolerances.finiteDifference))).
 
         rnn-explain show softmax    a derivation step by step (any ID above)
-        rnn-explain check           every derivation at \(Catalog.checkConfigs.count) sizes × 20 seeds
+        rnn-explain check           every derivation at \(sizes) sizes × \(seeds) seeds
         rnn-explain grad --params F gradients for your own model and data
         rnn-explain help            every command and option
 
@@ -122,8 +120,8 @@ struct CLI {
       }
       return Output(stdout: JSON.array(items).serialized() + "\n")
     }
-    var out = pad("ID", 26) + pad("SOURCE", 10) + "TITLE\n"
-    for d in Catalog.all { out += pad(d.id, 26) + pad(d.source, 10) + d.title + "\n" }
+    var out = CatalogueTable.header(withCheck: false)
+    for d in Catalog.all { out += CatalogueTable.row(d) }
     out += "\nSOURCES\n"
     for source in Catalog.sources { out += "  \(source.number)  \(source.title)\n" }
     return Output(stdout: out)
@@ -203,5 +201,31 @@ struct CLI {
       throw InputError("--params: '\(path)' is not UTF-8 text")
     }
     return text
+  }
+}
+
+/// The catalogue as a table, one derivation a line: ID, SOURCE, the overview's CHECK, TITLE.
+enum CatalogueTable {
+  static let idWidth = 26
+  static let sourceWidth = 10
+  static let checkWidth = 7
+
+  /// The header line; `withCheck` adds the CHECK column of the overview.
+  static func header(withCheck: Bool) -> String {
+    line("ID", "SOURCE", check: withCheck ? pad("CHECK", checkWidth) : "", "TITLE")
+  }
+
+  /// The line of `derivation`; a `verdict` (PASS or FAIL, perhaps coloured) fills CHECK.
+  static func row(_ derivation: Derivation, verdict: String? = nil) -> String {
+    // Padded by hand: colour codes take no columns, and PASS and FAIL are four letters.
+    let check = verdict.map { $0 + String(repeating: " ", count: checkWidth - 4) } ?? ""
+    return line(derivation.id, derivation.source, check: check, derivation.title)
+  }
+
+  /// One line: ID and SOURCE in their columns, then `check` (already padded), then the title.
+  private static func line(_ id: String, _ source: String, check: String, _ title: String)
+    -> String
+  {
+    pad(id, idWidth) + pad(source, sourceWidth) + check + title + "\n"
   }
 }
