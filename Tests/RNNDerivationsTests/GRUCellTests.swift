@@ -17,26 +17,12 @@ private enum Candidate {
   }
 }
 
-/// A random GRU problem, as the traces draw one (inputs only: no expected value comes from it).
-private struct Example {
-  var dims: Dims
-  var xs: [[Double]]
-  var targets: [Int]
-  var h0: [Double]
-  var p: GRUParameters<Double>
-
-  init(_ dims: Dims, steps: Int, seed: UInt64) {
-    var rng = SplitMix64(seed: seed)
-    self.dims = dims
-    p = .random(dims, &rng)
-    (xs, targets) = rng.sequence(dims, steps: steps)
-    h0 = rng.vector(dims.H, scale: 0.5)
-  }
-
-  func model(_ variant: GRUVariant) -> GRUModel {
-    GRUModel(xs: xs, targets: targets, dims: dims, variant: variant)
-  }
-  var point: [Variable] { p.variables + [Variable("h_{−1}", h0)] }
+/// A random GRU problem, drawn as the traces draw one (inputs only: no expected value comes
+/// from it).
+private func example(_ variant: GRUVariant, _ dims: Dims, steps: Int, seed: UInt64)
+  -> SequenceExample<GRUCell>
+{
+  SequenceExample(GRUCell(variant: variant), dims, steps: steps, seed: seed, stateNames: ["h_{−1}"])
 }
 
 @Suite struct GRUCellTests {
@@ -112,49 +98,27 @@ private struct Example {
 
   // MARK: A wrong backward pass is caught
 
-  /// `gruBPTT` rewritten with a switch that, for reset-after, takes ∂E/∂W_h from the
+  /// The real reset-after cell, except that its backward step takes ∂E/∂W_h from the
   /// reset-before formula, da ⊗ (r ⊙ h_{t−1}), instead of (r ⊙ da) ⊗ h_{t−1}.
   ///
-  /// The right switch reproduces `gruBPTT` and passes every oracle. The wrong ∂E/∂W_h feeds
-  /// nothing else (it is accumulated, never propagated), so W_h alone fails.
+  /// The wrong ∂E/∂W_h feeds nothing else (it is accumulated, never propagated), so W_h alone
+  /// fails, and every oracle sees it.
   @Test(arguments: [1, 3])
   func resetBeforeWeightGradientInResetAfterIsCaught(steps: Int) {
-    let ex = Example(Dims(D: 3, H: 5, K: 4), steps: steps, seed: 4)
-    let seq = gruSequenceForward(
-      xs: ex.xs, targets: ex.targets, h0: ex.h0, p: ex.p, variant: .resetAfter)
-    func bptt(resetBeforeDW: Bool) -> [[Double]] {
-      let dims = ex.dims
-      var d = GRUParameters<Double>(
-        r: .zeros(dims), z: .zeros(dims), h: .zeros(dims), V: .zeros(dims.K, dims.H),
-        b_y: Array(repeating: 0, count: dims.K))
-      var dhNext = [Double](repeating: 0, count: dims.H)
-      for t in seq.caches.indices.reversed() {
-        let k = seq.caches[t]
-        let out = outputLayerBackward(yHat: seq.yHats[t], target: ex.targets[t], s: k.h, V: ex.p.V)
-        d.V = d.V + out.dV
-        d.b_y = d.b_y .+ out.db_y
-        var g = gruStepBackward(out.ds .+ dhNext, cache: k, p: ex.p, variant: .resetAfter)
-        if resetBeforeDW { g.h.dW = .outer(g.h.db, k.r .* k.hPrev) }  // wrong: da ⊗ (r ⊙ h)
-        d.r.add(g.r)
-        d.z.add(g.z)
-        d.h.W = d.h.W + g.h.dW
-        d.h.U = d.h.U + g.h.dU
-        d.h.b = d.h.b .+ g.h.db
-        dhNext = g.dhPrev
-      }
-      return [d.r, d.z, d.h].flatMap { [$0.W.storage, $0.U.storage, $0.b] }
-        + [d.V.storage, d.b_y, dhNext]
+    let ex = example(.resetAfter, Dims(D: 3, H: 5, K: 4), steps: steps, seed: 4)
+    let cell = ex.model.cell
+    let mistaken = MistakenCell(base: cell) { dState, k, p in
+      var g = cell.backward(dState, k, p)
+      let da = g.parameters.first { $0.name == "b_h" }?.values ?? []  // ∂E/∂b_h = da
+      let wrong = Matrix.outer(da, k.r .* k.hPrev).storage  // wrong: da ⊗ (r ⊙ h)
+      g.parameters = g.parameters.map { $0.name == "W_h" ? ("W_h", wrong) : $0 }
+      return g
     }
-
-    let model = ex.model(.resetAfter)
-    let right = bptt(resetBeforeDW: false)
-    let reference = gruBPTT(seq, targets: ex.targets, p: ex.p, variant: .resetAfter).flat
-    for (a, b) in zip(right, reference) { #expect(a == b, "the rewrite is gruBPTT") }
-    let rightChecks = verify(model, at: ex.point, analytic: right)
+    let rightChecks = verify(ex.model, at: ex.point, analytic: ex.gradients.flat)
     #expect(
       rightChecks.allSatisfy { $0.passed }, "\(rightChecks.filter { !$0.passed }.map(\.summary))")
 
-    let checks = verify(model, at: ex.point, analytic: bptt(resetBeforeDW: true))
+    let checks = verify(ex.model, at: ex.point, analytic: ex.gradients(with: mistaken))
     let failing = checks.filter { !$0.passed }
     #expect(Set(failing.map(\.parameter)) == ["W_h"], "\(checks.map(\.summary))")
     #expect(failing.count == Oracle.allCases.count, "every oracle sees it")

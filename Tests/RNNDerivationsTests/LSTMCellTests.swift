@@ -13,7 +13,7 @@ private func gate(W: [[Double]], U: [[Double]], b: [Double]) -> GateParameters<D
 /// The expected values of the tests below are NumPy 2.4.6 (float64) on exactly these
 /// numbers: a[g] = W[g]@h + U[g]@x + b[g] per gate, then the expression each test quotes.
 private enum Step {
-  static let p = LSTMParameters<Double>(
+  static let p = LSTMGates<Double>(
     i: gate(
       W: [[0.1, -0.2, 0.3], [0.0, 0.4, -0.1], [0.2, 0.1, 0.0]],
       U: [[0.5, -0.3], [0.2, 0.1], [-0.4, 0.6]], b: [0.1, 0.0, -0.1]),
@@ -25,8 +25,7 @@ private enum Step {
       U: [[-0.1, 0.4], [0.3, -0.2], [0.2, 0.2]], b: [0.05, -0.05, 0.1]),
     c: gate(
       W: [[0.3, -0.1, 0.0], [-0.2, 0.2, 0.1], [0.1, 0.0, 0.3]],
-      U: [[0.6, 0.1], [-0.3, 0.5], [0.2, -0.4]], b: [-0.1, 0.1, 0.0]),
-    V: .zeros(0, 3), b_y: [])
+      U: [[0.6, 0.1], [-0.3, 0.5], [0.2, -0.4]], b: [-0.1, 0.1, 0.0]))
   static let x = [0.7, -0.4]
   static let hPrev = [0.3, -0.6, 0.9]
   static let cPrev = [0.5, -1.2, 0.8]
@@ -34,38 +33,22 @@ private enum Step {
   static let dc = [0.2, 0.4, -0.3]
 }
 
-/// A random LSTM problem, as the traces draw one (inputs only: no expected value comes from it).
-private struct Example {
-  var dims: Dims
-  var xs: [[Double]]
-  var targets: [Int]
-  var h0, c0: [Double]
-  var p: LSTMParameters<Double>
-  var seq: LSTMSequence<Double>
-
-  init(_ dims: Dims, steps: Int, seed: UInt64) {
-    var rng = SplitMix64(seed: seed)
-    self.dims = dims
-    p = .random(dims, &rng)
-    (xs, targets) = rng.sequence(dims, steps: steps)
-    h0 = rng.vector(dims.H, scale: 0.5)
-    c0 = rng.vector(dims.H, scale: 0.5)
-    seq = lstmSequenceForward(xs: xs, targets: targets, h0: h0, c0: c0, p: p, forgetBias: 0)
-  }
-
-  var model: LSTMModel { LSTMModel(xs: xs, targets: targets, dims: dims, forgetBias: 0) }
-  var point: [Variable] { p.variables + [Variable("h_{−1}", h0), Variable("c_{−1}", c0)] }
+/// A random LSTM problem (forget_bias 0), drawn as the traces draw one (inputs only: no
+/// expected value comes from it).
+private func example(_ dims: Dims, steps: Int, seed: UInt64) -> SequenceExample<LSTMCell> {
+  SequenceExample(
+    LSTMCell(forgetBias: 0), dims, steps: steps, seed: seed, stateNames: ["h_{−1}", "c_{−1}"])
 }
 
-/// The twelve gate parameter names in `LSTMParameters.variables` order.
+/// The twelve gate parameter names.
 private func gateNames(_ gates: String...) -> Set<String> {
   Set(gates.flatMap { ["W_" + $0, "U_" + $0, "b_" + $0] })
 }
 
-/// Flattens gradients accumulated in parameter shape, then `h₀`, `c₀`: the point's order.
-private func flat(_ d: LSTMParameters<Double>, dh0: [Double], dc0: [Double]) -> [[Double]] {
-  [d.i, d.f, d.o, d.c].flatMap { [$0.W.storage, $0.U.storage, $0.b] }
-    + [d.V.storage, d.b_y, dh0, dc0]
+/// A gate's three parameters as named variables, from rows.
+private func gateVariables(_ g: String, W: [[Double]], U: [[Double]], b: [Double]) -> [Variable] {
+  let p = gate(W: W, U: U, b: b)
+  return [Variable("W_" + g, p.W), Variable("U_" + g, p.U), Variable("b_" + g, p.b)]
 }
 
 @Suite struct LSTMCellTests {
@@ -203,18 +186,23 @@ private func flat(_ d: LSTMParameters<Double>, dh0: [Double], dc0: [Double]) -> 
   ])
   func tinyLSTMMatchesNumPy(forgetBias: Double, loss: Double, h: [Double], c: [Double]) {
     let dims = Dims(D: 1, H: 2, K: 2)
-    let p = LSTMParameters<Double>(
-      i: gate(W: [[0.1, -0.2], [0.3, 0.05]], U: [[0.4], [-0.3]], b: [0.0, 0.1]),
-      f: gate(W: [[0.2, 0.1], [-0.1, 0.3]], U: [[-0.5], [0.2]], b: [0.1, -0.2]),
-      o: gate(W: [[-0.3, 0.2], [0.1, 0.1]], U: [[0.3], [0.6]], b: [0.0, 0.05]),
-      c: gate(W: [[0.5, -0.4], [0.2, 0.2]], U: [[0.7], [-0.6]], b: [0.1, 0.0]),
-      V: Matrix(rows: 2, cols: 2, storage: [0.8, -0.5, -0.3, 0.9]), b_y: [0.1, -0.1])
-    let model = LSTMModel(
-      xs: [[1.0], [-0.5]], targets: [1, 0], dims: dims, forgetBias: forgetBias)
-    let point = p.variables + [Variable("h_{−1}", [0.2, -0.1]), Variable("c_{−1}", [0.3, 0.4])]
+    let point =
+      gateVariables("i", W: [[0.1, -0.2], [0.3, 0.05]], U: [[0.4], [-0.3]], b: [0.0, 0.1])
+      + gateVariables("f", W: [[0.2, 0.1], [-0.1, 0.3]], U: [[-0.5], [0.2]], b: [0.1, -0.2])
+      + gateVariables("o", W: [[-0.3, 0.2], [0.1, 0.1]], U: [[0.3], [0.6]], b: [0.0, 0.05])
+      + gateVariables("c", W: [[0.5, -0.4], [0.2, 0.2]], U: [[0.7], [-0.6]], b: [0.1, 0.0])
+      + [
+        Variable("V", Matrix(rows: 2, cols: 2, storage: [0.8, -0.5, -0.3, 0.9])),
+        Variable("b_y", [0.1, -0.1]), Variable("h_{−1}", [0.2, -0.1]),
+        Variable("c_{−1}", [0.3, 0.4]),
+      ]
+    let model = SequenceModel(
+      LSTMCell(forgetBias: forgetBias), xs: [[1.0], [-0.5]], targets: [1, 0], dims: dims,
+      stateNames: ["h_{−1}", "c_{−1}"])
+    #expect(point.map(\.name) == model.parameters.map(\.name) + model.stateNames)
     let result = model.gradients(at: point)
     expectClose([result.loss], [loss], "E")
-    expectClose(model.evaluate(point.map(\.values)), [loss], "E (generic forward)")
+    expectClose(model.evaluate(Parameters(point)), [loss], "E (generic forward)")
     #expect(result.finalState.map(\.name) == ["h", "c"])
     expectClose(result.finalState.first?.values ?? [], h, "final h")
     expectClose(result.finalState.last?.values ?? [], c, "final c")
@@ -226,48 +214,25 @@ private func flat(_ d: LSTMParameters<Double>, dh0: [Double], dc0: [Double]) -> 
 
   // MARK: Wrong backward passes are caught
 
-  /// `lstmBPTT` rewritten with a switch that drops the `dcNext` carry (each step's cell sees
-  /// only what arrives through its own h_t).
+  /// The real LSTM cell, except that its backward step is handed no `dcNext` (each step's
+  /// cell sees only what arrives through its own h_t).
   ///
-  /// With the carry it reproduces `lstmBPTT` and every oracle passes. Without it: V and b_y
-  /// never depend on it and pass; the initial state and the i, f, c gates fail. At T = 2 the
-  /// o gate still passes — step 1 carries nothing into c_1 anyway, and step 0's dO = dh ⊙ tanh c
-  /// needs only dh, whose dhNext comes from the unaffected step 1; from T = 3 on, a wrong dc at
-  /// step 1 reaches step 0's dh through dhNext, and o fails too.
+  /// V and b_y never depend on it and pass; the initial state and the i, f, c gates fail. At
+  /// T = 2 the o gate still passes — step 1 carries nothing into c_1 anyway, and step 0's
+  /// dO = dh ⊙ tanh c needs only dh, whose dhNext comes from the unaffected step 1; from T = 3
+  /// on, a wrong dc at step 1 reaches step 0's dh through dhNext, and o fails too.
   @Test(arguments: [(2, gateNames("i", "f", "c")), (3, gateNames("i", "f", "o", "c"))])
   func bpttWithoutCellCarryIsCaught(steps: Int, failingGates: Set<String>) {
-    let ex = Example(Dims(D: 3, H: 5, K: 4), steps: steps, seed: 7)
-    func bptt(carryCell: Bool) -> [[Double]] {
-      let (dims, zero) = (ex.dims, [Double](repeating: 0, count: ex.dims.H))
-      var d = LSTMParameters<Double>(
-        i: .zeros(dims), f: .zeros(dims), o: .zeros(dims), c: .zeros(dims),
-        V: .zeros(dims.K, dims.H), b_y: Array(repeating: 0, count: dims.K))
-      var (dhNext, dcNext) = (zero, zero)
-      for t in ex.seq.caches.indices.reversed() {
-        let cache = ex.seq.caches[t]
-        let out = outputLayerBackward(
-          yHat: ex.seq.yHats[t], target: ex.targets[t], s: cache.h, V: ex.p.V)
-        d.V = d.V + out.dV
-        d.b_y = d.b_y .+ out.db_y
-        let g = lstmStepBackward(
-          dh: out.ds .+ dhNext, dc: carryCell ? dcNext : zero, cache: cache, p: ex.p)
-        d.i.add(g.i)
-        d.f.add(g.f)
-        d.o.add(g.o)
-        d.c.add(g.c)
-        (dhNext, dcNext) = (g.dhPrev, g.dcPrev)
-      }
-      return flat(d, dh0: dhNext, dc0: dcNext)
+    let ex = example(Dims(D: 3, H: 5, K: 4), steps: steps, seed: 7)
+    let cell = ex.model.cell
+    let withoutCarry = MistakenCell(base: cell) { dState, cache, p in
+      cell.backward(CellState(h: dState.h, c: dState.c.map(zeroed)), cache, p)
     }
-
-    let right = bptt(carryCell: true)
-    let reference = lstmBPTT(ex.seq, targets: ex.targets, p: ex.p).flat
-    for (a, b) in zip(right, reference) { #expect(a == b, "the rewrite is lstmBPTT") }
-    let rightChecks = verify(ex.model, at: ex.point, analytic: right)
+    let rightChecks = verify(ex.model, at: ex.point, analytic: ex.gradients.flat)
     #expect(
       rightChecks.allSatisfy { $0.passed }, "\(rightChecks.filter { !$0.passed }.map(\.summary))")
 
-    let checks = verify(ex.model, at: ex.point, analytic: bptt(carryCell: false))
+    let checks = verify(ex.model, at: ex.point, analytic: ex.gradients(with: withoutCarry))
     let failed = Set(checks.filter { !$0.passed }.map(\.parameter))
     #expect(failed == failingGates.union(["h_{−1}", "c_{−1}"]), "\(checks.map(\.summary))")
   }
@@ -278,38 +243,37 @@ private func flat(_ d: LSTMParameters<Double>, dh0: [Double], dc0: [Double]) -> 
   /// `lstmStepBackward`. At T = 1 the wrong ∂E/∂c_t reaches i, f and c̃ (through the cell) and
   /// both initial states, but not o (∂E/∂o = dh ⊙ tanh c), V or b_y — so exactly those pass.
   @Test func tanhInsteadOfItsDerivativeIsCaught() {
-    let ex = Example(Dims(D: 3, H: 5, K: 4), steps: 1, seed: 2)
-    let k = ex.seq.caches[0]
-    let out = outputLayerBackward(yHat: ex.seq.yHats[0], target: ex.targets[0], s: k.h, V: ex.p.V)
-    func stepBackward(rightDerivative: Bool) -> LSTMStepGradients {
-      let (dh, p, tanhC) = (out.ds, ex.p, tanhForward(k.c))
-      let dcThroughH =
-        rightDerivative
-        ? tanhBackward(dh .* k.o, h: tanhC)  // dh ⊙ o ⊙ (1 − tanh² c)
-        : dh .* k.o .* tanhC  // wrong: dh ⊙ o ⊙ tanh c
-      let cell = lstmCellBackward(
-        dcThroughH, f: k.f, cPrev: k.cPrev, i: k.i, candidate: k.candidate)
-      let gi = gateBackward(cell.di, gate: k.i, x: k.x, hPrev: k.hPrev, W: p.i.W, U: p.i.U)
-      let gf = gateBackward(cell.df, gate: k.f, x: k.x, hPrev: k.hPrev, W: p.f.W, U: p.f.U)
-      let go = gateBackward(dh .* tanhC, gate: k.o, x: k.x, hPrev: k.hPrev, W: p.o.W, U: p.o.U)
-      let gc = lstmCandidateBackward(
-        cell.dCandidate, candidate: k.candidate, x: k.x, hPrev: k.hPrev, p: p.c)
-      return LSTMStepGradients(
-        i: gi, f: gf, o: go, c: gc, dhPrev: gi.dhPrev .+ gf.dhPrev .+ go.dhPrev .+ gc.dhPrev,
-        dcPrev: cell.dcPrev, dx: gi.dx .+ gf.dx .+ go.dx .+ gc.dx, dcThroughH: dcThroughH)
-    }
-    func analytic(_ g: LSTMStepGradients) -> [[Double]] {
-      [g.i, g.f, g.o, g.c].flatMap { [$0.dW.storage, $0.dU.storage, $0.db] }
-        + [out.dV.storage, out.db_y, g.dhPrev, g.dcPrev]
+    let ex = example(Dims(D: 3, H: 5, K: 4), steps: 1, seed: 2)
+    func stepBackward(rightDerivative: Bool) -> MistakenCell<LSTMCell> {
+      MistakenCell(base: ex.model.cell) { dState, k, params in
+        let (dh, p, tanhC) = (dState.h, LSTMGates(params), tanhForward(k.c))
+        let dcThroughH =
+          rightDerivative
+          ? tanhBackward(dh .* k.o, h: tanhC)  // dh ⊙ o ⊙ (1 − tanh² c)
+          : dh .* k.o .* tanhC  // wrong: dh ⊙ o ⊙ tanh c
+        let dc = (dState.c ?? zeroed(dh)) .+ dcThroughH
+        let cell = lstmCellBackward(dc, f: k.f, cPrev: k.cPrev, i: k.i, candidate: k.candidate)
+        let gi = gateBackward(cell.di, gate: k.i, x: k.x, hPrev: k.hPrev, W: p.i.W, U: p.i.U)
+        let gf = gateBackward(cell.df, gate: k.f, x: k.x, hPrev: k.hPrev, W: p.f.W, U: p.f.U)
+        let go = gateBackward(dh .* tanhC, gate: k.o, x: k.x, hPrev: k.hPrev, W: p.o.W, U: p.o.U)
+        let gc = lstmCandidateBackward(
+          cell.dCandidate, candidate: k.candidate, x: k.x, hPrev: k.hPrev, p: p.c)
+        return CellGradients(
+          parameters: gi.named("i") + gf.named("f") + go.named("o") + gc.named("c"),
+          dStatePrev: CellState(
+            h: gi.dhPrev .+ gf.dhPrev .+ go.dhPrev .+ gc.dhPrev, c: cell.dcPrev),
+          dx: gi.dx .+ gf.dx .+ go.dx .+ gc.dx)
+      }
     }
 
-    let right = analytic(stepBackward(rightDerivative: true))
-    let reference = lstmBPTT(ex.seq, targets: ex.targets, p: ex.p).flat
-    for (a, b) in zip(right, reference) { #expect(a == b, "the composition is lstmStepBackward") }
+    let right = ex.gradients(with: stepBackward(rightDerivative: true))
+    for (a, b) in zip(right, ex.gradients.flat) {
+      #expect(a == b, "the composition is lstmStepBackward")
+    }
     #expect(verify(ex.model, at: ex.point, analytic: right).allSatisfy { $0.passed })
 
     let checks = verify(
-      ex.model, at: ex.point, analytic: analytic(stepBackward(rightDerivative: false)))
+      ex.model, at: ex.point, analytic: ex.gradients(with: stepBackward(rightDerivative: false)))
     let failed = Set(checks.filter { !$0.passed }.map(\.parameter))
     #expect(
       failed == gateNames("i", "f", "c").union(["h_{−1}", "c_{−1}"]), "\(checks.map(\.summary))")

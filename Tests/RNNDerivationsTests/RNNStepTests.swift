@@ -47,7 +47,7 @@ import Testing
       Variable("x_t", x),
     ]
     let checks = verify(
-      RNNStepFunction(dims: dims, upstream: g), at: point,
+      RNNStepFunction(upstream: g), at: point,
       analytic: [right.dW.storage, right.dU.storage, right.db, wrongDhPrev, right.dx])
     #expect(checks.count == point.count * Oracle.allCases.count)
     let failing = checks.filter { !$0.passed }
@@ -58,7 +58,7 @@ import Testing
     }
     // The right backward pass passes at the same point.
     let rightChecks = verify(
-      RNNStepFunction(dims: dims, upstream: g), at: point,
+      RNNStepFunction(upstream: g), at: point,
       analytic: [right.dW.storage, right.dU.storage, right.db, right.dhPrev, right.dx])
     for check in rightChecks { #expect(check.passed, "\(check.summary)") }
   }

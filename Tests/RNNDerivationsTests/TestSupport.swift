@@ -1,5 +1,5 @@
 import Foundation
-import RNNDerivations
+@testable import RNNDerivations
 import Testing
 
 /// Asserts every check of a trace, then prints the trace in one write (tests run in
@@ -41,3 +41,48 @@ func expectClose(
       sourceLocation: sourceLocation)
   }
 }
+
+/// A real cell with one thing changed in its backward step: a learner's mistake for the
+/// oracles to catch. The forward step is the real one and the walk through time is the
+/// library's own; `backwardStep` (usually the real backward step with one change) replaces
+/// only the cell's backward step.
+struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
+  var base: Base
+  var backwardStep:
+    @Sendable (_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>) ->
+      CellGradients
+
+  var parameters: [ParameterSpec] { base.parameters }
+  var hasCellState: Bool { base.hasCellState }
+  var outputNames: (weights: String, bias: String) { base.outputNames }
+  func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
+    base.step(x, state, p)
+  }
+  func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+    -> (state: CellState<Double>, cache: Base.Cache)
+  {
+    base.forward(x, state, p)
+  }
+  func backward(_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>)
+    -> CellGradients
+  {
+    backwardStep(dState, cache, p)
+  }
+}
+
+extension SequenceExample {
+  /// A random problem drawn as the traces draw one, at explicit sizes.
+  init(_ cell: Cell, _ dims: Dims, steps: Int, seed: UInt64, stateNames: [String]) {
+    self.init(cell, Config(seed: seed, dims: dims, steps: steps), stateNames: stateNames)
+  }
+
+  /// The gradients (in the point's order) of the library's walk run with `cell` instead.
+  func gradients(with cell: some RecurrentCell) -> [[Double]] {
+    let m = SequenceModel(
+      cell, xs: model.xs, targets: model.targets, dims: model.dims, stateNames: model.stateNames)
+    return m.backward(m.forward(p, from: initial), p).flat
+  }
+}
+
+/// A zero-filled copy: what a step receives when a carry is dropped.
+func zeroed(_ v: [Double]) -> [Double] { v.map { _ in 0 } }

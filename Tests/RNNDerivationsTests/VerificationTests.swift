@@ -4,8 +4,8 @@ import Testing
 /// f(x, y) = x₀² y₀ + sin-free polynomial: a function whose derivatives are known by hand.
 private struct Polynomial: ForwardFunction {
   var outputName: String { "f" }
-  func evaluate<T: Scalar>(_ inputs: [[T]]) -> [T] {
-    let x = inputs[0]
+  func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] {
+    let x = inputs["x"]
     return [x[0] * x[0] * x[1] + T.exp(x[1]), x[0] * x[1]]
   }
 }
@@ -40,7 +40,7 @@ private struct Polynomial: ForwardFunction {
     let x = (0..<n).map { Double($0 % 7) / 7 }
     struct SumOfSquares: ForwardFunction {
       var outputName: String { "f" }
-      func evaluate<T: Scalar>(_ inputs: [[T]]) -> [T] { [dot(inputs[0], inputs[0])] }
+      func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] { [dot(inputs["x"], inputs["x"])] }
     }
     let right = x.map { 2 * $0 }
     var wrong = right
@@ -80,7 +80,7 @@ private struct Polynomial: ForwardFunction {
   @Test func finiteDifferenceNoiseEstimate() {
     struct Constant: ForwardFunction {
       var outputName: String { "f" }
-      func evaluate<T: Scalar>(_ inputs: [[T]]) -> [T] { [inputs[0][0] * 0 + 3] }
+      func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] { [inputs["x"][0] * 0 + 3] }
     }
     let estimate = FiniteDifference.jacobian(Constant(), at: [Variable("x", [0.5])], wrt: 0)
     #expect(estimate.values == [0])

@@ -7,7 +7,8 @@ extension SequenceExample<RNNCell> {
   init(rnn config: Config) { self.init(RNNCell(), config, stateNames: ["s_{−1}"]) }
 
   var forwardStep: TraceStep {
-    var values = ["U", "W", "b", "V", "b_y"].map { parameter($0) } + [NamedValue("s_{−1}", initial.h)]
+    var values =
+      ["U", "W", "b", "V", "b_y"].map { parameter($0) } + [NamedValue("s_{−1}", initial.h)]
     for t in run.caches.indices {
       values += [
         NamedValue("x_\(t)", model.xs[t]), NamedValue("s_\(t)", run.states[t].h),
@@ -54,7 +55,8 @@ func bpttRecursiveTrace(_ config: Config) -> [TraceStep] {
         "Walking t = T−1 … 0, each step adds its outer products into the shared dU, dW, db, dV, "
         + "db_y; dhNext carries everything later steps owe to s_t. What is left at the end is ∂E/∂s_{−1}.",
       values: deltas + [
-        NamedValue("∂E/∂U", g.parameters.matrix("U")), NamedValue("∂E/∂W", g.parameters.matrix("W")),
+        NamedValue("∂E/∂U", g.parameters.matrix("U")),
+        NamedValue("∂E/∂W", g.parameters.matrix("W")),
         NamedValue("∂E/∂b", g.parameters["b"]), NamedValue("∂E/∂V", g.parameters.matrix("V")),
         NamedValue("∂E/∂b_y", g.parameters["b_y"]), NamedValue("∂E/∂s_{−1}", g.initialState.h),
       ],
@@ -115,7 +117,9 @@ func bpttJacobianProductTrace(_ config: Config) -> [TraceStep] {
       checks: ex.agreement(
         "Jacobian products", reference: "bptt-recursive",
         [("W", dW.storage, g.parameters["W"]), ("U", dU.storage, g.parameters["U"])])
-        + verify(ex.model, at: ex.point, analytic: products.flat, seed: config.seed).filter { ["U", "W"].contains($0.parameter) }))
+        + verify(ex.model, at: ex.point, analytic: products.flat, seed: config.seed).filter {
+          ["U", "W"].contains($0.parameter)
+        }))
   return steps
 }
 

@@ -73,4 +73,3 @@ func concatRNNStepTrace(_ config: Config) -> [TraceStep] {
           analytic: [grads.dW.storage, grads.db_s, grads.dx, grads.dsPrev], seed: config.seed)),
   ]
 }
-

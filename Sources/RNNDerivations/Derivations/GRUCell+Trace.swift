@@ -98,7 +98,10 @@ func gruBPTTTrace(_ config: Config) -> [TraceStep] {
       values: run.states.indices.map { NamedValue("h_\($0)", run.states[$0].h) }
         + [NamedValue("E", run.loss)]
         + g.upstream.indices.map { NamedValue("∂E/∂h_\($0)", g.upstream[$0].h) }
-        + [NamedValue("∂E/∂W_h", g.parameters.matrix("W_h")), NamedValue("∂E/∂h_{−1}", g.initialState.h)],
+        + [
+          NamedValue("∂E/∂W_h", g.parameters.matrix("W_h")),
+          NamedValue("∂E/∂h_{−1}", g.initialState.h),
+        ],
       checks: verify(ex.model, at: ex.point, analytic: g.flat, seed: config.seed))
   }
 }

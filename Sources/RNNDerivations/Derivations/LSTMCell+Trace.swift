@@ -142,7 +142,8 @@ func lstmBPTTTrace(_ config: Config) -> [TraceStep] {
       latex:
         #"\frac{\partial E}{\partial \theta},\ \theta \in \{W_g, U_g, b_g\}_{g \in \{i,f,o,c\}} \cup \{V, b_y, h_{-1}, c_{-1}\}"#,
       values: [
-        NamedValue("∂E/∂W_f", g.parameters.matrix("W_f")), NamedValue("∂E/∂V", g.parameters.matrix("V")),
+        NamedValue("∂E/∂W_f", g.parameters.matrix("W_f")),
+        NamedValue("∂E/∂V", g.parameters.matrix("V")),
         NamedValue("∂E/∂h_{−1}", g.initialState.h),
         NamedValue("∂E/∂c_{−1}", g.initialState.parts[1]),
       ],

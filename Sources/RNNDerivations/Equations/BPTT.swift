@@ -60,7 +60,9 @@ public func bpttIndexForm(_ seq: RNNSequence, targets: [Int], p: Parameters<Doub
 {
   let (U, W, V) = (p.matrix("U"), p.matrix("W"), p.matrix("V"))
   let (D, H, K) = (U.cols, W.rows, V.rows)
-  var (dU, dW, dV) = (Matrix<Double>.zeros(H, D), Matrix<Double>.zeros(H, H), Matrix<Double>.zeros(K, H))
+  var (dU, dW, dV) = (
+    Matrix<Double>.zeros(H, D), Matrix<Double>.zeros(H, H), Matrix<Double>.zeros(K, H)
+  )
   var (db, db_y) = ([Double](repeating: 0, count: H), [Double](repeating: 0, count: K))
   var carry = [Double](repeating: 0, count: H)  // ∂(E_{t+1} + …)/∂S_t^h
   for t in seq.caches.indices.reversed() {
@@ -97,4 +99,3 @@ public func bpttIndexForm(_ seq: RNNSequence, targets: [Int], p: Parameters<Doub
   g.add("b_y", db_y)
   return SequenceGradients(parameters: g, initialState: CellState(h: carry), upstream: [])
 }
-

@@ -64,8 +64,10 @@ public struct ConcatRNNCell: RecurrentCell {
   public func backward(_ dState: CellState<Double>, _ cache: Cache, _ p: Parameters<Double>)
     -> CellGradients
   {
-    let g = concatRNNStepBackward(dState.h, x: cache.x, sPrev: cache.sPrev, S: cache.S, W: p.matrix("W"))
+    let g = concatRNNStepBackward(
+      dState.h, x: cache.x, sPrev: cache.sPrev, S: cache.S, W: p.matrix("W"))
     return CellGradients(
-      parameters: [("W", g.dW.storage), ("b_s", g.db_s)], dStatePrev: CellState(h: g.dsPrev), dx: g.dx)
+      parameters: [("W", g.dW.storage), ("b_s", g.db_s)], dStatePrev: CellState(h: g.dsPrev),
+      dx: g.dx)
   }
 }

@@ -77,7 +77,9 @@ public struct GRUGates<T: Scalar>: Sendable {
     (self.r, self.z, self.h) = (r, z, h)
   }
   @inlinable public init(_ p: Parameters<T>) {
-    self.init(r: GateParameters(p, gate: "r"), z: GateParameters(p, gate: "z"), h: GateParameters(p, gate: "h"))
+    self.init(
+      r: GateParameters(p, gate: "r"), z: GateParameters(p, gate: "z"),
+      h: GateParameters(p, gate: "h"))
   }
 }
 
@@ -143,11 +145,15 @@ public struct GRUCell: RecurrentCell {
     return (CellState(h: k.h), k)
   }
 
-  public func backward(_ dState: CellState<Double>, _ cache: GRUStepCache<Double>, _ p: Parameters<Double>)
+  public func backward(
+    _ dState: CellState<Double>, _ cache: GRUStepCache<Double>, _ p: Parameters<Double>
+  )
     -> CellGradients
   {
     let g = gruStepBackward(dState.h, cache: cache, p: GRUGates(p), variant: variant)
-    let candidate: [(name: String, values: [Double])] = [("W_h", g.h.dW.storage), ("U_h", g.h.dU.storage), ("b_h", g.h.db)]
+    let candidate: [(name: String, values: [Double])] = [
+      ("W_h", g.h.dW.storage), ("U_h", g.h.dU.storage), ("b_h", g.h.db),
+    ]
     return CellGradients(
       parameters: g.r.named("r") + g.z.named("z") + candidate,
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)

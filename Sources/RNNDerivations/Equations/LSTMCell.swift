@@ -53,11 +53,15 @@ public func lstmOutputBackward(_ dh: [Double], o: [Double], c: [Double])
 /// The weights of the four LSTM gates, read by name: `W_i U_i b_i`, … `W_c U_c b_c`.
 public struct LSTMGates<T: Scalar>: Sendable {
   public var i, f, o, c: GateParameters<T>  // input, forget, output gates; candidate
-  public init(i: GateParameters<T>, f: GateParameters<T>, o: GateParameters<T>, c: GateParameters<T>) {
+  public init(
+    i: GateParameters<T>, f: GateParameters<T>, o: GateParameters<T>, c: GateParameters<T>
+  ) {
     (self.i, self.f, self.o, self.c) = (i, f, o, c)
   }
   @inlinable public init(_ p: Parameters<T>) {
-    self.init(i: GateParameters(p, gate: "i"), f: GateParameters(p, gate: "f"), o: GateParameters(p, gate: "o"), c: GateParameters(p, gate: "c"))
+    self.init(
+      i: GateParameters(p, gate: "i"), f: GateParameters(p, gate: "f"),
+      o: GateParameters(p, gate: "o"), c: GateParameters(p, gate: "c"))
   }
 }
 
@@ -135,18 +139,22 @@ public struct LSTMCell: RecurrentCell {
   }
 
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    let k = lstmStepForward(x: x, hPrev: state.h, cPrev: cPrev(state), p: LSTMGates(p), forgetBias: forgetBias)
+    let k = lstmStepForward(
+      x: x, hPrev: state.h, cPrev: cPrev(state), p: LSTMGates(p), forgetBias: forgetBias)
     return CellState(h: k.h, c: k.c)
   }
 
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: LSTMStepCache<Double>)
   {
-    let k = lstmStepForward(x: x, hPrev: state.h, cPrev: cPrev(state), p: LSTMGates(p), forgetBias: forgetBias)
+    let k = lstmStepForward(
+      x: x, hPrev: state.h, cPrev: cPrev(state), p: LSTMGates(p), forgetBias: forgetBias)
     return (CellState(h: k.h, c: k.c), k)
   }
 
-  public func backward(_ dState: CellState<Double>, _ cache: LSTMStepCache<Double>, _ p: Parameters<Double>)
+  public func backward(
+    _ dState: CellState<Double>, _ cache: LSTMStepCache<Double>, _ p: Parameters<Double>
+  )
     -> CellGradients
   {
     let g = lstmStepBackward(dh: dState.h, dc: cPrev(dState), cache: cache, p: LSTMGates(p))

@@ -109,21 +109,28 @@ public func gateBackward(
 public struct RNNCell: RecurrentCell {
   public init() {}
   public var parameters: [ParameterSpec] {
-    [ParameterSpec("U", .H, .D, scale: 0.6), ParameterSpec("W", .H, .H, scale: 0.5), ParameterSpec("b", .H, scale: 0.1)]
+    [
+      ParameterSpec("U", .H, .D, scale: 0.6), ParameterSpec("W", .H, .H, scale: 0.5),
+      ParameterSpec("b", .H, scale: 0.1),
+    ]
   }
 
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    CellState(h: rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"]).h)
+    CellState(
+      h: rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"]).h)
   }
 
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: RNNStepCache<Double>)
   {
-    let (h, cache) = rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"])
+    let (h, cache) = rnnStepForward(
+      x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"])
     return (CellState(h: h), cache)
   }
 
-  public func backward(_ dState: CellState<Double>, _ cache: RNNStepCache<Double>, _ p: Parameters<Double>)
+  public func backward(
+    _ dState: CellState<Double>, _ cache: RNNStepCache<Double>, _ p: Parameters<Double>
+  )
     -> CellGradients
   {
     let g = rnnStepBackward(dState.h, cache: cache, W: p.matrix("W"), U: p.matrix("U"))

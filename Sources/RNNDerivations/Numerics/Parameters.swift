@@ -50,8 +50,10 @@ public struct Parameters<T: Scalar>: Sendable {
 
   public init(_ layout: Layout, values: [[T]]) {
     precondition(
-      zip(layout.shapes, values).allSatisfy { $0.count == $1.count } && values.count
-        == layout.names.count, "values do not match the layout \(layout.names)")
+      zip(layout.shapes, values).allSatisfy { $0.count == $1.count }
+        && values.count
+          == layout.names.count,
+      "values do not match the layout \(layout.names)")
     self.layout = layout
     self.values = values
   }
@@ -73,7 +75,8 @@ public struct Parameters<T: Scalar>: Sendable {
   /// `+=` into `name`, entry by entry: a gradient summed over time steps.
   public mutating func add(_ name: String, _ g: [T]) {
     let k = layout.index(of: name)
-    precondition(values[k].count == g.count, "∂/∂\(name): \(g.count) entries, expected \(values[k].count)")
+    precondition(
+      values[k].count == g.count, "∂/∂\(name): \(g.count) entries, expected \(values[k].count)")
     values[k].withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] += g[i] } }
   }
 }
@@ -82,7 +85,8 @@ extension Parameters {
   /// The same names with `name`'s values replaced.
   public mutating func replace(_ name: String, with v: [T]) {
     let k = layout.index(of: name)
-    precondition(values[k].count == v.count, "\(name): \(v.count) entries, expected \(values[k].count)")
+    precondition(
+      values[k].count == v.count, "\(name): \(v.count) entries, expected \(values[k].count)")
     values[k] = v
   }
 }
