@@ -32,7 +32,7 @@ import Testing
   @Test func concatenatedForwardEqualsSplitRNNStep() {
     let W = Matrix(rows: 2, cols: 3, storage: [1.0, 0.5, -0.5, 0, 1, 2])
     let (x, s, b_s) = ([0.5], [1.0, -0.25], [0.1, -0.2])
-    let S = concatRNNStepForward(x: x, sPrev: s, W: W, b_s: b_s)
+    let S = concatRNNStepForward(x: x, sPrev: s, W: W, b_s: b_s).S
     expectClose(S, [0.8411229016320433, 0.2913126124515909], tolerance: 1e-15, "S_t")
     let (h, _) = rnnStepForward(
       x: x, hPrev: s, W: W.columns(1..<3), U: W.columns(0..<1), b: b_s)

@@ -114,9 +114,11 @@ private func gateVariables(_ g: String, W: [[Double]], U: [[Double]], b: [Double
   /// c = f*cp + i*cc, h = o*np.tanh(c).
   @Test func forgetBiasShiftsOnlyTheForgetGate() {
     let k0 = lstmStepForward(
-      x: Step.x, hPrev: Step.hPrev, cPrev: Step.cPrev, p: Step.p, forgetBias: 0)
+      x: Step.x, hPrev: Step.hPrev, cPrev: Step.cPrev, p: Step.p, forgetBias: 0
+    ).cache
     let k1 = lstmStepForward(
-      x: Step.x, hPrev: Step.hPrev, cPrev: Step.cPrev, p: Step.p, forgetBias: 1)
+      x: Step.x, hPrev: Step.hPrev, cPrev: Step.cPrev, p: Step.p, forgetBias: 1
+    ).cache
     expectClose(k0.f, [0.5572478545985555, 0.5523079095743253, 0.3751935255315707], "σ(a_f)")
     expectClose(k1.f, [0.7738185742694538, 0.7702989490466019, 0.6201064323430902], "σ(a_f + 1)")
     #expect(k0.i == k1.i)
@@ -138,6 +140,7 @@ private func gateVariables(_ g: String, W: [[Double]], U: [[Double]], b: [Double
     p.f = gate(
       W: Array(repeating: [0, 0, 0], count: 3), U: [[0, 0], [0, 0], [0, 0]], b: [0, 0, 0])
     let k = lstmStepForward(x: Step.x, hPrev: Step.hPrev, cPrev: Step.cPrev, p: p, forgetBias: 0)
+      .cache
     #expect(k.f == [0.5, 0.5, 0.5])
     let g = lstmStepBackward(dh: [0, 0, 0], dc: Step.dc, cache: k, p: p)
     #expect(g.dcThroughH == [0, 0, 0])
@@ -160,7 +163,8 @@ private func gateVariables(_ g: String, W: [[Double]], U: [[Double]], b: [Double
   ])
   func dcPrevIsTotalDcTimesForgetGate(forgetBias: Double, dcTotal: [Double], dcPrev: [Double]) {
     let k = lstmStepForward(
-      x: Step.x, hPrev: Step.hPrev, cPrev: Step.cPrev, p: Step.p, forgetBias: forgetBias)
+      x: Step.x, hPrev: Step.hPrev, cPrev: Step.cPrev, p: Step.p, forgetBias: forgetBias
+    ).cache
     let g = lstmStepBackward(dh: Step.dh, dc: Step.dc, cache: k, p: Step.p)
     expectClose(Step.dc .+ g.dcThroughH, dcTotal, "dc_total")
     expectClose(g.dcPrev, dcPrev, "∂E/∂c_{t−1}")

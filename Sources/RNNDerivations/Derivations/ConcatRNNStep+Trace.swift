@@ -6,6 +6,7 @@ struct ConcatRNNStepFunction: ForwardFunction {
   var outputName: String { "(g·S_t)" }
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
     let S = concatRNNStepForward(x: v["X_t"], sPrev: v["S_{t−1}"], W: v.matrix("W"), b_s: v["b_s"])
+      .S
     return [dot(lift(upstream), S)]
   }
 }
@@ -18,12 +19,12 @@ func concatRNNStepTrace(_ config: Config) -> [TraceStep] {
   let x = rng.vector(D)
   let sPrev = rng.vector(H)
   let g = rng.vector(H)
-  let S = concatRNNStepForward(x: x, sPrev: sPrev, W: W, b_s: b_s)
-  let grads = concatRNNStepBackward(g, x: x, sPrev: sPrev, S: S, W: W)
+  let (S, cache) = concatRNNStepForward(x: x, sPrev: sPrev, W: W, b_s: b_s)
+  let grads = concatRNNStepBackward(g, cache: cache, W: W)
   // The same step as rnn-step, with W split into its input and recurrent blocks.
   let (U_in, W_rec) = (W.columns(0..<D), W.columns(D..<D + H))
-  let (h, cache) = rnnStepForward(x: x, hPrev: sPrev, W: W_rec, U: U_in, b: b_s)
-  let split = rnnStepBackward(g, cache: cache, W: W_rec, U: U_in)
+  let (h, splitCache) = rnnStepForward(x: x, hPrev: sPrev, W: W_rec, U: U_in, b: b_s)
+  let split = rnnStepBackward(g, cache: splitCache, W: W_rec, U: U_in)
   let joined = Matrix.sideBySide(split.dU, split.dW)
   func identity(_ q: String, _ a: [Double], _ b: [Double], _ shape: Shape) -> GradientCheck {
     GradientCheck(

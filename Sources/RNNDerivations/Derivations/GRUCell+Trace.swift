@@ -25,8 +25,8 @@ func gruGatesTrace(_ config: Config) -> [TraceStep] {
   let point =
     Array(params.variables.prefix(cell.parameters.count))
     + [Variable("x_t", x), Variable("h_{t−1}", hPrev)]
-  let before = gruStepForward(x: x, hPrev: hPrev, p: p, variant: .resetBefore)
-  let after = gruStepForward(x: x, hPrev: hPrev, p: p, variant: .resetAfter)
+  let before = gruStepForward(x: x, hPrev: hPrev, p: p, variant: .resetBefore).cache
+  let after = gruStepForward(x: x, hPrev: hPrev, p: p, variant: .resetAfter).cache
   var steps = [
     TraceStep(
       "Reset and update gates (the same in both conventions)",

@@ -28,7 +28,7 @@ func lstmGatesTrace(_ config: Config) -> [TraceStep] {
   let oPrev = sigmoidForward(rng.vector(dims.H))
   let hPrev = lstmOutputForward(o: oPrev, c: cPrev)
   let (gh, gc) = (rng.vector(dims.H), rng.vector(dims.H))
-  let k = lstmStepForward(x: x, hPrev: hPrev, cPrev: cPrev, p: p, forgetBias: forgetBias)
+  let k = lstmStepForward(x: x, hPrev: hPrev, cPrev: cPrev, p: p, forgetBias: forgetBias).cache
   let g = lstmStepBackward(dh: gh, dc: gc, cache: k, p: p)
   let dcTotal = gc .+ g.dcThroughH
   let dcViaH = lstmOutputBackward(g.dhPrev, o: oPrev, c: cPrev).dc  // into c_{t−1} via h_{t−1}

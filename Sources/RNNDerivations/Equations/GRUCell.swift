@@ -78,8 +78,8 @@ public struct GRUGates<T: Scalar>: Sendable {
   }
   @inlinable public init(_ p: Parameters<T>) {
     self.init(
-      r: GateParameters(p, gate: "r"), z: GateParameters(p, gate: "z"),
-      h: GateParameters(p, gate: "h"))
+      r: GateParameters(p, GRUCell.gates.r), z: GateParameters(p, GRUCell.gates.z),
+      h: GateParameters(p, GRUCell.gates.h))
   }
 }
 
@@ -94,12 +94,12 @@ public struct GRUStepCache<T: Scalar>: Sendable {
 /// One GRU step: reset and update gates read `x_t` (source 001's `x_{t−1}`: Errata).
 @inlinable public func gruStepForward<T: Scalar>(
   x: [T], hPrev: [T], p: GRUGates<T>, variant: GRUVariant
-) -> GRUStepCache<T> {
+) -> (h: [T], cache: GRUStepCache<T>) {
   let r = gateForward(x: x, hPrev: hPrev, W: p.r.W, U: p.r.U, b: p.r.b)
   let z = gateForward(x: x, hPrev: hPrev, W: p.z.W, U: p.z.U, b: p.z.b)
   let candidate = gruCandidateForward(x: x, hPrev: hPrev, r: r, p: p.h, variant: variant)
   let h = gruUpdateForward(z: z, hPrev: hPrev, candidate: candidate)
-  return GRUStepCache(x: x, hPrev: hPrev, r: r, z: z, candidate: candidate, h: h)
+  return (h, GRUStepCache(x: x, hPrev: hPrev, r: r, z: z, candidate: candidate, h: h))
 }
 
 /// Gradients of one GRU step.
@@ -132,7 +132,11 @@ public struct GRUCell: RecurrentCell {
   public var variant: GRUVariant
   public init(variant: GRUVariant) { self.variant = variant }
 
-  public var parameters: [ParameterSpec] { ["r", "z", "h"].flatMap(ParameterSpec.gate) }
+  /// Reset and update gates, and the candidate, in the order of the parameters.
+  public static let gates = (r: GateNames("r"), z: GateNames("z"), h: GateNames("h"))
+  public var parameters: [ParameterSpec] {
+    [Self.gates.r, Self.gates.z, Self.gates.h].flatMap(\.specs)
+  }
 
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(h: gruStepForward(x: x, hPrev: state.h, p: GRUGates(p), variant: variant).h)
@@ -141,8 +145,8 @@ public struct GRUCell: RecurrentCell {
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: GRUStepCache<Double>)
   {
-    let k = gruStepForward(x: x, hPrev: state.h, p: GRUGates(p), variant: variant)
-    return (CellState(h: k.h), k)
+    let (h, cache) = gruStepForward(x: x, hPrev: state.h, p: GRUGates(p), variant: variant)
+    return (CellState(h: h), cache)
   }
 
   public func backward(
@@ -151,11 +155,10 @@ public struct GRUCell: RecurrentCell {
     -> CellGradients
   {
     let g = gruStepBackward(dState.h, cache: cache, p: GRUGates(p), variant: variant)
-    let candidate: [(name: String, values: [Double])] = [
-      ("W_h", g.h.dW.storage), ("U_h", g.h.dU.storage), ("b_h", g.h.db),
-    ]
+    let h = Self.gates.h
+    let candidate = [(h.W, g.h.dW.storage), (h.U, g.h.dU.storage), (h.b, g.h.db)]
     return CellGradients(
-      parameters: g.r.named("r") + g.z.named("z") + candidate,
+      parameters: g.r.named(Self.gates.r) + g.z.named(Self.gates.z) + candidate,
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
   }
 }

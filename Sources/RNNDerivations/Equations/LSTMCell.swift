@@ -60,8 +60,8 @@ public struct LSTMGates<T: Scalar>: Sendable {
   }
   @inlinable public init(_ p: Parameters<T>) {
     self.init(
-      i: GateParameters(p, gate: "i"), f: GateParameters(p, gate: "f"),
-      o: GateParameters(p, gate: "o"), c: GateParameters(p, gate: "c"))
+      i: GateParameters(p, LSTMCell.gates.i), f: GateParameters(p, LSTMCell.gates.f),
+      o: GateParameters(p, LSTMCell.gates.o), c: GateParameters(p, LSTMCell.gates.c))
   }
 }
 
@@ -81,15 +81,16 @@ public struct LSTMStepCache<T: Scalar>: Sendable {
 /// One LSTM step: every gate reads `x_t` and `h_{t−1}` (source 001's `x_{t−1}`: Errata).
 @inlinable public func lstmStepForward<T: Scalar>(
   x: [T], hPrev: [T], cPrev: [T], p: LSTMGates<T>, forgetBias: Double
-) -> LSTMStepCache<T> {
+) -> (h: [T], c: [T], cache: LSTMStepCache<T>) {
   let i = gateForward(x: x, hPrev: hPrev, W: p.i.W, U: p.i.U, b: p.i.b)
   let f = gateForward(x: x, hPrev: hPrev, W: p.f.W, U: p.f.U, b: p.f.b, bias: forgetBias)
   let o = gateForward(x: x, hPrev: hPrev, W: p.o.W, U: p.o.U, b: p.o.b)
   let candidate = lstmCandidateForward(x: x, hPrev: hPrev, p: p.c)
   let c = lstmCellForward(f: f, cPrev: cPrev, i: i, candidate: candidate)
   let h = lstmOutputForward(o: o, c: c)
-  return LSTMStepCache(
+  let cache = LSTMStepCache(
     x: x, hPrev: hPrev, cPrev: cPrev, i: i, f: f, o: o, candidate: candidate, c: c, h: h)
+  return (h, c, cache)
 }
 
 /// Gradients of one LSTM step.
@@ -129,7 +130,13 @@ public struct LSTMCell: RecurrentCell {
   public var forgetBias: Double
   public init(forgetBias: Double) { self.forgetBias = forgetBias }
 
-  public var parameters: [ParameterSpec] { ["i", "f", "o", "c"].flatMap(ParameterSpec.gate) }
+  /// Input, forget and output gates, and the candidate, in the order of the parameters.
+  public static let gates = (
+    i: GateNames("i"), f: GateNames("f"), o: GateNames("o"), c: GateNames("c")
+  )
+  public var parameters: [ParameterSpec] {
+    [Self.gates.i, Self.gates.f, Self.gates.o, Self.gates.c].flatMap(\.specs)
+  }
   public var hasCellState: Bool { true }
 
   /// The cell state of `state`; an LSTM's state always has one.
@@ -147,9 +154,9 @@ public struct LSTMCell: RecurrentCell {
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: LSTMStepCache<Double>)
   {
-    let k = lstmStepForward(
+    let (h, c, cache) = lstmStepForward(
       x: x, hPrev: state.h, cPrev: cPrev(state), p: LSTMGates(p), forgetBias: forgetBias)
-    return (CellState(h: k.h, c: k.c), k)
+    return (CellState(h: h, c: c), cache)
   }
 
   public func backward(
@@ -159,7 +166,8 @@ public struct LSTMCell: RecurrentCell {
   {
     let g = lstmStepBackward(dh: dState.h, dc: cPrev(dState), cache: cache, p: LSTMGates(p))
     return CellGradients(
-      parameters: g.i.named("i") + g.f.named("f") + g.o.named("o") + g.c.named("c"),
+      parameters: g.i.named(Self.gates.i) + g.f.named(Self.gates.f) + g.o.named(Self.gates.o)
+        + g.c.named(Self.gates.c),
       dStatePrev: CellState(h: g.dhPrev, c: g.dcPrev), dx: g.dx)
   }
 }

@@ -74,16 +74,16 @@ public struct GateParameters<T: Scalar>: Sendable {
   public var b: [T]
   public init(W: Matrix<T>, U: Matrix<T>, b: [T]) { (self.W, self.U, self.b) = (W, U, b) }
 
-  /// Gate `g`'s `W_g`, `U_g`, `b_g` (the names `ParameterSpec.gate` declares).
-  @inlinable public init(_ p: Parameters<T>, gate g: String) {
-    self.init(W: p.matrix("W_" + g), U: p.matrix("U_" + g), b: p["b_" + g])
+  /// Gate `g`'s `W_g`, `U_g`, `b_g`, read by name.
+  @inlinable public init(_ p: Parameters<T>, _ g: GateNames) {
+    self.init(W: p.matrix(g.W), U: p.matrix(g.U), b: p[g.b])
   }
 }
 
 extension AffineGradients {
   /// This step's gradients of gate `g`'s weights, by name.
-  public func named(_ g: String) -> [(name: String, values: [Double])] {
-    [("W_" + g, dW.storage), ("U_" + g, dU.storage), ("b_" + g, db)]
+  public func named(_ g: GateNames) -> [(name: String, values: [Double])] {
+    [(g.W, dW.storage), (g.U, dU.storage), (g.b, db)]
   }
 }
 

@@ -23,19 +23,22 @@ public struct Shape: Sendable, Equatable, CustomStringConvertible {
 public struct Layout: Sendable {
   public let names: [String]
   public let shapes: [Shape]
-  @usableFromInline let position: [String: Int]
 
   public init(names: [String], shapes: [Shape]) {
     precondition(names.count == shapes.count, "one shape per name")
+    precondition(Set(names).count == names.count, "names must differ: \(names)")
     self.names = names
     self.shapes = shapes
-    position = Dictionary(names.enumerated().map { ($1, $0) }) { first, _ in first }
-    precondition(position.count == names.count, "names must differ: \(names)")
   }
 
   /// The index of `name` in this order; a name the layout lacks is a programming error.
+  ///
+  /// A scan, not a hash table: a layout holds a few dozen names at most, and comparing short
+  /// strings is cheaper than hashing one.
   @inlinable public func index(of name: String) -> Int {
-    guard let k = position[name] else { preconditionFailure("no variable '\(name)' in \(names)") }
+    guard let k = names.firstIndex(of: name) else {
+      preconditionFailure("no variable '\(name)' in \(names)")
+    }
     return k
   }
 }

@@ -56,13 +56,18 @@ public struct ParameterSpec: Sendable {
     cols.map { .matrix(rows.value(d), $0.value(d)) } ?? .vector(rows.value(d))
   }
   public var letters: String { cols.map { "\(rows.letters)×\($0.letters)" } ?? rows.letters }
+}
 
-  /// The three parameters of a gate `g`: `W_g` (`H×H`) on `h_{t−1}`, `U_g` (`H×D`) on `x_t`,
-  /// bias `b_g` (`H`).
-  public static func gate(_ g: String) -> [ParameterSpec] {
+/// The names of gate `g`'s three parameters — `W_g` (`H×H`) on `h_{t−1}`, `U_g` (`H×D`) on
+/// `x_t`, bias `b_g` (`H`) — made once and used for the spec, the reads and the gradients.
+public struct GateNames: Sendable {
+  public let W, U, b: String
+  public init(_ g: String) { (W, U, b) = ("W_" + g, "U_" + g, "b_" + g) }
+
+  public var specs: [ParameterSpec] {
     [
-      ParameterSpec("W_" + g, .H, .H, scale: 0.5), ParameterSpec("U_" + g, .H, .D, scale: 0.6),
-      ParameterSpec("b_" + g, .H, scale: 0.2),
+      ParameterSpec(W, .H, .H, scale: 0.5), ParameterSpec(U, .H, .D, scale: 0.6),
+      ParameterSpec(b, .H, scale: 0.2),
     ]
   }
 }

@@ -5,11 +5,6 @@ public struct CellState<T: Scalar>: Sendable {
   public var c: [T]?
   @inlinable public init(h: [T], c: [T]? = nil) { (self.h, self.c) = (h, c) }
 
-  /// Zeros of the same shape: nothing arrives from beyond the last step.
-  @inlinable public var zero: CellState {
-    CellState(h: h.map { _ in 0 }, c: c.map { $0.map { _ in 0 } })
-  }
-
   /// The parts in order, `h` then `c`: how a state appears in a point and in `grad`'s output.
   public var parts: [[T]] { [h] + (c.map { [$0] } ?? []) }
 }

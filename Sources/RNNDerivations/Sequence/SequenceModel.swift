@@ -89,6 +89,9 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     step: (_ x: [T], _ state: CellState<T>) -> (state: CellState<T>, cache: Cache)
   ) -> SequenceForward<T, Cache> {
     var run = SequenceForward<T, Cache>()
+    run.caches.reserveCapacity(xs.count)
+    run.states.reserveCapacity(xs.count)
+    run.yHats.reserveCapacity(xs.count)
     var state = state
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
     for (x, k) in zip(xs, targets) {
@@ -104,9 +107,11 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   }
 
   /// `E` on any `Scalar` (for the oracles).
+  ///
+  /// The cell and the output layer read their parameters from the point by name; the
+  /// initial state's entries, also in the point, are named apart.
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
-    let p = parameters(of: point)
-    return [walkForward(from: initialState(of: point), p) { (cell.step($0, $1, p), ()) }.loss]
+    [walkForward(from: initialState(of: point), point) { (cell.step($0, $1, point), ()) }.loss]
   }
 
   /// The forward pass on `Double`, keeping every step's cache for `backward`.
