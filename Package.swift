@@ -15,6 +15,7 @@ let package = Package(
       dependencies: ["RNNDerivations"],
       resources: [.copy("Fixtures")]
     ),
-    .testTarget(name: "RNNExplainTests", dependencies: ["rnn-explain"]),
+    // The captured outputs are read from the source tree by path, not bundled.
+    .testTarget(name: "RNNExplainTests", dependencies: ["rnn-explain"], exclude: ["Fixtures"]),
   ]
 )

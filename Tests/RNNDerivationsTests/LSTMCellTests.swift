@@ -263,7 +263,8 @@ private func gateVariables(_ g: String, W: [[Double]], U: [[Double]], b: [Double
         let gc = lstmCandidateBackward(
           cell.dCandidate, candidate: k.candidate, x: k.x, hPrev: k.hPrev, p: p.c)
         return CellGradients(
-          parameters: gi.named("i") + gf.named("f") + go.named("o") + gc.named("c"),
+          parameters: gi.named(LSTMCell.gates.i) + gf.named(LSTMCell.gates.f)
+            + go.named(LSTMCell.gates.o) + gc.named(LSTMCell.gates.c),
           dStatePrev: CellState(
             h: gi.dhPrev .+ gf.dhPrev .+ go.dhPrev .+ gc.dhPrev, c: cell.dcPrev),
           dx: gi.dx .+ gf.dx .+ go.dx .+ gc.dx)

@@ -45,8 +45,8 @@ public enum Oracle: String, Sendable, CaseIterable {
 /// An entry passes when its relative error is within tolerance, or when the absolute
 /// difference is within `resolution`: what double precision can resolve for that entry
 /// (the oracle's rounding noise, and `Tolerances.roundingUlps` ulps of the largest entry).
-/// Such entries are counted in `atRoundingFloor` and reported, never hidden — as DESIGN.md
-/// asks for points at a kink.
+/// Such entries are counted in `atRoundingFloor` and reported, never hidden, as the
+/// verification policy asks for points at a kink.
 public struct GradientCheck: Sendable {
   /// What is compared, as the derivation writes it: `∂E/∂W`.
   public var quantity: String
