@@ -70,8 +70,9 @@ private let withoutDhNext = MistakenCell(base: RNNCell()) { dState, cache, p in
     expectClose(g.upstream.first?.h ?? [], out.ds, "∂E/∂s_0")
   }
 
-  /// A recursion that forgets dhNext (each step sees only its own E_t): the real RNN cell
-  /// whose backward step passes nothing on to s_{t−1}. The oracles on the whole model catch it
+  /// A recursion that forgets dhNext (each step sees only its own E_t) is caught.
+  ///
+  /// The real RNN cell, whose backward step passes nothing on to s_{t−1}. The oracles on the whole model catch it
   /// for U, W, b and s_{−1}, but not V and b_y, which never depend on it.
   @Test func recursionWithoutDhNextIsCaught() {
     let ex = example(Dims(D: 3, H: 5, K: 4), steps: 3, seed: 5)

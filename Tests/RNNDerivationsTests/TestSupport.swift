@@ -42,8 +42,9 @@ func expectClose(
   }
 }
 
-/// A real cell with one thing changed in its backward step: a learner's mistake for the
-/// oracles to catch. The forward step is the real one and the walk through time is the
+/// A real cell with one thing changed in its backward step.
+///
+/// A learner's mistake for the oracles to catch. The forward step is the real one and the walk through time is the
 /// library's own; `backwardStep` (usually the real backward step with one change) replaces
 /// only the cell's backward step.
 struct MistakenCell<Base: RecurrentCell>: RecurrentCell {

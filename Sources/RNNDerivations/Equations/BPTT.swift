@@ -22,7 +22,8 @@ public struct JacobianProductTerm: Sendable {
 ///
 /// `∂E_t/∂W = Σ_{k=0..t} ∂E_t/∂ŷ_t · ∂ŷ_t/∂s_t · (Π_{j=k+1..t} ∂s_j/∂s_{j−1}) · ∂s_k/∂W`,
 /// with every Jacobian `∂s_j/∂s_{j−1} = diag(1 − s_j²) W` formed as a matrix. `∂s_k/∂W` is
-/// the immediate derivative (`s_{k−1}` held fixed); likewise for `U`.
+/// the immediate derivative (`s_{k−1}` held fixed); likewise for `U`. Letters as 003 writes
+/// them: `k` is the earlier step a term reaches, `j` runs between `k` and `t`.
 public func bpttJacobianProduct(_ seq: RNNSequence, targets: [Int], p: Parameters<Double>)
   -> [JacobianProductTerm]
 {
@@ -53,8 +54,11 @@ public func bpttJacobianProduct(_ seq: RNNSequence, targets: [Int], p: Parameter
 
 /// Source 004's element-wise form: every entry by explicit index loops.
 ///
-/// No matrix operations: `∂E_t/∂y_t^k`, then `∂E_t/∂S_t^h = Σ_k ∂E_t/∂y_t^k ∂y_t^k/∂S_t^h`, then through tanh to
-/// `v_kh`, `u_hd`, `w_hj`, `b_h` and back to `S_{t−1}`.
+/// No matrix operations: `∂E_t/∂y_t^k`, then `∂E_t/∂S_t^h = Σ_k ∂E_t/∂y_t^k ∂y_t^k/∂S_t^h`,
+/// then through tanh to `v_kh`, `u_hd`, `w_hj`, `b_h` and back to `S_{t−1}`. Letters as 004
+/// writes them: `k` and `j` are classes here (not 003's earlier step), `h` a hidden unit, `d`
+/// an input. It walks back through time by itself, because 004's loops are the derivation;
+/// the walk every model runs is `SequenceModel.backward`.
 public func bpttIndexForm(_ seq: RNNSequence, targets: [Int], p: Parameters<Double>)
   -> SequenceGradients
 {

@@ -33,10 +33,10 @@ public struct ConcatRNNStepGradients: Sendable {
 
 /// Backward through one concatenated step, given `dS = ∂E/∂S_t`.
 public func concatRNNStepBackward(
-  _ dS: [Double], cache k: ConcatRNNStepCache<Double>, W: Matrix<Double>
+  _ dS: [Double], cache: ConcatRNNStepCache<Double>, W: Matrix<Double>
 ) -> ConcatRNNStepGradients {
-  let (x, sPrev) = (k.x, k.sPrev)
-  let da = tanhBackward(dS, h: k.S)  // through tanh: 1 − S_t²
+  let (x, sPrev) = (cache.x, cache.sPrev)
+  let da = tanhBackward(dS, h: cache.S)  // through tanh: 1 − S_t²
   let dInput = W.transposeTimes(da)  // Wᵀ da, for [x_t ; S_{t−1}] stacked
   return ConcatRNNStepGradients(
     dW: .outer(da, concatenate(x, sPrev)),  // da ⊗ [x_t ; S_{t−1}]

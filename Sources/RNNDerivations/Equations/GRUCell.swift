@@ -111,14 +111,16 @@ public struct GRUStepGradients: Sendable {
 
 /// Backward through one step, given `dh = ∂E/∂h_t`.
 public func gruStepBackward(
-  _ dh: [Double], cache k: GRUStepCache<Double>, p: GRUGates<Double>, variant: GRUVariant
+  _ dh: [Double], cache: GRUStepCache<Double>, p: GRUGates<Double>, variant: GRUVariant
 ) -> GRUStepGradients {
-  let update = gruUpdateBackward(dh, z: k.z, hPrev: k.hPrev, candidate: k.candidate)
+  let update = gruUpdateBackward(dh, z: cache.z, hPrev: cache.hPrev, candidate: cache.candidate)
   let gh = gruCandidateBackward(
-    update.dCandidate, candidate: k.candidate, x: k.x, hPrev: k.hPrev, r: k.r, p: p.h,
+    update.dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, r: cache.r,
+    p: p.h,
     variant: variant)
-  let gr = gateBackward(gh.dr, gate: k.r, x: k.x, hPrev: k.hPrev, W: p.r.W, U: p.r.U)
-  let gz = gateBackward(update.dz, gate: k.z, x: k.x, hPrev: k.hPrev, W: p.z.W, U: p.z.U)
+  let gr = gateBackward(gh.dr, gate: cache.r, x: cache.x, hPrev: cache.hPrev, W: p.r.W, U: p.r.U)
+  let gz = gateBackward(
+    update.dz, gate: cache.z, x: cache.x, hPrev: cache.hPrev, W: p.z.W, U: p.z.U)
   return GRUStepGradients(
     r: gr, z: gz, h: gh,
     dhPrev: update.dhPrev .+ gh.dhPrev .+ gr.dhPrev .+ gz.dhPrev,  // four paths to h_{t−1}

@@ -105,16 +105,17 @@ public struct LSTMStepGradients: Sendable {
 
 /// Backward through one step, given `dh = ∂E/∂h_t` and `dc = ∂E/∂c_t` from later steps.
 public func lstmStepBackward(
-  dh: [Double], dc: [Double], cache k: LSTMStepCache<Double>, p: LSTMGates<Double>
+  dh: [Double], dc: [Double], cache: LSTMStepCache<Double>, p: LSTMGates<Double>
 ) -> LSTMStepGradients {
-  let out = lstmOutputBackward(dh, o: k.o, c: k.c)
+  let out = lstmOutputBackward(dh, o: cache.o, c: cache.c)
   let dcTotal = dc .+ out.dc  // c_t reaches E through h_t and through c_{t+1}
-  let cell = lstmCellBackward(dcTotal, f: k.f, cPrev: k.cPrev, i: k.i, candidate: k.candidate)
-  let gi = gateBackward(cell.di, gate: k.i, x: k.x, hPrev: k.hPrev, W: p.i.W, U: p.i.U)
-  let gf = gateBackward(cell.df, gate: k.f, x: k.x, hPrev: k.hPrev, W: p.f.W, U: p.f.U)
-  let go = gateBackward(out.dO, gate: k.o, x: k.x, hPrev: k.hPrev, W: p.o.W, U: p.o.U)
+  let cell = lstmCellBackward(
+    dcTotal, f: cache.f, cPrev: cache.cPrev, i: cache.i, candidate: cache.candidate)
+  let gi = gateBackward(cell.di, gate: cache.i, x: cache.x, hPrev: cache.hPrev, W: p.i.W, U: p.i.U)
+  let gf = gateBackward(cell.df, gate: cache.f, x: cache.x, hPrev: cache.hPrev, W: p.f.W, U: p.f.U)
+  let go = gateBackward(out.dO, gate: cache.o, x: cache.x, hPrev: cache.hPrev, W: p.o.W, U: p.o.U)
   let gc = lstmCandidateBackward(
-    cell.dCandidate, candidate: k.candidate, x: k.x, hPrev: k.hPrev, p: p.c)
+    cell.dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, p: p.c)
   return LSTMStepGradients(
     i: gi, f: gf, o: go, c: gc,
     dhPrev: gi.dhPrev .+ gf.dhPrev .+ go.dhPrev .+ gc.dhPrev,  // h_{t−1} feeds all four
@@ -146,9 +147,9 @@ public struct LSTMCell: RecurrentCell {
   }
 
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    let k = lstmStepForward(
+    let step = lstmStepForward(
       x: x, hPrev: state.h, cPrev: cPrev(state), p: LSTMGates(p), forgetBias: forgetBias)
-    return CellState(h: k.h, c: k.c)
+    return CellState(h: step.h, c: step.c)
   }
 
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)

@@ -129,7 +129,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     var d = Parameters<Double>.zeros(p.layout)
     let (V, names) = (p.matrix(cell.outputNames.weights), cell.outputNames)
     let zeros = [Double](repeating: 0, count: dims.H)
-    var next = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)  // nothing after the last step
+    // dhNext (and dcNext): nothing comes back from beyond the last step.
+    var next = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
     var upstream: [CellState<Double>] = []
     for t in run.caches.indices.reversed() {
       let out = outputLayerBackward(

@@ -1,0 +1,105 @@
+@testable import RNNDerivations
+import Testing
+
+/// A cell written in this file alone: a diagonal recurrence `w` (`H`).
+///
+/// `h_t = tanh(w ⊙ h_{t−1} + U x_t)`. Nothing in the library knows it, yet the walk runs it forward and
+/// back through time and the oracles check it: adding a cell is one file.
+private struct DiagonalCell: RecurrentCell {
+  var parameters: [ParameterSpec] {
+    [ParameterSpec("w", .H, scale: 0.9), ParameterSpec("U", .H, .D, scale: 0.6)]
+  }
+  func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
+    CellState(h: tanhForward(p["w"] .* state.h .+ p.matrix("U") * x))
+  }
+  func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+    -> (state: CellState<Double>, cache: RNNStepCache<Double>)
+  {
+    let h = step(x, state, p).h
+    return (CellState(h: h), RNNStepCache(x: x, hPrev: state.h, h: h))
+  }
+  func backward(_ dState: CellState<Double>, _ k: RNNStepCache<Double>, _ p: Parameters<Double>)
+    -> CellGradients
+  {
+    let da = tanhBackward(dState.h, h: k.h)  // through tanh: 1 − h²
+    return CellGradients(
+      parameters: [
+        ("w", da .* k.hPrev),  // ∂a_i/∂w_i = h_{t−1,i}
+        ("U", Matrix.outer(da, k.x).storage),  // da ⊗ x_t
+      ],
+      dStatePrev: CellState(h: da .* p["w"]),  // ∂a_i/∂h_{t−1,i} = w_i
+      dx: p.matrix("U").transposeTimes(da))  // Uᵀ da
+  }
+}
+
+@Suite struct SequenceModelTests {
+  /// The parameter order of every `grad` model, as the README's table states it (written out
+  /// here by hand): each list comes from its cell's spec and the output layer's.
+  @Test func parameterOrderIsTheContract() {
+    let expected: [ModelKind: [String]] = [
+      .rnn: ["U", "W", "b", "V", "b_y"],
+      .rnnConcat: ["W", "b_s", "U", "b_p"],
+      .lstm: [
+        "W_i", "U_i", "b_i", "W_f", "U_f", "b_f", "W_o", "U_o", "b_o", "W_c", "U_c", "b_c", "V",
+        "b_y",
+      ],
+      .gru: ["W_r", "U_r", "b_r", "W_z", "U_z", "b_z", "W_h", "U_h", "b_h", "V", "b_y"],
+    ]
+    for kind in ModelKind.allCases {
+      #expect(kind.parameters.map(\.name) == expected[kind], "\(kind)")
+    }
+    #expect(ModelKind.lstm.stateNames == ["h", "c"])
+    #expect(ModelKind.gru.stateNames == ["h"])
+    let lstm = Dictionary(
+      uniqueKeysWithValues: ModelKind.lstm.parameters.map { ($0.name, $0.letters) })
+    #expect(lstm["W_f"] == "H×H" && lstm["U_f"] == "H×D" && lstm["b_f"] == "H")
+    #expect(lstm["V"] == "K×H" && lstm["b_y"] == "K")
+    #expect(ModelKind.rnnConcat.parameters.first?.letters == "H×D+H")
+  }
+
+  /// A cell defined outside the library passes every oracle through the walk, at T = 4.
+  @Test(arguments: 0..<4 as Range<UInt64>)
+  func aCellDefinedInOneFilePassesTheOracles(seed: UInt64) {
+    let ex = SequenceExample(
+      DiagonalCell(), Dims(D: 3, H: 5, K: 4), steps: 4, seed: seed, stateNames: ["h_{−1}"])
+    #expect(ex.point.map(\.name) == ["w", "U", "V", "b_y", "h_{−1}"])
+    let checks = verify(ex.model, at: ex.point, analytic: ex.gradients.flat)
+    #expect(checks.count == ex.point.count * Oracle.allCases.count)
+    for check in checks { #expect(check.passed, "\(check.summary)") }
+  }
+
+  /// Source 002's cell over a sequence has the vanilla gradients side by side:
+  /// `∂E/∂W = [∂E/∂U | ∂E/∂W_rec]` for `W = [U | W_rec]`, at every step and so summed over
+  /// time (the two walks round differently, so the comparison is to 1e-12 of the largest
+  /// entry).
+  @Test(arguments: 0..<4 as Range<UInt64>)
+  func concatenatedCellIsTheVanillaCellSideBySide(seed: UInt64) {
+    let dims = Dims(D: 3, H: 5, K: 4)
+    let concat = SequenceExample(
+      ConcatRNNCell(), dims, steps: 5, seed: seed, stateNames: ["h"])
+    let W = concat.p.matrix("W")
+    let vanillaParameters = [
+      Variable("U", W.columns(0..<dims.D)), Variable("W", W.columns(dims.D..<dims.D + dims.H)),
+      Variable("b", concat.p["b_s"]), Variable("V", concat.p.matrix("U")),
+      Variable("b_y", concat.p["b_p"]), Variable("h", concat.initial.h),
+    ]
+    let vanilla = SequenceModel(
+      RNNCell(), xs: concat.model.xs, targets: concat.model.targets, dims: dims)
+    let result = vanilla.gradients(at: vanillaParameters)
+    let named = Parameters(
+      zip(vanillaParameters, result.gradients).map { Variable($0.name, shape: $0.shape, $1) })
+    let joined = Matrix.sideBySide(named.matrix("U"), named.matrix("W")).storage
+    let g = concat.gradients
+    let pairs: [(String, [Double], [Double])] = [
+      ("W", g.parameters["W"], joined), ("b_s", g.parameters["b_s"], named["b"]),
+      ("U", g.parameters["U"], named["V"]), ("b_p", g.parameters["b_p"], named["b_y"]),
+      ("h", g.initialState.h, named["h"]),
+    ]
+    #expect(abs(concat.run.loss - result.loss) <= 1e-12 * abs(result.loss))
+    for (name, a, b) in pairs {
+      let scale = b.map(abs).max() ?? 0
+      let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+      #expect(worst <= 1e-12 * scale, "∂E/∂\(name): \(worst) of \(scale)")
+    }
+  }
+}
