@@ -107,7 +107,7 @@ func lstmGatesTrace(_ config: Config) -> [TraceStep] {
 func lstmBPTTTrace(_ config: Config) -> [TraceStep] {
   let ex = SequenceExample(LSTMCell(forgetBias: 0), config, stateNames: ["h_{−1}", "c_{−1}"])
   let (g, run, targets) = (ex.gradients, ex.run, ex.model.targets)
-  var forward = [NamedValue("h_{−1}", ex.initial.h), NamedValue("c_{−1}", ex.initial.parts[1])]
+  var forward = [NamedValue("h_{−1}", ex.initial.h), NamedValue("c_{−1}", ex.initial.cellState)]
   var backward: [NamedValue] = []
   for (t, k) in run.caches.enumerated() {
     forward += [
@@ -118,7 +118,7 @@ func lstmBPTTTrace(_ config: Config) -> [TraceStep] {
     backward += [
       NamedValue("∂E/∂h_\(t)", dh),
       NamedValue("∂E/∂c_\(t) through h_\(t)", lstmOutputBackward(dh, o: k.o, c: k.c).dc),
-      NamedValue("∂E/∂c_\(t) through c_\(t + 1) (f)", g.upstream[t].parts[1]),
+      NamedValue("∂E/∂c_\(t) through c_\(t + 1) (f)", g.upstream[t].cellState),
     ]
   }
   return [
@@ -145,7 +145,7 @@ func lstmBPTTTrace(_ config: Config) -> [TraceStep] {
         NamedValue("∂E/∂W_f", g.parameters.matrix("W_f")),
         NamedValue("∂E/∂V", g.parameters.matrix("V")),
         NamedValue("∂E/∂h_{−1}", g.initialState.h),
-        NamedValue("∂E/∂c_{−1}", g.initialState.parts[1]),
+        NamedValue("∂E/∂c_{−1}", g.initialState.cellState),
       ],
       checks: verify(ex.model, at: ex.point, analytic: g.flat, seed: config.seed)),
   ]

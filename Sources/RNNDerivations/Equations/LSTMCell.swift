@@ -140,15 +140,9 @@ public struct LSTMCell: RecurrentCell {
   }
   public var hasCellState: Bool { true }
 
-  /// The cell state of `state`; an LSTM's state always has one.
-  func cPrev<T>(_ state: CellState<T>) -> [T] {
-    guard let c = state.c else { preconditionFailure("an LSTM state carries c") }
-    return c
-  }
-
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     let step = lstmStepForward(
-      x: x, hPrev: state.h, cPrev: cPrev(state), p: LSTMGates(p), forgetBias: forgetBias)
+      x: x, hPrev: state.h, cPrev: state.cellState, p: LSTMGates(p), forgetBias: forgetBias)
     return CellState(h: step.h, c: step.c)
   }
 
@@ -156,7 +150,7 @@ public struct LSTMCell: RecurrentCell {
     -> (state: CellState<Double>, cache: LSTMStepCache<Double>)
   {
     let (h, c, cache) = lstmStepForward(
-      x: x, hPrev: state.h, cPrev: cPrev(state), p: LSTMGates(p), forgetBias: forgetBias)
+      x: x, hPrev: state.h, cPrev: state.cellState, p: LSTMGates(p), forgetBias: forgetBias)
     return (CellState(h: h, c: c), cache)
   }
 
@@ -165,7 +159,7 @@ public struct LSTMCell: RecurrentCell {
   )
     -> CellGradients
   {
-    let g = lstmStepBackward(dh: dState.h, dc: cPrev(dState), cache: cache, p: LSTMGates(p))
+    let g = lstmStepBackward(dh: dState.h, dc: dState.cellState, cache: cache, p: LSTMGates(p))
     return CellGradients(
       parameters: g.i.named(Self.gates.i) + g.f.named(Self.gates.f) + g.o.named(Self.gates.o)
         + g.c.named(Self.gates.c),

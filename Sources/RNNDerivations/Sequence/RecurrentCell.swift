@@ -5,6 +5,13 @@ public struct CellState<T: Scalar>: Sendable {
   public var c: [T]?
   @inlinable public init(h: [T], c: [T]? = nil) { (self.h, self.c) = (h, c) }
 
+  /// `c`, of a state that carries one (an LSTM's); asking a state without it is a programming
+  /// error.
+  public var cellState: [T] {
+    guard let c else { preconditionFailure("this state carries no cell state c") }
+    return c
+  }
+
   /// The parts in order, `h` then `c`: how a state appears in a point and in `grad`'s output.
   public var parts: [[T]] { [h] + (c.map { [$0] } ?? []) }
 }
