@@ -121,17 +121,20 @@ public struct CheckSummary: Sendable {
     runs.flatMap { run in run.checks.filter { !$0.passed }.map { (run.config, $0) } }
   }
   public var passed: Bool { runs.allSatisfy { $0.checks.allSatisfy(\.passed) } }
-  /// Entries over tolerance that rounding explains, over every run.
-  public var atRoundingFloor: Int { checks.reduce(0) { $0 + $1.atRoundingFloor } }
+  /// Entries over the tolerance by their own relative error that the error model accepts,
+  /// over every run.
+  public var small: Int { checks.reduce(0) { $0 + $1.small } }
 
-  /// The worst relative error of each reference (oracle or identity), over every run.
-  public var worstByOracle: [(oracle: String, error: Double)] {
-    var worst: [(oracle: String, error: Double)] = []
+  /// The worst error (as a fraction of the largest entry) and the worst per-entry relative
+  /// error of each reference (oracle or identity), over every run.
+  public var worstByOracle: [(oracle: String, error: Double, relative: Double)] {
+    var worst: [(oracle: String, error: Double, relative: Double)] = []
     for check in checks {
       if let i = worst.firstIndex(where: { $0.oracle == check.reference }) {
-        worst[i].error = max(worst[i].error, check.maxRelativeError)
+        worst[i].error = max(worst[i].error, check.maxScaledError)
+        worst[i].relative = max(worst[i].relative, check.maxRelativeError)
       } else {
-        worst.append((check.reference, check.maxRelativeError))
+        worst.append((check.reference, check.maxScaledError, check.maxRelativeError))
       }
     }
     return worst

@@ -30,6 +30,7 @@ private struct DiagonalCell: RecurrentCell {
       dStatePrev: CellState(h: da .* p["w"]),  // ∂a_i/∂h_{t−1,i} = w_i
       dx: p.matrix("U").transposeTimes(da))  // Uᵀ da
   }
+  func conditioning(_ k: RNNStepCache<Double>) -> Double { tanhConditioning(k.h) }
 }
 
 @Suite struct SequenceModelTests {

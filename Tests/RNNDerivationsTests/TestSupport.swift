@@ -69,6 +69,7 @@ struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
   {
     backwardStep(dState, cache, p)
   }
+  func conditioning(_ cache: Base.Cache) -> Double { base.conditioning(cache) }
 }
 
 extension SequenceExample {

@@ -32,7 +32,7 @@ func activationsTrace(_ config: Config) -> [TraceStep] {
       values: [NamedValue("a", a), NamedValue("h", h), NamedValue("1 − h²", dTanh)],
       checks: verify(
         ActivationFunction(sigmoid: false), at: point, analytic: [diagonal(dTanh)],
-        seed: config.seed)),
+        seed: config.seed, conditioning: tanhConditioning(h))),
     TraceStep(
       "sigmoid",
       equation: "s = σ(a) = 1/(1 + e^{−a}),   ∂s/∂a = σ(a)(1 − σ(a)) = s(1 − s)",
@@ -42,6 +42,6 @@ func activationsTrace(_ config: Config) -> [TraceStep] {
       values: [NamedValue("s", s), NamedValue("s(1 − s)", dSigmoid)],
       checks: verify(
         ActivationFunction(sigmoid: true), at: point, analytic: [diagonal(dSigmoid)],
-        seed: config.seed)),
+        seed: config.seed, conditioning: sigmoidConditioning(s))),
   ]
 }

@@ -60,7 +60,9 @@ func bpttRecursiveTrace(_ config: Config) -> [TraceStep] {
         NamedValue("∂E/∂b", g.parameters["b"]), NamedValue("∂E/∂V", g.parameters.matrix("V")),
         NamedValue("∂E/∂b_y", g.parameters["b_y"]), NamedValue("∂E/∂s_{−1}", g.initialState.h),
       ],
-      checks: verify(ex.model, at: ex.point, analytic: g.flat, seed: config.seed)
+      checks: verify(
+        ex.model, at: ex.point, analytic: g.flat, seed: config.seed,
+        conditioning: ex.conditioning)
         + ex.agreement(
           "recursive", reference: "bptt-jacobian-product",
           [
@@ -117,7 +119,10 @@ func bpttJacobianProductTrace(_ config: Config) -> [TraceStep] {
       checks: ex.agreement(
         "Jacobian products", reference: "bptt-recursive",
         [("W", dW.storage, g.parameters["W"]), ("U", dU.storage, g.parameters["U"])])
-        + verify(ex.model, at: ex.point, analytic: products.flat, seed: config.seed).filter {
+        + verify(
+          ex.model, at: ex.point, analytic: products.flat, seed: config.seed,
+          conditioning: ex.conditioning
+        ).filter {
           ["U", "W"].contains($0.parameter)
         }))
   return steps
@@ -152,6 +157,8 @@ func bpttIndexFormTrace(_ config: Config) -> [TraceStep] {
       checks: ex.agreement(
         "index form", reference: "bptt-recursive",
         zip(names, zip(g.flat, r.flat)).map { ($0, $1.0, $1.1) })
-        + verify(ex.model, at: ex.point, analytic: g.flat, seed: config.seed)),
+        + verify(
+          ex.model, at: ex.point, analytic: g.flat, seed: config.seed,
+          conditioning: ex.conditioning)),
   ]
 }

@@ -71,6 +71,7 @@ func concatRNNStepTrace(_ config: Config) -> [TraceStep] {
             Variable("W", W), Variable("b_s", b_s), Variable("X_t", x),
             Variable("S_{t−1}", sPrev),
           ],
-          analytic: [grads.dW.storage, grads.db_s, grads.dx, grads.dsPrev], seed: config.seed)),
+          analytic: [grads.dW.storage, grads.db_s, grads.dx, grads.dsPrev], seed: config.seed,
+          conditioning: ConcatRNNCell().conditioning(cache))),
   ]
 }

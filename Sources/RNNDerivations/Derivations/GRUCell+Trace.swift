@@ -81,7 +81,7 @@ func gruGatesTrace(_ config: Config) -> [TraceStep] {
         ],
         checks: verify(
           GRUStepFunction(variant: variant, g: g), at: point, analytic: analytic,
-          seed: config.seed)))
+          seed: config.seed, conditioning: GRUCell(variant: variant).conditioning(k))))
   }
   return steps
 }
@@ -102,6 +102,8 @@ func gruBPTTTrace(_ config: Config) -> [TraceStep] {
           NamedValue("∂E/∂W_h", g.parameters.matrix("W_h")),
           NamedValue("∂E/∂h_{−1}", g.initialState.h),
         ],
-      checks: verify(ex.model, at: ex.point, analytic: g.flat, seed: config.seed))
+      checks: verify(
+        ex.model, at: ex.point, analytic: g.flat, seed: config.seed,
+        conditioning: ex.conditioning))
   }
 }

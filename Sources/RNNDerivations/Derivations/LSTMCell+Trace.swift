@@ -100,7 +100,7 @@ func lstmGatesTrace(_ config: Config) -> [TraceStep] {
       ],
       checks: verify(
         LSTMStepFunction(forgetBias: forgetBias, oPrev: oPrev, gh: gh, gc: gc),
-        at: point, analytic: analytic, seed: config.seed)),
+        at: point, analytic: analytic, seed: config.seed, conditioning: cell.conditioning(k))),
   ]
 }
 
@@ -147,6 +147,8 @@ func lstmBPTTTrace(_ config: Config) -> [TraceStep] {
         NamedValue("∂E/∂h_{−1}", g.initialState.h),
         NamedValue("∂E/∂c_{−1}", g.initialState.cellState),
       ],
-      checks: verify(ex.model, at: ex.point, analytic: g.flat, seed: config.seed)),
+      checks: verify(
+        ex.model, at: ex.point, analytic: g.flat, seed: config.seed,
+        conditioning: ex.conditioning)),
   ]
 }

@@ -59,6 +59,6 @@ func rnnStepTrace(_ config: Config) -> [TraceStep] {
       checks: verify(
         RNNStepFunction(upstream: g), at: point,
         analytic: [grads.dW.storage, grads.dU.storage, grads.db, grads.dhPrev, grads.dx],
-        seed: config.seed)),
+        seed: config.seed, conditioning: RNNCell().conditioning(cache))),
   ]
 }

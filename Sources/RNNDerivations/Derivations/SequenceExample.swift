@@ -26,6 +26,9 @@ struct SequenceExample<Cell: RecurrentCell> {
     gradients = model.backward(run, p)
   }
 
+  /// How much cancellation magnifies the backward pass's rounding on this run.
+  var conditioning: Double { model.conditioning(run) }
+
   /// A parameter's value, shown under its own name.
   func parameter(_ name: String) -> NamedValue {
     let shape = p.layout.shapes[p.layout.index(of: name)]

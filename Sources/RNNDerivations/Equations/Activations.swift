@@ -8,6 +8,21 @@ public func tanhBackward(_ dh: [Double], h: [Double]) -> [Double] {
   h.indices.map { i in dh[i] * (1 - h[i] * h[i]) }  // through tanh: 1 − h²
 }
 
+/// How much `1 − h²` magnifies rounding, read off tanh outputs: the largest `1 / (1 − h²)`.
+///
+/// `h` is stored with an absolute error of about ε; near saturation `1 − h²` is tiny and that
+/// error becomes a relative error of ε / (1 − h²) in the derivative. Capped at 1/ε, where
+/// double precision can no longer resolve the derivative at all.
+public func tanhConditioning(_ h: [Double]) -> Double {
+  h.reduce(1) { max($0, min(1 / (1 - $1 * $1), 1 / Double.ulpOfOne)) }
+}
+
+/// How much `1 − s` magnifies rounding, read off sigmoid outputs: the largest `1 / (1 − s)`
+/// (capped at 1/ε), for `σ' = s(1 − s)` and for the `1 − z` of a GRU's update.
+public func sigmoidConditioning(_ s: [Double]) -> Double {
+  s.reduce(1) { max($0, min(1 / (1 - $1), 1 / Double.ulpOfOne)) }
+}
+
 /// `s = σ(a) = 1 / (1 + e^{−a})`, element-wise.
 @inlinable public func sigmoidForward<T: Scalar>(_ a: [T]) -> [T] { a.map(T.sigmoid) }
 

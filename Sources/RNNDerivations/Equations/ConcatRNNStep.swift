@@ -75,4 +75,8 @@ public struct ConcatRNNCell: RecurrentCell {
       parameters: [("W", g.dW.storage), ("b_s", g.db_s)], dStatePrev: CellState(h: g.dsPrev),
       dx: g.dx)
   }
+
+  public func conditioning(_ cache: ConcatRNNStepCache<Double>) -> Double {
+    tanhConditioning(cache.S)
+  }
 }

@@ -163,4 +163,11 @@ public struct GRUCell: RecurrentCell {
       parameters: g.r.named(Self.gates.r) + g.z.named(Self.gates.z) + candidate,
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
   }
+
+  /// The candidate through tanh; the two gates through σ (and `1 − z` in the update).
+  public func conditioning(_ cache: GRUStepCache<Double>) -> Double {
+    max(
+      tanhConditioning(cache.candidate), sigmoidConditioning(cache.r),
+      sigmoidConditioning(cache.z))
+  }
 }

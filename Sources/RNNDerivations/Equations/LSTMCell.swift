@@ -165,4 +165,11 @@ public struct LSTMCell: RecurrentCell {
         + g.c.named(Self.gates.c),
       dStatePrev: CellState(h: g.dhPrev, c: g.dcPrev), dx: g.dx)
   }
+
+  /// `tanh c_t` and the candidate through tanh; the three gates through σ.
+  public func conditioning(_ cache: LSTMStepCache<Double>) -> Double {
+    max(
+      tanhConditioning(tanhForward(cache.c)), tanhConditioning(cache.candidate),
+      sigmoidConditioning(cache.i), sigmoidConditioning(cache.f), sigmoidConditioning(cache.o))
+  }
 }

@@ -138,4 +138,6 @@ public struct RNNCell: RecurrentCell {
       parameters: [("U", g.dU.storage), ("W", g.dW.storage), ("b", g.db)],
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
   }
+
+  public func conditioning(_ cache: RNNStepCache<Double>) -> Double { tanhConditioning(cache.h) }
 }

@@ -32,7 +32,11 @@ public struct GradResult: Sendable {
     for (v, g) in zip(input.point, result.gradients) where !g.allSatisfy(\.isFinite) {
       throw InputError("params: ∂E/∂\(v.name) is not finite in double precision (values too large)")
     }
-    checks = check ? verify(model, at: input.point, analytic: result.gradients) : nil
+    checks =
+      check
+      ? verify(
+        model, at: input.point, analytic: result.gradients, conditioning: result.conditioning)
+      : nil
   }
 
   public var passed: Bool { checks?.allSatisfy(\.passed) ?? true }

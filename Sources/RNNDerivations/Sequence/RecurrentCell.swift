@@ -55,6 +55,9 @@ public protocol RecurrentCell: Sendable {
   /// Backward through one step, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
   func backward(_ dState: CellState<Double>, _ cache: Cache, _ p: Parameters<Double>)
     -> CellGradients
+  /// How much cancellation in this step's derivatives (`1 − h²`, `1 − s`) magnifies the
+  /// backward pass's rounding: 1 where nothing cancels, large near saturation.
+  func conditioning(_ cache: Cache) -> Double
 }
 
 extension RecurrentCell {

@@ -41,6 +41,8 @@ public struct ModelGradients: Sendable {
   public var loss: Double
   /// One per variable of the point, same order and shape.
   public var gradients: [[Double]]
+  /// How much cancellation magnifies the backward pass's rounding at this point.
+  public var conditioning: Double
   /// `h` (and `c`) after the last step.
   public var finalState: [Variable]
 }
@@ -148,13 +150,18 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       parameters: d, initialState: next, upstream: upstream.reversed())
   }
 
+  /// The largest conditioning of any step of `run` (see `RecurrentCell.conditioning`).
+  public func conditioning(_ run: SequenceForward<Double, Cell.Cache>) -> Double {
+    run.caches.reduce(1) { max($0, cell.conditioning($1)) }
+  }
+
   public func gradients(at point: [Variable]) -> ModelGradients {
     let all = Parameters(point)
     let (p, initial) = (parameters(of: all), initialState(of: all))
     let run = forward(p, from: initial)
     let final = run.states.last ?? initial
     return ModelGradients(
-      loss: run.loss, gradients: backward(run, p).flat,
+      loss: run.loss, gradients: backward(run, p).flat, conditioning: conditioning(run),
       finalState: zip(["h", "c"], final.parts).map { Variable($0, $1) })
   }
 }

@@ -101,6 +101,8 @@ public enum JSONRenderer {
       ("oracle", .string(check.reference)),
       ("shape", .string(check.shape.description)),
       ("projected", .bool(check.projected)),
+      ("max_error", .number(check.maxScaledError)),
+      ("scale", .number(check.scale)),
       ("max_relative_error", .number(check.maxRelativeError)),
       (
         "worst_index",
@@ -109,7 +111,7 @@ public enum JSONRenderer {
       ("analytic_at_worst", .number(check.analytic.isEmpty ? 0 : check.analytic[check.worstIndex])),
       ("oracle_at_worst", .number(check.expected.isEmpty ? 0 : check.expected[check.worstIndex])),
       ("over_tolerance", .number(Double(check.failures))),
-      ("at_rounding_floor", .number(Double(check.atRoundingFloor))),
+      ("small", .number(Double(check.small))),
       ("tolerance", .number(check.tolerance)),
       ("passed", .bool(check.passed)),
     ])

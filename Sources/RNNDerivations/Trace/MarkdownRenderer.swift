@@ -12,12 +12,13 @@ public enum MarkdownRenderer {
         out += "```\n"
       }
       if !step.checks.isEmpty {
-        out += "\n| check | oracle | max rel. error | worst entry | result |\n"
-        out += "|---|---|---|---|---|\n"
+        out += "\n| check | oracle | max error / largest entry | max rel. error | worst entry "
+        out += "| result |\n|---|---|---|---|---|---|\n"
         for check in step.checks {
           let worst =
             check.projected ? "[\(check.worstIndex)]" : check.shape.index(check.worstIndex)
-          out += "| `\(check.quantity)` | \(check.reference) | \(sci(check.maxRelativeError)) "
+          out += "| `\(check.quantity)` | \(check.reference) | \(sci(check.maxScaledError)) "
+          out += "| \(sci(check.maxRelativeError)) "
           out += "| \(worst) | \(check.passed ? "PASS" : "**FAIL**") |\n"
         }
       }
