@@ -1,12 +1,20 @@
-/// What a derivation is run on: the seed of every random number, the sizes, `T` steps.
+import Foundation
+
+/// What a derivation is run on: the seed of every random number, the sizes, `T` steps, and
+/// the scale of the random parameters (and logits) relative to the ones each derivation
+/// declares: 1, or small for a near-zero regime, or large to drive units into saturation.
 public struct Config: Sendable, Equatable {
   public var seed: UInt64
   public var dims: Dims
   public var steps: Int
-  public init(seed: UInt64 = 0, dims: Dims = Dims(D: 3, H: 5, K: 4), steps: Int = 3) {
+  public var scale: Double
+  public init(
+    seed: UInt64 = 0, dims: Dims = Dims(D: 3, H: 5, K: 4), steps: Int = 3, scale: Double = 1
+  ) {
     self.seed = seed
     self.dims = dims
     self.steps = steps
+    self.scale = scale
   }
 }
 
@@ -91,6 +99,23 @@ public enum Catalog {
   ]
 }
 
+extension Catalog {
+  /// `count` random configs for a sweep, drawn from `seed`: D, H, K and T log-uniform in
+  /// 1...64 (so small sizes are common and every size occurs), each with its own seed, and
+  /// the parameter scale 1 (as drawn) in half the runs, 0.01 (near zero) or 5 (saturating) in
+  /// a quarter each.
+  public static func sweepConfigs(_ count: Int, seed: UInt64) -> [Config] {
+    var rng = SplitMix64(seed: seed)
+    func size() -> Int { min(64, Int(Foundation.exp(rng.unit() * Foundation.log(65.0)))) }
+    return (0..<count).map { _ in
+      let dims = Dims(D: max(1, size()), H: max(1, size()), K: max(2, size()))
+      let steps = max(1, size())
+      let scale = [1, 1, 0.01, 5][rng.index(below: 4)]
+      return Config(seed: rng.next(), dims: dims, steps: steps, scale: scale)
+    }
+  }
+}
+
 /// The largest sizes the command line accepts (`--dims`, `--steps`, `--seeds`).
 public enum Limits {
   public static let dimension = 64
@@ -106,14 +131,20 @@ public struct CheckSummary: Sendable {
 
   /// Runs `derivation` at every size in `configs` and for seeds `0..<seeds`.
   public init(_ derivation: Derivation, configs: [Config], seeds: Int) {
-    self.derivation = derivation
-    runs = configs.flatMap { base in
+    let all = configs.flatMap { base in
       (0..<UInt64(seeds)).map { seed in
         var config = base
         config.seed = seed
-        return (config, derivation.trace(config).checks)
+        return config
       }
     }
+    self.init(derivation, runs: all)
+  }
+
+  /// Runs `derivation` once at each config, seed included.
+  public init(_ derivation: Derivation, runs configs: [Config]) {
+    self.derivation = derivation
+    runs = configs.map { ($0, derivation.trace($0).checks) }
   }
 
   public var checks: [GradientCheck] { runs.flatMap(\.checks) }

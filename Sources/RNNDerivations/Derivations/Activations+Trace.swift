@@ -12,7 +12,7 @@ struct ActivationFunction: ForwardFunction {
 
 func activationsTrace(_ config: Config) -> [TraceStep] {
   var rng = SplitMix64(seed: config.seed)
-  let a = rng.vector(config.dims.H, scale: 3)
+  let a = rng.vector(config.dims.H, scale: 3 * config.scale)
   let ones = [Double](repeating: 1, count: a.count)
   let h = tanhForward(a)
   let s = sigmoidForward(a)

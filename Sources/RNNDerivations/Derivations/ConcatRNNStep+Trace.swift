@@ -14,8 +14,8 @@ struct ConcatRNNStepFunction: ForwardFunction {
 func concatRNNStepTrace(_ config: Config) -> [TraceStep] {
   var rng = SplitMix64(seed: config.seed)
   let (D, H) = (config.dims.D, config.dims.H)
-  let W = rng.matrix(H, D + H, scale: 0.5)
-  let b_s = rng.vector(H, scale: 0.1)
+  let W = rng.matrix(H, D + H, scale: 0.5 * config.scale)
+  let b_s = rng.vector(H, scale: 0.1 * config.scale)
   let x = rng.vector(D)
   let sPrev = rng.vector(H)
   let g = rng.vector(H)

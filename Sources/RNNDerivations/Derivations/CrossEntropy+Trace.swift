@@ -26,7 +26,7 @@ private func targets(_ rng: inout SplitMix64, _ K: Int) -> [(String, [Double])] 
 
 func crossEntropyTrace(_ config: Config) -> [TraceStep] {
   var rng = SplitMix64(seed: config.seed)
-  let yHat = softmaxForward(rng.vector(config.dims.K, scale: 2))
+  let yHat = softmaxForward(rng.vector(config.dims.K, scale: 2 * config.scale))
   var probabilities = Variable("ŷ", yHat)
   probabilities.stepScale = 0  // log ŷ: finite-difference steps relative to ŷ
   let steps = targets(&rng, config.dims.K).map { kind, y in
@@ -52,7 +52,7 @@ func crossEntropyTrace(_ config: Config) -> [TraceStep] {
 
 func softmaxCrossEntropyTrace(_ config: Config) -> [TraceStep] {
   var rng = SplitMix64(seed: config.seed)
-  let z = rng.vector(config.dims.K, scale: 2)
+  let z = rng.vector(config.dims.K, scale: 2 * config.scale)
   let yHat = softmaxForward(z)
   let steps = targets(&rng, config.dims.K).map { kind, y in
     let direct = softmaxCrossEntropyBackward(yHat, target: y)

@@ -16,7 +16,8 @@ func gruGatesTrace(_ config: Config) -> [TraceStep] {
   var rng = SplitMix64(seed: config.seed)
   let dims = config.dims
   let cell = GRUCell(variant: .resetBefore)  // the parameters are the same in both conventions
-  let params = Parameters.random(cell.parameters + cell.outputParameters, dims, &rng)
+  let params = Parameters.random(
+    cell.parameters + cell.outputParameters, dims, &rng, scale: config.scale)
   let p = GRUGates(params)
   let x = rng.vector(dims.D)
   let hPrev = rng.vector(dims.H)

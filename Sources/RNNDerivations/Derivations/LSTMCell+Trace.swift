@@ -21,7 +21,8 @@ func lstmGatesTrace(_ config: Config) -> [TraceStep] {
   let dims = config.dims
   let forgetBias = 1.0
   let cell = LSTMCell(forgetBias: forgetBias)
-  let params = Parameters.random(cell.parameters + cell.outputParameters, dims, &rng)
+  let params = Parameters.random(
+    cell.parameters + cell.outputParameters, dims, &rng, scale: config.scale)
   let p = LSTMGates(params)
   let x = rng.vector(dims.D)
   let cPrev = rng.vector(dims.H)

@@ -14,8 +14,8 @@ struct OutputLayerFunction: ForwardFunction {
 func outputLayerTrace(_ config: Config) -> [TraceStep] {
   var rng = SplitMix64(seed: config.seed)
   let (H, K, T) = (config.dims.H, config.dims.K, config.steps)
-  let V = rng.matrix(K, H, scale: 0.5)
-  let b_y = rng.vector(K, scale: 0.1)
+  let V = rng.matrix(K, H, scale: 0.5 * config.scale)
+  let b_y = rng.vector(K, scale: 0.1 * config.scale)
   let states = (0..<T).map { _ in rng.vector(H) }
   let targets = (0..<T).map { _ in rng.index(below: K) }
   var dV = Matrix<Double>.zeros(K, H)

@@ -15,9 +15,9 @@ struct RNNStepFunction: ForwardFunction {
 func rnnStepTrace(_ config: Config) -> [TraceStep] {
   var rng = SplitMix64(seed: config.seed)
   let (D, H) = (config.dims.D, config.dims.H)
-  let W = rng.matrix(H, H, scale: 0.5)
-  let U = rng.matrix(H, D, scale: 0.5)
-  let b = rng.vector(H, scale: 0.1)
+  let W = rng.matrix(H, H, scale: 0.5 * config.scale)
+  let U = rng.matrix(H, D, scale: 0.5 * config.scale)
+  let b = rng.vector(H, scale: 0.1 * config.scale)
   let hPrev = rng.vector(H)
   let x = rng.vector(D)
   let g = rng.vector(H)

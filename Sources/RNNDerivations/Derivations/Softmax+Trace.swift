@@ -9,7 +9,7 @@ struct SoftmaxFunction: ForwardFunction {
 func softmaxTrace(_ config: Config) -> [TraceStep] {
   var rng = SplitMix64(seed: config.seed)
   let K = config.dims.K
-  let z = rng.vector(K, scale: 2)
+  let z = rng.vector(K, scale: 2 * config.scale)
   let y = softmaxForward(z)
   let J = softmaxJacobian(y)
   let point = [Variable("z", z)]

@@ -80,12 +80,12 @@ extension Layout {
 }
 
 extension Parameters<Double> {
-  /// Random parameters drawn in the order of `specs`, each at its own scale.
-  public static func random(_ specs: [ParameterSpec], _ dims: Dims, _ rng: inout SplitMix64)
-    -> Parameters
-  {
+  /// Random parameters drawn in the order of `specs`, each at its own scale times `scale`.
+  public static func random(
+    _ specs: [ParameterSpec], _ dims: Dims, _ rng: inout SplitMix64, scale: Double = 1
+  ) -> Parameters {
     Parameters(
       Layout(specs, dims),
-      values: specs.map { rng.vector($0.shape(dims).count, scale: $0.scale) })
+      values: specs.map { rng.vector($0.shape(dims).count, scale: $0.scale * scale) })
   }
 }

@@ -117,9 +117,11 @@ public enum JSONRenderer {
     ])
   }
 
-  /// `seed`, `dims` and `time_steps` (null where a derivation is a single step).
+  /// `seed`, `dims` and `time_steps` (null where a derivation is a single step), and `scale`
+  /// where it is not 1.
   static func configuration(_ c: Config, usesSteps: Bool) -> [(String, JSON)] {
-    [
+    let scale: [(String, JSON)] = c.scale == 1 ? [] : [("scale", .number(c.scale))]
+    return [
       ("seed", .number(Double(c.seed))),
       (
         "dims",
@@ -129,7 +131,7 @@ public enum JSONRenderer {
         ])
       ),
       ("time_steps", usesSteps ? .number(Double(c.steps)) : .null),
-    ]
+    ] + scale
   }
 
   public static func json(_ trace: Trace) -> JSON {

@@ -55,9 +55,10 @@ public struct Trace: Sendable {
   public var usesSteps: Bool
   public var steps: [TraceStep]
 
-  /// `seed 0 · D=3, H=5, K=4 · T=3`, T only where it is used.
+  /// `seed 0 · D=3, H=5, K=4 · T=3`, T only where it is used, the scale only when it is not 1.
   public var header: String {
     "seed \(config.seed) · \(config.dims)" + (usesSteps ? " · T=\(config.steps)" : "")
+      + (config.scale == 1 ? "" : " · scale \(config.scale)")
   }
 
   public var checks: [GradientCheck] { steps.flatMap(\.checks) }
