@@ -113,3 +113,10 @@ extension Parameters where T == Dual {
     self.init(p.layout, values: p.values.map { $0.map { Dual($0) } })
   }
 }
+
+extension Parameters where T == Traced {
+  /// Every value a constant: on no tape, no gradient anywhere.
+  public init(constants p: Parameters<Double>) {
+    self.init(p.layout, values: p.values.map { $0.map { Traced($0) } })
+  }
+}

@@ -1,0 +1,37 @@
+/// Reverse mode through the same generic forward pass: a tape, swept once per output.
+///
+/// One forward pass on `Traced` records the whole computation; one backward sweep from an
+/// output gives that output's derivative with respect to every entry at once. For a scalar
+/// loss the whole gradient costs one forward and one backward pass, where `DualOracle` runs
+/// one forward pass per entry. Like the other oracles it never calls a backward pass.
+public enum TapeOracle {
+  /// The Jacobian `∂f/∂x_p` (outputs × entries, row-major): one backward sweep per output.
+  public static func jacobian(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
+    -> [Double]
+  {
+    Array(gradients(f, at: point, wrt: p).joined())
+  }
+
+  /// The directional derivative `J v`: each output's gradient dotted with `v`.
+  public static func directional(
+    _ f: some ForwardFunction, at point: [Variable], wrt p: Int, direction v: [Double]
+  ) -> [Double] {
+    precondition(v.count == point[p].values.count, "one direction entry per entry of x_p")
+    return gradients(f, at: point, wrt: p).map { dot($0, v) }
+  }
+
+  /// For each output, its gradient with respect to variable `p`: the Jacobian's rows.
+  static func gradients(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
+    -> [[Double]]
+  {
+    let tape = Tape()
+    var inputs = Parameters<Traced>(constants: Parameters(point))
+    // Variable p's entries are the tape's leaves; every other variable stays a constant.
+    let leaves = point[p].values.map(tape.variable)
+    inputs.values[p] = leaves
+    return f.evaluate(inputs).map { output in
+      let adjoint = tape.gradient(of: output)  // one sweep: ∂output/∂node for every node
+      return leaves.map { adjoint[$0.index] }  // ∂output/∂x_p[k]
+    }
+  }
+}
