@@ -121,6 +121,8 @@ public enum Limits {
   public static let dimension = 64
   public static let steps = 64
   public static let seeds = 1000
+  /// The most random configs `check --sweep` runs per derivation.
+  public static let sweep = 10000
 }
 
 /// The outcome of `check` for one derivation over every size and seed.

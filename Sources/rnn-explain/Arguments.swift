@@ -16,6 +16,8 @@ enum Flag: String {
   case format = "--format"
   case params = "--params"
   case check = "--check"
+  case sweep = "--sweep"
+  case scale = "--scale"
 }
 
 /// One option of one command: the parser accepts it, and usage and help print it, from here.
@@ -88,6 +90,10 @@ enum Command: String, CaseIterable {
         OptionSpec(
           flag: .steps, valueName: "T",
           help: "Time steps, 1...\(maxSteps) (default: \(defaultSteps))."),
+        OptionSpec(
+          flag: .scale, valueName: "S",
+          help:
+            "Scale of the random parameters, 0 < S ≤ \(Int(Arguments.maxScale)) (default: 1)."),
         .format("text", "markdown", "json"),
       ]
     case .check:
@@ -95,6 +101,12 @@ enum Command: String, CaseIterable {
         OptionSpec(
           flag: .seeds, valueName: "N",
           help: "Seeds 0..<N per size, 1...\(Limits.seeds) (default: \(Arguments.defaultSeeds))."),
+        OptionSpec(
+          flag: .sweep, valueName: "N",
+          help: "Instead: N random configs, D,H,K,T in 1...64, scale 1, 0.01, 5 "
+            + "(1...\(Limits.sweep))."),
+        OptionSpec(
+          flag: .seed, valueName: "N", help: "Seed of the sweep's configs (default: 0)."),
         .format("text", "markdown", "json"),
       ]
     case .grad:
@@ -155,6 +167,8 @@ struct Arguments {
   static let defaultRepeats = 5
   /// The most runs per figure `--repeats` accepts.
   static let maxRepeats = 1000
+  /// The largest parameter scale `--scale` accepts: far into saturation.
+  static let maxScale = 100.0
 
   var command: Command
   var positionals: [String] = []
@@ -166,6 +180,9 @@ struct Arguments {
   var format: String
   var params: String?
   var check = false
+  /// `check --sweep N`: N random configs instead of the fixed sizes.
+  var sweep: Int?
+  var scale = 1.0
 
   init(command: Command, _ words: [String]) throws(UsageError) {
     self.command = command
@@ -250,6 +267,15 @@ struct Arguments {
       params = value
     case .check:
       check = true
+    case .sweep:
+      sweep = try integer(1...Limits.sweep, "an integer in 1...\(Limits.sweep)")
+    case .scale:
+      guard let s = Double(value), s > 0, s <= Self.maxScale else {
+        throw UsageError(
+          message: "\(flag) expects a number in (0, \(Int(Self.maxScale))], found '\(value)'",
+          command: command)
+      }
+      scale = s
     }
   }
 }

@@ -96,8 +96,9 @@ struct CLI {
 
       Each derivation ran once (seed \(config.seed), \(config.dims), T=\(config.steps)): \
       its hand-derived backward pass
-      against dual numbers (≤ \(sci(Tolerances.dual))) and finite differences \
-      (≤ \(sci(Tolerances.finiteDifference))).
+      against dual numbers, a reverse-mode tape (within \(sci(Tolerances.exact)) of each \
+      gradient's largest entry)
+      and finite differences (within \(sci(Tolerances.finiteDifference)) and their own error).
 
         rnn-explain show softmax    a derivation step by step (any ID above)
         rnn-explain check           every derivation at \(sizes) sizes × \(seeds) seeds
@@ -135,7 +136,8 @@ struct CLI {
           : "show takes one id, found \(args.positionals.count)", command: .show)
     }
     let derivation = try derivations(args.positionals, .show)[0]
-    let trace = derivation.trace(Config(seed: args.seed, dims: args.dims, steps: args.steps))
+    let trace = derivation.trace(
+      Config(seed: args.seed, dims: args.dims, steps: args.steps, scale: args.scale))
     let text: String =
       switch args.format {
       case "json": JSONRenderer.render(trace)
@@ -147,15 +149,19 @@ struct CLI {
 
   func check(_ args: Arguments) throws(UsageError) -> Output {
     let chosen = args.positionals.isEmpty ? Catalog.all : try derivations(args.positionals, .check)
-    let summaries = chosen.map {
-      CheckSummary($0, configs: Catalog.checkConfigs, seeds: args.seeds)
+    let sweep = args.sweep.map { (count: $0, seed: args.seed) }
+    let summaries = chosen.map { derivation in
+      sweep.map { CheckSummary(derivation, runs: Catalog.sweepConfigs($0.count, seed: $0.seed)) }
+        ?? CheckSummary(derivation, configs: Catalog.checkConfigs, seeds: args.seeds)
     }
     let passed = summaries.allSatisfy(\.passed)
     let text: String =
       switch args.format {
-      case "json": CheckReport.json(summaries, seeds: args.seeds).serialized() + "\n"
+      case "json": CheckReport.json(summaries, seeds: args.seeds, sweep: sweep).serialized() + "\n"
       case "markdown": CheckReport.markdown(summaries, seeds: args.seeds)
-      default: CheckReport.text(summaries, seeds: args.seeds, renderer: TextRenderer(color: color))
+      default:
+        CheckReport.text(
+          summaries, seeds: args.seeds, sweep: sweep, renderer: TextRenderer(color: color))
       }
     return Output(stdout: text, code: passed ? ExitCode.ok : ExitCode.checkFailed)
   }

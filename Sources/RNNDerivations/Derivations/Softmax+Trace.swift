@@ -73,7 +73,7 @@ func softmaxTrace(_ config: Config) -> [TraceStep] {
           quantity: "∂ŷ₀/∂z₀ = ŷ₀(1 − ŷ₀)", parameter: "z", reference: "σ'(z₀ − z₁) (dual)",
           shape: .vector(1), analytic: [softmaxJacobian(y2)[0, 0]],
           expected: [Dual.sigmoid(Dual(pair[0] - pair[1], derivative: 1)).derivative],
-          tolerance: Tolerances.identity),
+          tolerance: Tolerances.identity, conditioning: sigmoidConditioning(y2)),
       ]))
   return steps
 }

@@ -69,6 +69,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// The cell's parameters, then the output layer's: the order of every output.
   public var parameters: [ParameterSpec] { cell.parameters + cell.outputParameters }
   public var outputName: String { "E" }
+  public var cost: Int { max(1, xs.count) }
 
   /// The point the oracles perturb: the parameters, then the initial state.
   public func point(_ p: Parameters<Double>, initial: CellState<Double>) -> [Variable] {

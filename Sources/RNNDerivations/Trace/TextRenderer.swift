@@ -29,8 +29,8 @@ public struct TextRenderer {
     let checks = trace.checks
     let failed = checks.filter { !$0.passed }.count
     out += "\n\(verdict(trace.passed)): \(checks.count - failed) of \(checks.count) checks passed"
-    out += " (dual ≤ \(sci(Tolerances.dual)), finite differences ≤ "
-    out += "\(sci(Tolerances.finiteDifference)) relative)\n"
+    out += " (within \(sci(Tolerances.exact)) of the largest entry for dual numbers and the tape, "
+    out += "\(sci(Tolerances.finiteDifference)) for finite differences)\n"
     return out
   }
 

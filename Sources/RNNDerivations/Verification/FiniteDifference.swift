@@ -17,9 +17,12 @@ public enum FiniteDifference {
   public struct Estimate {
     public var values: [Double]
     /// The larger of the rounding noise of the stencil — one ulp of error in each function
-    /// value, `ε (|f₊₂| + 8|f₊₁| + 8|f₋₁| + |f₋₂|) / 12h` — and `|D(h) − D(2h)|`, how much
-    /// the estimate moves when the step doubles (which also catches rounding in `f` that the
-    /// magnitude of `f` alone understates).
+    /// value, `c ε (|f₊₂| + 8|f₊₁| + 8|f₋₁| + |f₋₂| + 18) / 12h` with `c =
+    /// Tolerances.functionRoundingUlps` ulps on the larger of each value and 1 — and
+    /// `|D(h) − D(2h)|`, how much the estimate moves when the step doubles (about 15 times the
+    /// truncation error of the `O(h⁴)` stencil). A loss computed as `log Σ e^z − z` carries the
+    /// rounding of its O(1) terms even when it is tiny, and a sum over T steps that of each
+    /// term: hence the floor of 1 and the several ulps.
     public var noise: [Double]
   }
 
@@ -34,8 +37,8 @@ public enum FiniteDifference {
     return Estimate(
       values: values,
       noise: p1.indices.map { i in
-        let rounding =
-          Double.ulpOfOne * (abs(p2[i]) + 8 * abs(p1[i]) + 8 * abs(m1[i]) + abs(m2[i])) / (12 * h)
+        let magnitude = abs(p2[i]) + 8 * abs(p1[i]) + 8 * abs(m1[i]) + abs(m2[i]) + 18
+        let rounding = Tolerances.functionRoundingUlps * Double.ulpOfOne * magnitude / (12 * h)
         let doubled = stencil(p4[i], p2[i], m2[i], m4[i], 2 * h)
         return max(rounding, abs(values[i] - doubled))
       })

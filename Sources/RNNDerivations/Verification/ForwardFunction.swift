@@ -30,7 +30,14 @@ public struct Variable: Sendable {
 public protocol ForwardFunction: Sendable {
   /// The differentiated output as the derivation names it: `E`, `ŷ`, `h_t`.
   var outputName: String { get }
+  /// How many steps one evaluation takes (a sequence's T; 1 for a single step): with the
+  /// number of entries, what decides between per-entry and directional checks.
+  var cost: Int { get }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T]
+}
+
+extension ForwardFunction {
+  public var cost: Int { 1 }
 }
 
 /// `g · f(x)` for a fixed upstream gradient `g`: its gradient is the vector–Jacobian
@@ -43,6 +50,7 @@ public struct Projected<F: ForwardFunction>: ForwardFunction {
     self.g = g
   }
   public var outputName: String { "(g·\(f.outputName))" }
+  public var cost: Int { f.cost }
   public func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] {
     [dot(lift(g), f.evaluate(inputs))]
   }

@@ -2,8 +2,9 @@
 public enum Tolerances {
   /// Floor of the relative-error denominator: `|a − n| / max(|a|, |n|, floor)`.
   public static let relativeErrorFloor = 1e-8
-  /// Hand-derived vs dual numbers: both exact up to rounding.
-  public static let dual = 1e-12
+  /// Hand-derived vs the exact oracles (dual numbers, the tape), as a fraction of the
+  /// quantity's largest entry: all three are exact up to rounding.
+  public static let exact = 1e-12
   /// Hand-derived vs central finite differences.
   public static let finiteDifference = 1e-7
   /// Two exact computations of the same quantity (an identity such as K = 2 softmax = σ).
@@ -14,8 +15,12 @@ public enum Tolerances {
   /// precision to 1e-12 relative by any method: its absolute error is a few ulps of the
   /// terms summed into it. Differences below this floor are counted, not failed.
   public static let roundingUlps = 32.0
-  /// Above this many Jacobian entries per variable, oracles check `uᵀ J v` on random
-  /// directions instead of every entry (the fast mode).
+  /// How many ulps of error (on the larger of its magnitude and 1) finite differences assume
+  /// in each function value they difference.
+  public static let functionRoundingUlps = 16.0
+  /// Above this many Jacobian entries per variable (times the function's `cost`, its time
+  /// steps), oracles check `uᵀ J v` on random directions instead of every entry (the fast
+  /// mode): per-entry finite differences cost six evaluations an entry.
   public static let fullCheckMaxEntries = 2048
   /// Number of random direction pairs `(u, v)` in the fast mode.
   public static let projectedDirections = 8
