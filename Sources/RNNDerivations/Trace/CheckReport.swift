@@ -25,8 +25,13 @@ public enum CheckReport {
       out += "FAIL \(id) seed \(config.seed) \(config.dims) T=\(config.steps): \(check.summary)\n"
     }
     if failures.count > 50 { out += "… and \(failures.count - 50) more failures\n" }
+    // PASS counts the derivations that passed; FAIL those that failed, then those that passed.
     let passed = summaries.filter(\.passed).count
-    out += "\n\(renderer.verdict(failures.isEmpty)): \(passed) of \(summaries.count) derivations · "
+    let count =
+      failures.isEmpty
+      ? "\(passed) of \(summaries.count) derivations"
+      : "\(summaries.count - passed) of \(summaries.count) derivations failed (\(passed) passed)"
+    out += "\n\(renderer.verdict(failures.isEmpty)): \(count) · "
     out += "sizes D,H,K \(sizes()) · seeds 0..<\(seeds)\n"
     out += "Tolerances: dual \(sci(Tolerances.dual)), finite differences "
     out += "\(sci(Tolerances.finiteDifference)) relative. AT FLOOR counts entries over tolerance\n"
