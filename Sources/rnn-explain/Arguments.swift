@@ -203,7 +203,7 @@ struct Arguments {
       }
       guard let option = command.options.first(where: { $0.flag.rawValue == flag }) else {
         throw UsageError(
-          message: "unknown option '\(flag)' for '\(command.rawValue)'", command: command)
+          message: "unknown option \(quoted(flag)) for '\(command.rawValue)'", command: command)
       }
       let value: String
       if option.isSwitch {
@@ -226,7 +226,8 @@ struct Arguments {
     let flag = option.flag.rawValue
     func integer(_ range: ClosedRange<Int>, _ what: String) throws(UsageError) -> Int {
       guard let n = Int(value), range.contains(n) else {
-        throw UsageError(message: "\(flag) expects \(what), found '\(value)'", command: command)
+        throw UsageError(
+          message: "\(flag) expects \(what), found \(quoted(value))", command: command)
       }
       return n
     }
@@ -234,7 +235,7 @@ struct Arguments {
     case .seed:
       guard let n = UInt64(value) else {
         throw UsageError(
-          message: "\(flag) expects a non-negative integer below 2^64, found '\(value)'",
+          message: "\(flag) expects a non-negative integer below 2^64, found \(quoted(value))",
           command: command)
       }
       seed = n
@@ -247,7 +248,7 @@ struct Arguments {
         let D = parts[0], let H = parts[1], let K = parts[2]
       else {
         throw UsageError(
-          message: "\(flag) expects three integers D,H,K in 1...\(cap), found '\(value)'",
+          message: "\(flag) expects three integers D,H,K in 1...\(cap), found \(quoted(value))",
           command: command)
       }
       dims = Dims(D: D, H: H, K: K)
@@ -259,7 +260,7 @@ struct Arguments {
       guard option.choices.contains(value) else {
         throw UsageError(
           message:
-            "\(flag) expects one of \(option.choices.joined(separator: ", ")), found '\(value)'",
+            "\(flag) expects one of \(option.choices.joined(separator: ", ")), found \(quoted(value))",
           command: command)
       }
       format = value

@@ -15,6 +15,17 @@ enum ExitCode {
   static let usage: Int32 = 64
   static let dataError: Int32 = 65
   static let noInput: Int32 = 66
+  static let ioError: Int32 = 74
+
+  /// Every code and what it means, as the top-level help lists them.
+  static let meanings: [(code: Int32, meaning: String)] = [
+    (ok, "Success."),
+    (checkFailed, "A check failed."),
+    (usage, "Usage error: unknown command, option or id, or a bad option value."),
+    (dataError, "Bad input data: the --params JSON is malformed or invalid."),
+    (noInput, "The --params file is missing, unreadable or a directory."),
+    (ioError, "I/O error: a standard stream is closed, full or unreadable."),
+  ]
 }
 
 struct CLI {
@@ -37,7 +48,7 @@ struct CLI {
     if first == Help.versionFlag { return Output(stdout: Help.version + "\n") }
     guard let command = Command(rawValue: first) else {
       let what = first.hasPrefix("-") ? "unknown option" : "unknown command"
-      throw UsageError(message: "\(what) '\(first)'", command: nil)
+      throw UsageError(message: "\(what) \(quoted(first))", command: nil)
     }
     let rest = Array(words.dropFirst())
     if command != .help, rest.contains(where: { Help.helpFlags.contains($0) }) {
@@ -49,7 +60,7 @@ struct CLI {
       }
       guard let name = rest.first else { return Output(stdout: Help.text(nil)) }
       guard let topic = Command(rawValue: name) else {
-        throw UsageError(message: "unknown command '\(name)'", command: .help)
+        throw UsageError(message: "unknown command \(quoted(name))", command: .help)
       }
       return Output(stdout: Help.text(topic))
     }
@@ -61,7 +72,8 @@ struct CLI {
     case .grad: return try grad(args)
     case .bench:
       guard args.positionals.isEmpty else {
-        throw UsageError(message: "unexpected argument '\(args.positionals[0])'", command: .bench)
+        throw UsageError(
+          message: "unexpected argument \(quoted(args.positionals[0]))", command: .bench)
       }
       return Output(stdout: Bench.run(args))
     case .help: return Output(stdout: Help.text(nil))
@@ -73,7 +85,7 @@ struct CLI {
     for id in ids {
       guard let d = Catalog.derivation(id) else {
         throw UsageError(
-          message: "unknown derivation '\(id)' (see 'rnn-explain list')", command: command)
+          message: "unknown derivation \(quoted(id)) (see 'rnn-explain list')", command: command)
       }
       out.append(d)
     }
@@ -111,7 +123,8 @@ struct CLI {
 
   func list(_ args: Arguments) throws(UsageError) -> Output {
     guard args.positionals.isEmpty else {
-      throw UsageError(message: "unexpected argument '\(args.positionals[0])'", command: .list)
+      throw UsageError(
+        message: "unexpected argument \(quoted(args.positionals[0]))", command: .list)
     }
     if args.format == "json" {
       let items = Catalog.all.map { d in
@@ -168,7 +181,8 @@ struct CLI {
 
   func grad(_ args: Arguments) throws(UsageError) -> Output {
     guard args.positionals.isEmpty else {
-      throw UsageError(message: "unexpected argument '\(args.positionals[0])'", command: .grad)
+      throw UsageError(
+        message: "unexpected argument \(quoted(args.positionals[0]))", command: .grad)
     }
     guard let path = args.params else {
       throw UsageError(
@@ -186,25 +200,50 @@ struct CLI {
     }
   }
 
+  /// The most characters of a path an error shows: more than of other text, since the file
+  /// name at its end is where a typo usually is.
+  static let pathLimit = 200
+
   /// The text of `path`, or of standard input for `-`.
+  ///
+  /// A file that is missing, unreadable or a directory exits 66; standard input that cannot be
+  /// read (closed, a directory) is an I/O error, 74; bytes that are not UTF-8 are bad data, 65.
   func read(_ path: String) throws(InputError) -> String {
-    let data: Data?
+    let bytes: [UInt8]
+    let name: String
     if path == "-" {
-      data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-        !isDirectory.boolValue
-      else {
-        throw InputError("--params: no such file '\(path)'", code: ExitCode.noInput)
+      name = "standard input"
+      do {
+        bytes = try SystemIO.readAll(STDIN_FILENO)
+      } catch {
+        throw InputError(
+          "--params: cannot read standard input (\(error.reason))", code: ExitCode.ioError)
       }
-      data = FileManager.default.contents(atPath: path)
+    } else {
+      name = quoted(path, limit: Self.pathLimit)
+      let descriptor = open(path, O_RDONLY)
+      guard descriptor >= 0 else {
+        let error = SystemError(number: errno)
+        throw InputError(
+          error.number == ENOENT
+            ? "--params: no such file \(name)" : "--params: cannot open \(name) (\(error.reason))",
+          code: ExitCode.noInput)
+      }
+      // Closed before anything is written: with standard output closed, this file may have
+      // been given its descriptor.
+      defer { close(descriptor) }
+      do {
+        bytes = try SystemIO.readAll(descriptor)
+      } catch {
+        throw InputError(
+          error.number == EISDIR
+            ? "--params: \(name) is a directory"
+            : "--params: cannot read \(name) (\(error.reason))",
+          code: ExitCode.noInput)
+      }
     }
-    guard let data else {
-      throw InputError("--params: cannot read '\(path)'", code: ExitCode.noInput)
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw InputError("--params: '\(path)' is not UTF-8 text")
+    guard let text = String(bytes: bytes, encoding: .utf8) else {
+      throw InputError("--params: \(name) is not UTF-8 text")
     }
     return text
   }

@@ -23,7 +23,7 @@ enum Help {
   }
 
   /// The full help of `command`, or of `rnn-explain` itself: overview, usage, options and,
-  /// at the top level, the commands.
+  /// at the top level, the commands and the exit status.
   static func text(_ command: Command?) -> String {
     var out = "OVERVIEW: \(overview(command))\n\nUSAGE: \(usage(command))\n"
     let options: [(synopsis: String, help: String)] =
@@ -43,6 +43,10 @@ enum Help {
       out += "\nCOMMANDS:\n"
       for command in Command.allCases { out += row(command.rawValue, command.summary) }
       out += "\n  See 'rnn-explain help COMMAND' for a command's options.\n"
+      out += "\nEXIT STATUS:\n"
+      for (code, meaning) in ExitCode.meanings { out += row("\(code)", meaning) }
+      out += "\n  A closed pipe on standard output (its reader went away) exits "
+      out += "\(ExitCode.ioError) with no message.\n"
     }
     return out
   }

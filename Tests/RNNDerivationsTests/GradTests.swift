@@ -133,7 +133,23 @@ private func zerosInput(D: Int, H: Int, K: Int, T: Int) -> String {
   }
 
   @Test func topLevelNotAnObject() {
-    expectRejected("[1, 2]", mentions: ["top level", "object"])
+    expectRejected("[1, 2]", mentions: ["top level", "object", "found an array of 2"])
+  }
+
+  /// No document at all is bad data, like any other document that is not an object.
+  @Test(arguments: ["", " \n\t\r\n"])
+  func emptyDocument(text: String) {
+    expectRejected(
+      text, mentions: ["top level: expected a JSON object, found an empty document"])
+  }
+
+  /// A string is echoed escaped and cut: the error stays one short line.
+  @Test func longModelNameIsCut() {
+    let name = "rnn\n" + String(repeating: "x", count: 10_000)
+    let shown = #""rnn\n"# + String(repeating: "x", count: 36) + #"…" (10004 characters)"#
+    expectRejected(
+      #"{"model": "\#(name.replacingOccurrences(of: "\n", with: "\\n"))"}"#,
+      mentions: ["found \(shown)"])
   }
 
   @Test func unknownModel() throws {

@@ -150,6 +150,6 @@ private struct Polynomial: ForwardFunction {
     let report = CheckReport.text([summary], seeds: 3, renderer: TextRenderer())
     #expect(report.contains("FAIL wrong-softmax seed 0"))
     #expect(report.contains("∂ŷ/∂z vs dual"))
-    #expect(report.contains("FAIL: 0 of 1 derivations"))
+    #expect(report.contains("FAIL: 1 of 1 derivations failed (0 passed) · "))
   }
 }

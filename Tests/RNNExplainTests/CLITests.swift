@@ -6,6 +6,8 @@ struct Run {
   var stdout: String
   var stderr: String
   var code: Int32
+  /// Whether a signal ended the process (a crash, a trap) instead of `exit`.
+  var signalled: Bool
 
   /// The products directory holds the test bundle and the executable side by side.
   static let binary: URL = {
@@ -16,26 +18,55 @@ struct Run {
   }()
 
   init(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws {
+    try self.init(arguments, input: Data((stdin ?? "").utf8), environment: environment)
+  }
+
+  /// Runs the binary with `input` on its standard input.
+  ///
+  /// `redirect`, shell redirections such as `>&-` or `< /`, is applied to the binary by
+  /// `/bin/sh` as it starts it; `output`, if given, is its standard output, not captured.
+  /// The three streams are files, never pipes, so that no run blocks however much or little
+  /// it reads or writes.
+  init(
+    _ arguments: [String], input: Data, redirect: String? = nil, output: FileHandle? = nil,
+    environment: [String: String] = [:]
+  ) throws {
+    let manager = FileManager.default
+    let directory = manager.temporaryDirectory
+      .appendingPathComponent("rnn-explain-run-\(UUID().uuidString)")
+    try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? manager.removeItem(at: directory) }
+    let (inFile, outFile, errFile) = (
+      directory.appendingPathComponent("stdin"), directory.appendingPathComponent("stdout"),
+      directory.appendingPathComponent("stderr")
+    )
+    try input.write(to: inFile)
+    try Data().write(to: outFile)
+    try Data().write(to: errFile)
+    let handles = [
+      try FileHandle(forReadingFrom: inFile), try FileHandle(forWritingTo: outFile),
+      try FileHandle(forWritingTo: errFile),
+    ]
+    defer { for handle in handles { try? handle.close() } }
+
     let process = Process()
-    process.executableURL = Run.binary
-    process.arguments = arguments
+    if let redirect {
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = ["-c", "exec \"$0\" \"$@\" \(redirect)", Run.binary.path] + arguments
+    } else {
+      process.executableURL = Run.binary
+      process.arguments = arguments
+    }
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    let input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
+    process.standardInput = handles[0]
+    process.standardOutput = output ?? handles[1]
+    process.standardError = handles[2]
     try process.run()
-    input.fileHandleForWriting.write(Data((stdin ?? "").utf8))
-    try input.fileHandleForWriting.close()
-    // Read both pipes to the end before waiting, so a large output cannot block the child.
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    stdout = String(decoding: outData, as: UTF8.self)
-    stderr = String(decoding: errData, as: UTF8.self)
+    stdout = String(decoding: try Data(contentsOf: outFile), as: UTF8.self)
+    stderr = String(decoding: try Data(contentsOf: errFile), as: UTF8.self)
     code = process.terminationStatus
+    signalled = process.terminationReason == .uncaughtSignal
   }
 }
 

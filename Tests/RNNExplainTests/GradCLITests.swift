@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The golden vectors live beside the library tests: ../RNNDerivationsTests/Fixtures/.
-private func fixture(_ name: String) -> String {
+func fixture(_ name: String) -> String {
   URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("RNNDerivationsTests/Fixtures/\(name).json").path
 }

@@ -54,19 +54,24 @@ extension GradInput {
 
   /// Parses and validates a `grad` input; the error names the field and what was expected.
   public static func parse(_ text: String) throws(InputError) -> GradInput {
-    guard case .object(let top) = try JSONParser.parse(text) else {
-      throw InputError("top level: expected a JSON object")
+    let jsonSpace: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
+    guard text.utf8.contains(where: { !jsonSpace.contains($0) }) else {
+      throw InputError("top level: expected a JSON object, found an empty document")
+    }
+    let document = try JSONParser.parse(text)
+    guard case .object(let top) = document else {
+      throw InputError("top level: expected a JSON object, found \(describe(document))")
     }
     if let extra = top.first(where: { !fields.contains($0.0) }) {
       throw InputError(
-        "unexpected field '\(extra.0)' (expected \(fields.joined(separator: ", ")))")
+        "unexpected field \(quoted(extra.0)) (expected \(fields.joined(separator: ", ")))")
     }
     let json = JSON.object(top)
     guard case .string(let name)? = json["model"] else {
       throw InputError("model: expected one of \(kinds), found \(describe(json["model"]))")
     }
     guard let model = ModelKind(rawValue: name) else {
-      throw InputError("model: expected one of \(kinds), found \"\(name)\"")
+      throw InputError("model: expected one of \(kinds), found \(describe(.string(name)))")
     }
     var variant = GRUVariant.resetBefore
     if let v = json["variant"] {
@@ -96,14 +101,14 @@ extension GradInput {
 
   private static var kinds: String { ModelKind.allCases.map(\.rawValue).joined(separator: ", ") }
 
-  /// What a JSON value is, for an error message.
+  /// What a JSON value is, for an error message; a string is shown `quoted`.
   static func describe(_ v: JSON?) -> String {
     switch v {
     case nil: "nothing"
     case .null?: "null"
     case .bool?: "a boolean"
     case .number(let x)?: x.isNaN ? "NaN" : "\(x)"
-    case .string(let s)?: "\"\(s)\""
+    case .string(let s)?: quoted(s, mark: "\"")
     case .array(let a)?: "an array of \(a.count)"
     case .object?: "an object"
     }
@@ -158,7 +163,8 @@ extension GradInput {
     let expected = specs.map(\.name).joined(separator: ", ")
     if let extra = given.first(where: { pair in !specs.contains { $0.name == pair.0 } }) {
       throw InputError(
-        "params: unexpected parameter '\(extra.0)' for \(model.rawValue) (expected \(expected))")
+        "params: unexpected parameter \(quoted(extra.0)) for \(model.rawValue) (expected \(expected))"
+      )
     }
     var raw: [String: (values: [Double], rows: Int, cols: Int?)] = [:]
     for spec in specs {
@@ -286,7 +292,8 @@ extension GradInput {
       throw InputError(
         extra.0 == "c"
           ? "initial_state.c: only an lstm has a cell state"
-          : "initial_state: unexpected field '\(extra.0)' (expected \(names.joined(separator: ", ")))"
+          : "initial_state: unexpected field \(quoted(extra.0)) "
+            + "(expected \(names.joined(separator: ", ")))"
       )
     }
     var out: [Variable] = []

@@ -1,7 +1,8 @@
 /// Bad input data: `rnn-explain` prints `Error: message` and exits with `code`.
 public struct InputError: Error, Equatable, Sendable {
   public var message: String
-  /// 65 for bad data, 66 for a missing input file (sysexits).
+  /// 65 for bad data, 66 for a missing or unreadable input file, 74 for an unreadable standard
+  /// input (sysexits).
   public var code: Int32
   public init(_ message: String, code: Int32 = 65) {
     self.message = message
@@ -10,6 +11,10 @@ public struct InputError: Error, Equatable, Sendable {
 }
 
 /// A small strict JSON parser with line and column in its errors.
+///
+/// Keys are compared as JSON compares them, code point by code point: `"\u00e9"` and `"é"` are
+/// the same key, `"é"` and `"e\u0301"` (canonically equivalent, as Swift's `==` sees them) are
+/// two. The duplicate check takes one hash-set lookup per key.
 ///
 /// It also reads the tokens `NaN`, `Infinity` and `-Infinity` that Python's `json.dumps`
 /// writes, so the validator can say which field holds a non-finite number instead of
@@ -65,7 +70,7 @@ public struct JSONParser {
     switch b {
     case UInt8(ascii: "{"): return try object(depth: depth)
     case UInt8(ascii: "["): return try array(depth: depth)
-    case UInt8(ascii: "\""): return .string(try string())
+    case UInt8(ascii: "\""): return .string(String(decoding: try stringBytes(), as: UTF8.self))
     case UInt8(ascii: "t") where expect("true"): return .bool(true)
     case UInt8(ascii: "f") where expect("false"): return .bool(false)
     case UInt8(ascii: "n") where expect("null"): return .null
@@ -73,13 +78,22 @@ public struct JSONParser {
     case UInt8(ascii: "I") where expect("Infinity"): return .number(.infinity)
     case UInt8(ascii: "-") where expect("-Infinity"): return .number(-.infinity)
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
-    default: throw error("unexpected character '\(Character(Unicode.Scalar(b)))'")
+    default: throw error("unexpected character \(quoted(character(at: i)))")
     }
+  }
+
+  /// The character whose UTF-8 encoding starts at byte `index`, for an error message.
+  private func character(at index: Int) -> String {
+    guard index < bytes.count else { return "" }
+    let lead = bytes[index]
+    let length = lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+    return String(decoding: bytes[index..<min(index + length, bytes.count)], as: UTF8.self)
   }
 
   private mutating func object(depth: Int) throws(InputError) -> JSON {
     i += 1
     var pairs: [(String, JSON)] = []
+    var keys: Set<[UInt8]> = []
     skipSpace()
     if peek == UInt8(ascii: "}") {
       i += 1
@@ -89,13 +103,16 @@ public struct JSONParser {
       skipSpace()
       guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
       let keyStart = i
-      let key = try string()
-      guard !pairs.contains(where: { $0.0 == key }) else {
+      let keyBytes = try stringBytes()
+      let key = String(decoding: keyBytes, as: UTF8.self)
+      guard keys.insert(keyBytes).inserted else {
         i = keyStart
-        throw error("duplicate key \"\(key)\"")
+        throw error("duplicate key \(quoted(key, mark: "\""))")
       }
       skipSpace()
-      guard peek == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
+      guard peek == UInt8(ascii: ":") else {
+        throw error("expected ':' after key \(quoted(key, mark: "\""))")
+      }
       i += 1
       skipSpace()
       pairs.append((key, try value(depth: depth + 1)))
@@ -132,13 +149,14 @@ public struct JSONParser {
     }
   }
 
-  private mutating func string() throws(InputError) -> String {
+  /// The UTF-8 bytes of the string that starts at `i`, escapes decoded.
+  private mutating func stringBytes() throws(InputError) -> [UInt8] {
     i += 1
     var out: [UInt8] = []
     while let b = peek {
       i += 1
       switch b {
-      case UInt8(ascii: "\""): return String(decoding: out, as: UTF8.self)
+      case UInt8(ascii: "\""): return out
       case UInt8(ascii: "\\"):
         guard let e = peek else { break }
         i += 1
@@ -158,7 +176,8 @@ public struct JSONParser {
           guard let scalar = Unicode.Scalar(code) else { throw error("unpaired surrogate") }
           out += Array(String(Character(scalar)).utf8)
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-        default: throw error("bad escape '\\\(Character(Unicode.Scalar(e)))'")
+        default:
+          throw error("bad escape: \(quoted(character(at: i - 1))) after a backslash")
         }
       case 0..<0x20: throw error("control character in a string")
       default: out.append(b)

@@ -56,8 +56,13 @@ public enum CheckReport {
       out += "FAIL \(id) \(describe(config)): \(check.summary)\n"
     }
     if failures.count > 50 { out += "… and \(failures.count - 50) more failures\n" }
+    // PASS counts the derivations that passed; FAIL those that failed, then those that passed.
     let passed = summaries.filter(\.passed).count
-    out += "\n\(renderer.verdict(failures.isEmpty)): \(passed) of \(summaries.count) derivations · "
+    let count =
+      failures.isEmpty
+      ? "\(passed) of \(summaries.count) derivations"
+      : "\(summaries.count - passed) of \(summaries.count) derivations failed (\(passed) passed)"
+    out += "\n\(renderer.verdict(failures.isEmpty)): \(count) · "
     if let sweep {
       out += "\(sweep.count) random configs (sweep seed \(sweep.seed)): D, H, K, T in 1...64, "
       out += "parameter scale 1, 0.01 or 5\n"
