@@ -50,7 +50,7 @@ struct OptionSpec {
 
 /// The subcommands of `rnn-explain`.
 enum Command: String, CaseIterable {
-  case list, show, check, grad, bench, help
+  case list, show, check, grad, mistakes, bench, help
 
   /// What the command does, in the one line of the top-level help's COMMANDS list.
   var summary: String {
@@ -59,6 +59,7 @@ enum Command: String, CaseIterable {
     case .show: "Print one derivation step by step."
     case .check: "Check derivations over many seeds and sizes."
     case .grad: "Gradients for your own model and data."
+    case .mistakes: "Wrong derivations the checks must catch, and what catches each."
     case .bench: "Time forward + backward passes (use -c release)."
     case .help: "Show help."
     }
@@ -70,6 +71,7 @@ enum Command: String, CaseIterable {
     case .show: "ID"
     case .check: "[ID...]"
     case .help: "[COMMAND]"
+    case .mistakes: "[ID]"
     case .list, .grad, .bench: nil
     }
   }
@@ -77,7 +79,7 @@ enum Command: String, CaseIterable {
   /// Every option the command accepts, in the order its usage line and help list them.
   var options: [OptionSpec] {
     switch self {
-    case .list: [.format("text", "json")]
+    case .list, .mistakes: [.format("text", "json")]
     case .show:
       [
         OptionSpec(

@@ -70,6 +70,7 @@ struct CLI {
     case .show: return try show(args)
     case .check: return try check(args)
     case .grad: return try grad(args)
+    case .mistakes: return try mistakes(args)
     case .bench:
       guard args.positionals.isEmpty else {
         throw UsageError(
@@ -177,6 +178,62 @@ struct CLI {
           summaries, seeds: args.seeds, sweep: sweep, renderer: TextRenderer(color: color))
       }
     return Output(stdout: text, code: passed ? ExitCode.ok : ExitCode.checkFailed)
+  }
+
+  /// The catalogue of wrong derivations, each run and checked: exit 1 if any goes uncaught.
+  func mistakes(_ args: Arguments) throws(UsageError) -> Output {
+    guard args.positionals.count <= 1 else {
+      throw UsageError(
+        message: "mistakes takes at most one id, found \(args.positionals.count)",
+        command: .mistakes)
+    }
+    var chosen = Mistakes.all
+    if let id = args.positionals.first {
+      guard let mistake = Mistakes.mistake(id) else {
+        throw UsageError(
+          message: "unknown mistake \(quoted(id)) (see 'rnn-explain mistakes')", command: .mistakes)
+      }
+      chosen = [mistake]
+    }
+    let runs = chosen.map { ($0, $0.checks().filter { !$0.passed }) }
+    let caught = runs.allSatisfy { !$0.1.isEmpty }
+    func oracles(_ failing: [GradientCheck]) -> [String] {
+      Oracle.allCases.map(\.rawValue).filter { o in failing.contains { $0.reference == o } }
+    }
+    func parameters(_ failing: [GradientCheck]) -> [String] {
+      var seen: [String] = []
+      for check in failing where !seen.contains(check.parameter) { seen.append(check.parameter) }
+      return seen
+    }
+    if args.format == "json" {
+      let items = runs.map { mistake, failing in
+        JSON.object([
+          ("id", .string(mistake.id)), ("model", .string(mistake.model)),
+          ("summary", .string(mistake.summary)), ("caught", .bool(!failing.isEmpty)),
+          ("caught_by", .array(oracles(failing).map(JSON.string))),
+          ("parameters", .array(parameters(failing).map(JSON.string))),
+        ])
+      }
+      return Output(
+        stdout: JSON.array(items).serialized() + "\n",
+        code: caught ? ExitCode.ok : ExitCode.checkFailed)
+    }
+    let renderer = TextRenderer(color: color)
+    var out = ""
+    if args.positionals.isEmpty {
+      out += pad("ID", 36) + pad("MODEL", 19) + pad("CAUGHT BY", 30) + "PARAMETERS NAMED\n"
+    }
+    for (mistake, failing) in runs {
+      let by = failing.isEmpty ? "NOT CAUGHT" : oracles(failing).joined(separator: ", ")
+      out += pad(mistake.id, 36) + pad(mistake.model, 19) + pad(by, 30)
+      out += parameters(failing).joined(separator: ", ") + "\n"
+      out += "    " + mistake.summary + "\n"
+      if args.positionals.count == 1 { for check in failing { out += renderer.render(check) } }
+    }
+    out += "\n\(renderer.verdict(caught)): \(runs.filter { !$0.1.isEmpty }.count) of \(runs.count) "
+    out += "mistakes caught, each run at \(Mistakes.config.dims), T=\(Mistakes.config.steps), "
+    out += "seed \(Mistakes.config.seed) against the real forward pass.\n"
+    return Output(stdout: out, code: caught ? ExitCode.ok : ExitCode.checkFailed)
   }
 
   func grad(_ args: Arguments) throws(UsageError) -> Output {

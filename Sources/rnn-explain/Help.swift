@@ -57,7 +57,8 @@ enum Help {
     case nil:
       """
       Hand-derived gradients of recurrent networks, each checked against independent
-      oracles (dual numbers and finite differences) and printed step by step.
+      oracles (dual numbers, a reverse-mode tape and finite differences) and printed step by
+      step.
 
       With no command, runs every derivation once and prints a PASS/FAIL overview.
       """
@@ -73,6 +74,12 @@ enum Help {
       """
       Compute the loss and every gradient of a model and data you supply (JSON; '-' reads
       standard input). Models: rnn, rnn-concat, lstm, gru.
+      """
+    case .mistakes:
+      """
+      Run the catalogue of wrong derivations (or the ID given): plausible mistakes, each a
+      real cell or output step with one thing changed, and show which oracles catch each and
+      the parameters they name; exit 1 if any goes uncaught.
       """
     case .bench:
       """

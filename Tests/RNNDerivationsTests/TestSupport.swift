@@ -42,36 +42,6 @@ func expectClose(
   }
 }
 
-/// A real cell with one thing changed in its backward step.
-///
-/// A learner's mistake for the oracles to catch. The forward step is the real one and the walk through time is the
-/// library's own; `backwardStep` (usually the real backward step with one change) replaces
-/// only the cell's backward step.
-struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
-  var base: Base
-  var backwardStep:
-    @Sendable (_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>) ->
-      CellGradients
-
-  var parameters: [ParameterSpec] { base.parameters }
-  var hasCellState: Bool { base.hasCellState }
-  var outputNames: (weights: String, bias: String) { base.outputNames }
-  func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    base.step(x, state, p)
-  }
-  func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
-    -> (state: CellState<Double>, cache: Base.Cache)
-  {
-    base.forward(x, state, p)
-  }
-  func backward(_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>)
-    -> CellGradients
-  {
-    backwardStep(dState, cache, p)
-  }
-  func conditioning(_ cache: Base.Cache) -> Double { base.conditioning(cache) }
-}
-
 extension SequenceExample {
   /// A random problem drawn as the traces draw one, at explicit sizes.
   init(_ cell: Cell, _ dims: Dims, steps: Int, seed: UInt64, stateNames: [String]) {

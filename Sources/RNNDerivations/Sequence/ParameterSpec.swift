@@ -63,6 +63,8 @@ public struct ParameterSpec: Sendable {
 public struct GateNames: Sendable {
   public let W, U, b: String
   public init(_ g: String) { (W, U, b) = ("W_" + g, "U_" + g, "b_" + g) }
+  /// Names that do not follow the `W_g` pattern (the vanilla step's `W`, `U`, `b`).
+  public init(W: String, U: String, b: String) { (self.W, self.U, self.b) = (W, U, b) }
 
   public var specs: [ParameterSpec] {
     [

@@ -58,6 +58,11 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   public var dims: Dims
   /// How the initial state is named in a point: `h` (and `c`), or a derivation's `s_{−1}`.
   public var stateNames: [String]
+  /// The output layer's backward step (`outputLayerBackward`; the catalogue of mistakes
+  /// swaps in a wrong one).
+  public var outputBackward:
+    @Sendable (_ yHat: [Double], _ target: Int, _ s: [Double], _ V: Matrix<Double>) ->
+      OutputLayerGradients = { outputLayerBackward(yHat: $0, target: $1, s: $2, V: $3) }
 
   public init(
     _ cell: Cell, xs: [[Double]], targets: [Int], dims: Dims, stateNames: [String]? = nil
@@ -136,8 +141,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     var next = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
     var upstream: [CellState<Double>] = []
     for t in run.caches.indices.reversed() {
-      let out = outputLayerBackward(
-        yHat: run.yHats[t], target: targets[t], s: run.states[t].h, V: V)
+      let out = outputBackward(run.yHats[t], targets[t], run.states[t].h, V)
       d.add(names.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
       d.add(names.bias, out.db_y)
       // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext as it came.

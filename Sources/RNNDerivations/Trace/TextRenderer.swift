@@ -48,7 +48,8 @@ public struct TextRenderer {
     }
   }
 
-  func render(_ check: GradientCheck) -> String {
+  /// A check's verdict and summary, then (unless `showErrors` is off) its per-entry errors.
+  public func render(_ check: GradientCheck) -> String {
     var out = ""
     for (k, line) in wrap(check.summary, width: 90).enumerated() {
       out += k == 0 ? "   \(verdict(check.passed)) \(line)\n" : "        \(line)\n"

@@ -1,0 +1,364 @@
+// The catalogue of wrong derivations: plausible learners' mistakes, each a real cell (or the
+// real output step) with one thing changed, run through the library's own walk and checked
+// by the oracles. The verifier is honest only if it catches every one of them.
+
+/// A real cell with one thing changed in its backward step.
+///
+/// The forward step is the real one and the walk through time is the library's own;
+/// `backwardStep` (the real backward step with one change) replaces only the cell's backward.
+public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
+  public var base: Base
+  public var backwardStep:
+    @Sendable (_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>) ->
+      CellGradients
+
+  public init(
+    base: Base,
+    backwardStep:
+      @escaping @Sendable (CellState<Double>, Base.Cache, Parameters<Double>) ->
+      CellGradients
+  ) {
+    (self.base, self.backwardStep) = (base, backwardStep)
+  }
+
+  public var parameters: [ParameterSpec] { base.parameters }
+  public var hasCellState: Bool { base.hasCellState }
+  public var outputNames: (weights: String, bias: String) { base.outputNames }
+  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>)
+    -> CellState<T>
+  {
+    base.step(x, state, p)
+  }
+  public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+    -> (state: CellState<Double>, cache: Base.Cache)
+  {
+    base.forward(x, state, p)
+  }
+  public func backward(_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>)
+    -> CellGradients
+  {
+    backwardStep(dState, cache, p)
+  }
+  public func conditioning(_ cache: Base.Cache) -> Double { base.conditioning(cache) }
+}
+
+extension CellGradients {
+  /// This step's gradient of `name`.
+  func value(_ name: String) -> [Double] { parameters.first { $0.name == name }?.values ?? [] }
+
+  /// The same gradients with `name`'s replaced.
+  func setting(_ name: String, _ values: [Double]) -> CellGradients {
+    var g = self
+    g.parameters = parameters.map { $0.name == name ? (name, values) : $0 }
+    return g
+  }
+
+  /// The same gradients as if gate `g`'s pre-activation gradient were `da`: its weight
+  /// gradients recomputed (`da ⊗ h_{t−1}`, `da ⊗ x_t`, `da`), and the change sent on to
+  /// `h_{t−1}` and `x_t` through `Wᵀ` and `Uᵀ`. The real `da` is the bias gradient.
+  func replacingGate(
+    _ g: GateNames, da: [Double], x: [Double], hPrev: [Double], p: Parameters<Double>
+  ) -> CellGradients {
+    let change = da .- value(g.b)
+    var out = setting(g.W, Matrix.outer(da, hPrev).storage).setting(
+      g.U, Matrix.outer(da, x).storage
+    )
+    .setting(g.b, da)
+    out.dStatePrev.h = out.dStatePrev.h .+ p.matrix(g.W).transposeTimes(change)
+    out.dx = out.dx .+ p.matrix(g.U).transposeTimes(change)
+    return out
+  }
+}
+
+/// One wrong derivation: what the learner did, and the parameters whose checks must name it.
+public struct Mistake: Sendable {
+  public let id: String
+  /// The model whose backward pass is wrong: `rnn`, `lstm`, `gru`, `rnn-concat`.
+  public let model: String
+  /// The mistake, in one sentence.
+  public let summary: String
+  /// Parameters the mistake corrupts directly: their checks must fail.
+  public let names: [String]
+  let run: @Sendable (Config) -> [GradientCheck]
+
+  /// The oracle checks of the mistaken gradients against the real forward pass.
+  public func checks(_ config: Config = Mistakes.config) -> [GradientCheck] { run(config) }
+}
+
+/// The catalogue, by id.
+public enum Mistakes {
+  /// Where `rnn-explain mistakes` and the tests run every mistake: non-square sizes, T = 3.
+  public static let config = Config(seed: 0, dims: Dims(D: 3, H: 5, K: 4), steps: 3)
+
+  public static func mistake(_ id: String) -> Mistake? { all.first { $0.id == id } }
+
+  /// A mistake in `base`'s backward step (and optionally in the output layer's).
+  static func cell<C: RecurrentCell>(
+    _ id: String, _ model: String, _ summary: String, names: [String], _ base: C,
+    backward: (
+      @Sendable (_ dState: CellState<Double>, _ cache: C.Cache, _ p: Parameters<Double>) ->
+        CellGradients
+    )? = nil,
+    output: (
+      @Sendable (_ yHat: [Double], _ target: Int, _ s: [Double], _ V: Matrix<Double>) ->
+        OutputLayerGradients
+    )? = nil
+  ) -> Mistake {
+    Mistake(id: id, model: model, summary: summary, names: names) { config in
+      let names = base.hasCellState ? ["h", "c"] : ["h"]
+      let ex = SequenceExample(base, config, stateNames: names)
+      var wrong = SequenceModel(
+        MistakenCell(base: base, backwardStep: backward ?? { base.backward($0, $1, $2) }),
+        xs: ex.model.xs, targets: ex.model.targets, dims: config.dims, stateNames: names)
+      if let output { wrong.outputBackward = output }
+      let analytic = wrong.backward(wrong.forward(ex.p, from: ex.initial), ex.p).flat
+      return verify(
+        ex.model, at: ex.point, analytic: analytic, seed: config.seed,
+        conditioning: ex.conditioning)
+    }
+  }
+
+  static let rnn = RNNCell()
+  static let rnnNames = GateNames(W: "W", U: "U", b: "b")
+  static let lstm = LSTMCell(forgetBias: 0)
+  static let gru = GRUCell(variant: .resetBefore)
+  static let gruAfter = GRUCell(variant: .resetAfter)
+
+  /// The vanilla step with `da` computed by `through` instead of `∂E/∂h ⊙ (1 − h²)`.
+  static func rnnActivation(
+    _ id: String, _ summary: String, _ through: @escaping @Sendable ([Double], [Double]) -> [Double]
+  ) -> Mistake {
+    cell(id, "rnn", summary, names: ["U", "W", "b"], rnn) { dState, k, p in
+      let g = rnn.backward(dState, k, p)
+      return g.replacingGate(rnnNames, da: through(dState.h, k.h), x: k.x, hPrev: k.hPrev, p: p)
+    }
+  }
+
+  public static let all: [Mistake] = [
+    rnnActivation("rnn-1-minus-h", "tanh' written 1 − h instead of 1 − h²") { dh, h in
+      dh .* h.map { 1 - $0 }
+    },
+    rnnActivation("rnn-sigmoid-prime-for-tanh", "σ' = h(1 − h) used for tanh'") { dh, h in
+      dh .* h.map { $0 * (1 - $0) }
+    },
+    rnnActivation("rnn-no-activation-derivative", "∂E/∂a taken as ∂E/∂h: tanh' forgotten") {
+      dh, _ in dh
+    },
+    cell(
+      "rnn-missing-transpose", "rnn", "W da sent to h_{t−1} instead of Wᵀ da",
+      names: ["h", "U", "W", "b"], rnn
+    ) { dState, k, p in
+      var g = rnn.backward(dState, k, p)
+      g.dStatePrev.h = p.matrix("W") * g.value("b")  // wrong: W da, not Wᵀ da
+      return g
+    },
+    cell(
+      "rnn-no-dhnext", "rnn", "dhNext not carried: each step sees only its own E_t",
+      names: ["h", "U", "W", "b"], rnn
+    ) { dState, k, p in
+      var g = rnn.backward(dState, k, p)
+      g.dStatePrev.h = g.dStatePrev.h.map { _ in 0 }
+      return g
+    },
+    cell("rnn-dW-sign", "rnn", "∂E/∂W with the wrong sign", names: ["W"], rnn) { dState, k, p in
+      let g = rnn.backward(dState, k, p)
+      return g.setting("W", g.value("W").map { -$0 })
+    },
+    cell(
+      "rnn-dW-transposed", "rnn", "∂E/∂W as h_{t−1} ⊗ da: the outer product transposed",
+      names: ["W"], rnn
+    ) { dState, k, p in
+      let g = rnn.backward(dState, k, p)
+      return g.setting("W", Matrix.outer(k.hPrev, g.value("b")).storage)
+    },
+    cell("rnn-dW-uses-h-t", "rnn", "∂E/∂W = da ⊗ h_t: off by one time step", names: ["W"], rnn) {
+      dState, k, p in
+      let g = rnn.backward(dState, k, p)
+      return g.setting("W", Matrix.outer(g.value("b"), k.h).storage)
+    },
+    cell(
+      "rnn-db-before-tanh", "rnn", "∂E/∂b = ∂E/∂h: the bias gradient skips tanh'",
+      names: ["b"], rnn
+    ) { dState, k, p in rnn.backward(dState, k, p).setting("b", dState.h) },
+    cell(
+      "rnn-dU-forgotten", "rnn", "the input weights' gradient never computed (left 0)",
+      names: ["U"], rnn
+    ) { dState, k, p in
+      let g = rnn.backward(dState, k, p)
+      return g.setting("U", g.value("U").map { _ in 0 })
+    },
+    cell(
+      "rnn-dhprev-skips-tanh", "rnn", "∂E/∂h_{t−1} = Wᵀ ∂E/∂h_t: tanh' skipped on the way back",
+      names: ["h", "U", "W", "b"], rnn
+    ) { dState, k, p in
+      var g = rnn.backward(dState, k, p)
+      g.dStatePrev.h = p.matrix("W").transposeTimes(dState.h)
+      return g
+    },
+    cell(
+      "output-bias-forgotten", "rnn", "the output bias b_y gets no gradient",
+      names: ["b_y"], rnn,
+      output: { yHat, target, s, V in
+        var out = outputLayerBackward(yHat: yHat, target: target, s: s, V: V)
+        out.db_y = out.db_y.map { _ in 0 }
+        return out
+      }),
+    cell(
+      "softmax-diagonal-only", "rnn",
+      "softmax's Jacobian without its off-diagonal terms: ∂E/∂z = −y ⊙ (1 − ŷ)",
+      names: ["V", "b_y"], rnn,
+      output: { yHat, target, s, V in
+        let y = oneHot(target, yHat.count)
+        let dz = y.indices.map { -y[$0] * (1 - yHat[$0]) }  // diag(ŷ(1 − ŷ)) · (−y/ŷ)
+        return OutputLayerGradients(dV: .outer(dz, s), db_y: dz, ds: V.transposeTimes(dz))
+      }),
+    cell(
+      "output-y-minus-yhat", "rnn", "∂E/∂z = y − ŷ: the sign of the softmax gradient flipped",
+      names: ["V", "b_y"], rnn,
+      output: { yHat, target, s, V in
+        let dz = oneHot(target, yHat.count) .- yHat
+        return OutputLayerGradients(dV: .outer(dz, s), db_y: dz, ds: V.transposeTimes(dz))
+      }),
+    cell(
+      "output-no-error-to-state", "rnn", "E_t's error never sent into h_t (Vᵀ(ŷ − y) dropped)",
+      names: ["U", "W", "b"], rnn,
+      output: { yHat, target, s, V in
+        var out = outputLayerBackward(yHat: yHat, target: target, s: s, V: V)
+        out.ds = out.ds.map { _ in 0 }
+        return out
+      }),
+    cell(
+      "lstm-no-dcnext", "lstm", "dcNext not carried: each cell sees only what comes through h_t",
+      names: ["W_i", "W_f", "W_c", "c"], lstm
+    ) { dState, k, p in lstm.backward(CellState(h: dState.h, c: dState.c.map(zeros)), k, p) },
+    cell(
+      "lstm-forget-path-dropped", "lstm",
+      "the c_{t−1} path through the forget gate dropped: ∂E/∂c_{t−1} = 0",
+      names: ["c", "W_i", "W_f", "W_c"], lstm
+    ) { dState, k, p in
+      var g = lstm.backward(dState, k, p)
+      g.dStatePrev.c = g.dStatePrev.c.map(zeros)
+      return g
+    },
+    cell(
+      "lstm-dcprev-without-f", "lstm", "∂E/∂c_{t−1} = ∂E/∂c_t: the forget gate's factor missed",
+      names: ["c"], lstm
+    ) { dState, k, p in
+      var g = lstm.backward(dState, k, p)
+      g.dStatePrev.c = zip(g.dStatePrev.cellState, k.f).map { $0 / $1 }  // (∂E/∂c_t ⊙ f) / f
+      return g
+    },
+    cell(
+      "lstm-tanh-for-its-derivative", "lstm",
+      "∂h_t/∂c_t = o ⊙ tanh c: tanh written where 1 − tanh² c belongs",
+      names: ["W_i", "W_f", "W_c"], lstm
+    ) { dState, k, p in
+      // The real step, handed the difference between the wrong and the right path through h_t.
+      let tanhC = tanhForward(k.c)
+      let wrong = dState.h .* k.o .* tanhC .- tanhBackward(dState.h .* k.o, h: tanhC)
+      return lstm.backward(CellState(h: dState.h, c: dState.cellState .+ wrong), k, p)
+    },
+    cell(
+      "lstm-forget-bias-in-backward", "lstm",
+      "forget_bias 1 applied in the backward pass but not the forward pass",
+      names: ["W_f", "b_f"], lstm
+    ) { dState, k, p in
+      var biased = k
+      biased.f = k.f.map { 1 / (1 + (1 - $0) / $0 * Double.exp(-1)) }  // σ(a_f + 1)
+      return lstm.backward(dState, biased, p)
+    },
+    cell(
+      "lstm-df-uses-c-t", "lstm", "∂E/∂f = ∂E/∂c ⊙ c_t: the cell state one step late",
+      names: ["W_f", "U_f", "b_f"], lstm
+    ) { dState, k, p in
+      var late = k
+      late.cPrev = k.c  // c_{t−1} enters only ∂E/∂f = ∂E/∂c ⊙ c_{t−1}
+      return lstm.backward(dState, late, p)
+    },
+    cell(
+      "lstm-dO-uses-c", "lstm", "∂E/∂o = ∂E/∂h ⊙ c instead of ⊙ tanh c",
+      names: ["W_o", "U_o", "b_o"], lstm
+    ) { dState, k, p in
+      let da = sigmoidBackward(dState.h .* k.c, s: k.o)
+      return lstm.backward(dState, k, p).replacingGate(
+        LSTMCell.gates.o, da: da, x: k.x, hPrev: k.hPrev, p: p)
+    },
+    cell(
+      "lstm-candidate-sigmoid-prime", "lstm", "the candidate differentiated as a σ, not a tanh",
+      names: ["W_c", "U_c", "b_c"], lstm
+    ) { dState, k, p in
+      let g = lstm.backward(dState, k, p)
+      let dCandidate = zip(g.value("b_c"), k.candidate).map { $0 / (1 - $1 * $1) }
+      let da = sigmoidBackward(dCandidate, s: k.candidate)  // wrong: c̃(1 − c̃)
+      return g.replacingGate(LSTMCell.gates.c, da: da, x: k.x, hPrev: k.hPrev, p: p)
+    },
+    cell(
+      "lstm-dhprev-misses-candidate", "lstm",
+      "∂E/∂h_{t−1} summed over i, f, o only: the candidate's path forgotten",
+      names: ["h"], lstm
+    ) { dState, k, p in
+      var g = lstm.backward(dState, k, p)
+      g.dStatePrev.h = g.dStatePrev.h .- p.matrix("W_c").transposeTimes(g.value("b_c"))
+      return g
+    },
+    cell(
+      "gru-dz-sign", "gru", "∂h_t/∂z = h̃ − h_{t−1}: z and 1 − z swapped in the update",
+      names: ["W_z", "U_z", "b_z"], gru
+    ) { dState, k, p in
+      let g = gru.backward(dState, k, p)
+      return g.replacingGate(
+        GRUCell.gates.z, da: g.value("b_z").map { -$0 }, x: k.x, hPrev: k.hPrev, p: p)
+    },
+    cell(
+      "gru-direct-path-dropped", "gru", "∂E/∂h_{t−1} without its direct term z ⊙ ∂E/∂h_t",
+      names: ["h"], gru
+    ) { dState, k, p in
+      var g = gru.backward(dState, k, p)
+      g.dStatePrev.h = g.dStatePrev.h .- dState.h .* k.z
+      return g
+    },
+    cell(
+      "gru-reset-gate-forgotten", "gru", "the reset gate gets no gradient",
+      names: ["W_r", "U_r", "b_r"], gru
+    ) { dState, k, p in
+      let g = gru.backward(dState, k, p)
+      return g.replacingGate(
+        GRUCell.gates.r, da: g.value("b_r").map { _ in 0 }, x: k.x, hPrev: k.hPrev, p: p)
+    },
+    cell(
+      "gru-conventions-swapped", "gru (reset-after)",
+      "reset-after forward, reset-before backward: the GRU conventions mixed",
+      names: ["W_h"], gruAfter
+    ) { dState, k, p in gru.backward(dState, k, p) },
+    cell(
+      "gru-reset-before-dW-in-reset-after", "gru (reset-after)",
+      "∂E/∂W_h = da ⊗ (r ⊙ h_{t−1}), the reset-before formula, in reset-after",
+      names: ["W_h"], gruAfter
+    ) { dState, k, p in
+      let g = gruAfter.backward(dState, k, p)
+      return g.setting("W_h", Matrix.outer(g.value("b_h"), k.r .* k.hPrev).storage)
+    },
+    cell("gru-dU-z-sign", "gru", "∂E/∂U_z with the wrong sign", names: ["U_z"], gru) {
+      dState, k, p in
+      let g = gru.backward(dState, k, p)
+      return g.setting("U_z", g.value("U_z").map { -$0 })
+    },
+    cell(
+      "concat-split-wrong", "rnn-concat",
+      "Wᵀ da split at H instead of D: ∂E/∂S_{t−1} takes the first rows",
+      names: ["h"], ConcatRNNCell()
+    ) { dState, k, p in
+      var g = ConcatRNNCell().backward(dState, k, p)
+      let dInput = p.matrix("W").transposeTimes(g.value("b_s"))
+      g.dStatePrev.h = Array(dInput.prefix(dState.h.count))
+      return g
+    },
+    cell(
+      "concat-bias-skips-tanh", "rnn-concat", "∂E/∂b_s = ∂E/∂S_t: tanh' skipped",
+      names: ["b_s"], ConcatRNNCell()
+    ) { dState, k, p in ConcatRNNCell().backward(dState, k, p).setting("b_s", dState.h) },
+  ]
+
+  /// `v`'s shape filled with zeros: a carry dropped.
+  static func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
+}
