@@ -19,7 +19,7 @@ private struct Polynomial: ForwardFunction {
 
   @Test func oraclesMatchHandJacobian() {
     let checks = verify(Polynomial(), at: point, analytic: [byHand])
-    #expect(checks.map(\.reference) == ["dual", "finite-difference"])
+    #expect(checks.map(\.reference) == ["dual", "tape", "finite-difference"])
     for check in checks { #expect(check.passed, "\(check.summary)") }
   }
 

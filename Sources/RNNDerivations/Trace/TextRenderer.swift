@@ -29,8 +29,8 @@ public struct TextRenderer {
     let checks = trace.checks
     let failed = checks.filter { !$0.passed }.count
     out += "\n\(verdict(trace.passed)): \(checks.count - failed) of \(checks.count) checks passed"
-    out += " (within \(sci(Tolerances.exact)) of the largest entry for dual numbers and the tape, "
-    out += "\(sci(Tolerances.finiteDifference)) for finite differences)\n"
+    out += " (tolerance × largest entry: exact \(sci(Tolerances.exact)), "
+    out += "finite differences \(sci(Tolerances.finiteDifference)))\n"
     return out
   }
 
