@@ -76,7 +76,7 @@ func softmaxCrossEntropyTrace(_ config: Config) -> [TraceStep] {
       ]
         + verify(
           SoftmaxCrossEntropyFunction(target: y), at: [Variable("z", z)], analytic: [direct],
-          seed: config.seed))
+          seed: config.seed, conditioning: sigmoidConditioning(yHat)))
   }
   return steps
 }

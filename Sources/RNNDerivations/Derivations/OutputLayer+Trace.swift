@@ -31,8 +31,10 @@ func outputLayerTrace(_ config: Config) -> [TraceStep] {
         NamedValue("E", sequenceLoss(states: states, targets: targets, V: V, b_y: b_y)),
       ])
   ]
+  var conditioning = 1.0  // ŷ − y cancels as a prediction nears certainty
   for t in 0..<T {
     let yHat = outputLayerForward(s: states[t], V: V, b_y: b_y)
+    conditioning = max(conditioning, sigmoidConditioning(yHat))
     let grads = outputLayerBackward(yHat: yHat, target: targets[t], s: states[t], V: V)
     dV += grads.dV  // ∂E/∂V = Σ_t ∂E_t/∂V
     db_y = db_y .+ grads.db_y
@@ -58,6 +60,6 @@ func outputLayerTrace(_ config: Config) -> [TraceStep] {
       checks: verify(
         OutputLayerFunction(states: states, targets: targets),
         at: [Variable("V", V), Variable("b_y", b_y)], analytic: [dV.storage, db_y],
-        seed: config.seed)))
+        seed: config.seed, conditioning: conditioning)))
   return steps
 }

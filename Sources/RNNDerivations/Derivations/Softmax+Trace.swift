@@ -37,7 +37,9 @@ func softmaxTrace(_ config: Config) -> [TraceStep] {
             rows: K, cols: K,
             storage: FiniteDifference.jacobian(SoftmaxFunction(), at: point, wrt: 0).values)),
       ],
-      checks: verify(SoftmaxFunction(), at: point, analytic: [J.storage], seed: config.seed)),
+      checks: verify(
+        SoftmaxFunction(), at: point, analytic: [J.storage], seed: config.seed,
+        conditioning: sigmoidConditioning(y))),
   ]
   let g = rng.vector(K)
   let dz = softmaxBackward(g, y: y)
@@ -49,7 +51,8 @@ func softmaxTrace(_ config: Config) -> [TraceStep] {
       note: "O(K) instead of the O(K²) Jacobian: the off-diagonal terms sum to −ŷ_i (g·ŷ).",
       values: [NamedValue("g", g), NamedValue("∂E/∂z", dz)],
       checks: verify(
-        Projected(SoftmaxFunction(), upstream: g), at: point, analytic: [dz], seed: config.seed)))
+        Projected(SoftmaxFunction(), upstream: g), at: point, analytic: [dz], seed: config.seed,
+        conditioning: sigmoidConditioning(y))))
   // K = 2: softmax is exactly the sigmoid of the logit difference.
   let pair = Array(z.prefix(2)) + (K < 2 ? [0] : [])
   let y2 = softmaxForward(pair)

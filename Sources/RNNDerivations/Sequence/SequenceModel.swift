@@ -155,9 +155,13 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       parameters: d, initialState: next, upstream: upstream.reversed())
   }
 
-  /// The largest conditioning of any step of `run` (see `RecurrentCell.conditioning`).
+  /// The largest conditioning of any step of `run`: the cell's (`RecurrentCell.conditioning`)
+  /// and the output layer's, whose `ŷ − y` cancels as a prediction nears certainty
+  /// (`1 / (1 − ŷ)`, the same for every oracle that differentiates `log Σ e^z − z`).
   public func conditioning(_ run: SequenceForward<Double, Cell.Cache>) -> Double {
-    run.caches.reduce(1) { max($0, cell.conditioning($1)) }
+    max(
+      run.caches.reduce(1) { max($0, cell.conditioning($1)) },
+      run.yHats.reduce(1) { max($0, sigmoidConditioning($1)) })
   }
 
   public func gradients(at point: [Variable]) -> ModelGradients {
