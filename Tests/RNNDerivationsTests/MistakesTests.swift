@@ -1,3 +1,4 @@
+import Foundation
 @testable import RNNDerivations
 import Testing
 
@@ -24,6 +25,28 @@ import Testing
     for oracle in [Oracle.dual, .tape] {
       #expect(checks.contains { $0.reference == oracle.rawValue && !$0.passed }, "\(id), \(oracle)")
     }
+  }
+
+  /// notes/Verification.md's table is what the catalogue does: one row per mistake, in order,
+  /// with its model, summary, the oracles that catch it and the parameters named.
+  @Test func notesTableIsTheCatalogue() throws {
+    let notes = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("notes/Verification.md")
+    let rows = try String(contentsOf: notes, encoding: .utf8).split(separator: "\n")
+      .filter { $0.hasPrefix("| `") }.map(String.init)
+    let expected = Mistakes.all.map { mistake in
+      let failing = mistake.checks().filter { !$0.passed }
+      let by = Oracle.allCases.map(\.rawValue).filter { o in failing.contains { $0.reference == o }
+      }
+      var named: [String] = []
+      for check in failing where !named.contains(check.parameter) { named.append(check.parameter) }
+      let summary = mistake.summary.replacingOccurrences(of: "|", with: "\\|")
+      return "| `\(mistake.id)` | \(mistake.model) | \(summary) | "
+        + by.joined(separator: ", ") + " | " + named.map { "`\($0)`" }.joined(separator: ", ")
+        + " |"
+    }
+    #expect(rows == expected)
   }
 
   /// The same harness with the unchanged cells passes every check: the mistakes, not the

@@ -1,19 +1,22 @@
 /// Every numerical tolerance and oracle setting in the project, in one place.
+///
+/// Each is a term of the error model of `GradientCheck`, justified by measurements in
+/// notes/Verification.md: an entry passes when `|a − n| ≤ (tolerance + roundingUlps · ε ·
+/// conditioning) × scale + noise`.
 public enum Tolerances {
   /// Floor of the relative-error denominator: `|a − n| / max(|a|, |n|, floor)`.
   public static let relativeErrorFloor = 1e-8
   /// Hand-derived vs the exact oracles (dual numbers, the tape), as a fraction of the
   /// quantity's largest entry: all three are exact up to rounding.
   public static let exact = 1e-12
-  /// Hand-derived vs central finite differences.
+  /// Hand-derived vs central finite differences, as a fraction of the quantity's largest
+  /// entry, on top of the finite difference's own error estimate.
   public static let finiteDifference = 1e-7
   /// Two exact computations of the same quantity (an identity such as K = 2 softmax = σ).
   public static let identity = 1e-12
-  /// How many ulps of the largest entry a hand-derived gradient may be off by rounding alone.
-  ///
-  /// An entry 10⁶ times smaller than its gradient's largest cannot be computed in double
-  /// precision to 1e-12 relative by any method: its absolute error is a few ulps of the
-  /// terms summed into it. Differences below this floor are counted, not failed.
+  /// How many ulps of the largest entry, times the conditioning, a hand-derived gradient may
+  /// be off by rounding alone (the conditioning is how much cancellation such as `1 − h²`
+  /// near saturation magnifies the rounding; 1 where nothing cancels).
   public static let roundingUlps = 32.0
   /// How many ulps of error (on the larger of its magnitude and 1) finite differences assume
   /// in each function value they difference.
