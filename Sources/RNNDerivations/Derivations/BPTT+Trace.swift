@@ -30,10 +30,12 @@ extension SequenceExample<RNNCell> {
     -> [GradientCheck]
   {
     pairs.map { label, values, expected in
-      GradientCheck(
+      let k = point.firstIndex { $0.name == label }
+      return GradientCheck(
         quantity: "∂E/∂\(label) (\(form))", parameter: label, reference: reference,
-        shape: point.first { $0.name == label }?.shape ?? .vector(values.count),
-        analytic: values, expected: expected, tolerance: Tolerances.identity)
+        shape: k.map { point[$0].shape } ?? .vector(values.count),
+        analytic: values, expected: expected, tolerance: Tolerances.identity,
+        magnitude: k.map { gradients.magnitudes[$0] } ?? 0)
     }
   }
 }
@@ -62,7 +64,7 @@ func bpttRecursiveTrace(_ config: Config) -> [TraceStep] {
       ],
       checks: verify(
         ex.model, at: ex.point, analytic: g.flat, seed: config.seed,
-        conditioning: ex.conditioning)
+        conditioning: ex.conditioning, magnitudes: ex.gradients.magnitudes)
         + ex.agreement(
           "recursive", reference: "bptt-jacobian-product",
           [
@@ -121,7 +123,7 @@ func bpttJacobianProductTrace(_ config: Config) -> [TraceStep] {
         [("W", dW.storage, g.parameters["W"]), ("U", dU.storage, g.parameters["U"])])
         + verify(
           ex.model, at: ex.point, analytic: products.flat, seed: config.seed,
-          conditioning: ex.conditioning
+          conditioning: ex.conditioning, magnitudes: ex.gradients.magnitudes
         ).filter {
           ["U", "W"].contains($0.parameter)
         }))
@@ -159,6 +161,6 @@ func bpttIndexFormTrace(_ config: Config) -> [TraceStep] {
         zip(names, zip(g.flat, r.flat)).map { ($0, $1.0, $1.1) })
         + verify(
           ex.model, at: ex.point, analytic: g.flat, seed: config.seed,
-          conditioning: ex.conditioning)),
+          conditioning: ex.conditioning, magnitudes: ex.gradients.magnitudes)),
   ]
 }

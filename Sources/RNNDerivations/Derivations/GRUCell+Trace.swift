@@ -105,6 +105,6 @@ func gruBPTTTrace(_ config: Config) -> [TraceStep] {
         ],
       checks: verify(
         ex.model, at: ex.point, analytic: g.flat, seed: config.seed,
-        conditioning: ex.conditioning))
+        conditioning: ex.conditioning, magnitudes: ex.gradients.magnitudes))
   }
 }

@@ -150,6 +150,6 @@ func lstmBPTTTrace(_ config: Config) -> [TraceStep] {
       ],
       checks: verify(
         ex.model, at: ex.point, analytic: g.flat, seed: config.seed,
-        conditioning: ex.conditioning)),
+        conditioning: ex.conditioning, magnitudes: ex.gradients.magnitudes)),
   ]
 }

@@ -35,7 +35,8 @@ public struct GradResult: Sendable {
     checks =
       check
       ? verify(
-        model, at: input.point, analytic: result.gradients, conditioning: result.conditioning)
+        model, at: input.point, analytic: result.gradients, conditioning: result.conditioning,
+        magnitudes: result.magnitudes)
       : nil
   }
 

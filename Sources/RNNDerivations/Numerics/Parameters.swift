@@ -50,6 +50,9 @@ public struct Layout: Sendable {
 public struct Parameters<T: Scalar>: Sendable {
   public let layout: Layout
   public internal(set) var values: [[T]]
+  /// Per value, the largest magnitude of any one contribution `add` summed into it: the
+  /// scale of the sum's rounding, which can exceed the sum's own when its terms cancel.
+  public private(set) var largestAddend: [Double]
 
   public init(_ layout: Layout, values: [[T]]) {
     precondition(
@@ -59,6 +62,7 @@ public struct Parameters<T: Scalar>: Sendable {
       "values do not match the layout \(layout.names)")
     self.layout = layout
     self.values = values
+    self.largestAddend = values.map { _ in 0 }
   }
 
   /// Zeros in every entry: where gradients accumulate.
@@ -81,6 +85,7 @@ public struct Parameters<T: Scalar>: Sendable {
     precondition(
       values[k].count == g.count, "∂/∂\(name): \(g.count) entries, expected \(values[k].count)")
     values[k].withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] += g[i] } }
+    largestAddend[k] = g.reduce(largestAddend[k]) { max($0, abs($1.primal)) }
   }
 }
 

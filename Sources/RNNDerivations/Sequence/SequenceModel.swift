@@ -27,6 +27,11 @@ public struct SequenceGradients: Sendable {
 
   /// Parameters, then the initial state: the order of the point.
   public var flat: [[Double]] { parameters.values + initialState.parts }
+  /// Per variable of the point, the largest single step's contribution summed into it (the
+  /// initial state's gradient is not a sum: its own largest entry): the scale of rounding.
+  public var magnitudes: [Double] {
+    parameters.largestAddend + initialState.parts.map { $0.reduce(0) { max($0, abs($1)) } }
+  }
 }
 
 /// A model a user can hand data to: a forward function with its hand-derived gradients.
@@ -43,6 +48,8 @@ public struct ModelGradients: Sendable {
   public var gradients: [[Double]]
   /// How much cancellation magnifies the backward pass's rounding at this point.
   public var conditioning: Double
+  /// Per variable, the largest single step's contribution to its gradient.
+  public var magnitudes: [Double]
   /// `h` (and `c`) after the last step.
   public var finalState: [Variable]
 }
@@ -168,9 +175,10 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     let all = Parameters(point)
     let (p, initial) = (parameters(of: all), initialState(of: all))
     let run = forward(p, from: initial)
+    let g = backward(run, p)
     let final = run.states.last ?? initial
     return ModelGradients(
-      loss: run.loss, gradients: backward(run, p).flat, conditioning: conditioning(run),
+      loss: run.loss, gradients: g.flat, conditioning: conditioning(run), magnitudes: g.magnitudes,
       finalState: zip(["h", "c"], final.parts).map { Variable($0, $1) })
   }
 }

@@ -26,9 +26,31 @@ public enum FiniteDifference {
     public var noise: [Double]
   }
 
-  /// The five-point central derivative of `g` at 0 with step `h`, for vector-valued `g`.
+  /// The five-point central derivative of `g` at 0, starting from step `h`.
+  ///
+  /// The default step assumes `g` varies on the scale of its argument. Where it varies much
+  /// faster — exploding gradients, with `∂E/∂x` of 10⁵ — a stencil of that width no longer
+  /// sees a polynomial, and neither the estimate nor its error bar means anything. So when `g`
+  /// changes across the stencil (±4h) by more than `Tolerances.stencilChange` of its size
+  /// (plus 1), the step shrinks tenfold, up to `Tolerances.stepShrinks` times.
   static func derivative(step h: Double, _ g: (Double) -> [Double]) -> Estimate {
-    let (p4, p2, p1, m1, m2, m4) = (g(4 * h), g(2 * h), g(h), g(-h), g(-2 * h), g(-4 * h))
+    var h = h
+    var (p4, m4) = (g(4 * h), g(-4 * h))
+    for _ in 0..<Tolerances.stepShrinks {
+      let change = zip(p4, m4).map { abs($0 - $1) / (abs($0) + abs($1) + 2) }.max() ?? 0
+      if change <= Tolerances.stencilChange { break }
+      h /= 10
+      (p4, m4) = (g(4 * h), g(-4 * h))
+    }
+    return stencil(step: h, p4: p4, m4: m4, g)
+  }
+
+  /// The five-point central derivative of `g` at 0 with step `h`, for vector-valued `g`, given
+  /// `g(±4h)` (which the step's choice has evaluated).
+  static func stencil(step h: Double, p4: [Double], m4: [Double], _ g: (Double) -> [Double])
+    -> Estimate
+  {
+    let (p2, p1, m1, m2) = (g(2 * h), g(h), g(-h), g(-2 * h))
     // Differences first: an output that does not depend on the entry gives exactly 0.
     func stencil(_ p2: Double, _ p1: Double, _ m1: Double, _ m2: Double, _ h: Double) -> Double {
       ((m2 - p2) + 8 * (p1 - m1)) / (12 * h)

@@ -75,7 +75,8 @@ public struct GradientCheck: Sendable {
   public var tolerance: Double
   /// `|a − n| / max(|a|, |n|, 1e-8)` per entry: information, not the verdict.
   public var relativeErrors: [Double]
-  /// The largest entry of the quantity, analytic or reference.
+  /// The largest entry of the quantity, analytic or reference, or of any one term summed
+  /// into it (`magnitude`), whichever is larger.
   public var scale: Double
   /// How much cancellation magnifies the hand-derived pass's rounding (1: none).
   public var conditioning: Double
@@ -87,7 +88,7 @@ public struct GradientCheck: Sendable {
   public init(
     quantity: String, parameter: String, reference: String, shape: Shape,
     analytic: [Double], expected: [Double], tolerance: Double, noise: [Double]? = nil,
-    conditioning: Double = 1, projected: Bool = false
+    conditioning: Double = 1, magnitude: Double = 0, projected: Bool = false
   ) {
     precondition(analytic.count == expected.count, "\(quantity): value counts differ")
     self.quantity = quantity
@@ -98,7 +99,7 @@ public struct GradientCheck: Sendable {
     self.expected = expected
     self.tolerance = tolerance
     self.relativeErrors = zip(analytic, expected).map(relativeError)
-    let scale = zip(analytic, expected).reduce(0) { max($0, abs($1.0), abs($1.1)) }
+    let scale = zip(analytic, expected).reduce(magnitude) { max($0, abs($1.0), abs($1.1)) }
     self.scale = scale
     self.conditioning = conditioning
     let rounding = Tolerances.roundingUlps * Double.ulpOfOne * conditioning
@@ -165,9 +166,12 @@ public struct GradientCheck: Sendable {
 ///   - seed: the random directions of the fast mode.
 ///   - conditioning: how much cancellation magnifies the hand-derived pass's rounding at this
 ///     point (`SequenceModel.conditioning`); 1 where nothing cancels.
+///   - magnitudes: per variable, the largest term summed into its gradient (a sum over time
+///     rounds on the scale of its terms; `SequenceGradients.magnitudes`); none by default.
 public func verify(
   _ f: some ForwardFunction, at point: [Variable], analytic: [[Double]],
-  oracles: [Oracle] = Oracle.allCases, seed: UInt64 = 0, conditioning: Double = 1
+  oracles: [Oracle] = Oracle.allCases, seed: UInt64 = 0, conditioning: Double = 1,
+  magnitudes: [Double]? = nil
 ) -> [GradientCheck] {
   precondition(analytic.count == point.count, "one analytic Jacobian per variable")
   var rng = SplitMix64(seed: seed ^ 0x5EED)
@@ -184,7 +188,8 @@ public func verify(
           GradientCheck(
             quantity: quantity, parameter: variable.name, reference: oracle.rawValue,
             shape: shape, analytic: analytic[p], expected: reference.values,
-            tolerance: oracle.tolerance, noise: reference.noise, conditioning: conditioning))
+            tolerance: oracle.tolerance, noise: reference.noise, conditioning: conditioning,
+            magnitude: magnitudes?[p] ?? 0))
       }
       continue
     }
@@ -201,11 +206,14 @@ public func verify(
     }
     let jacobian = Matrix(rows: outputs, cols: entries, storage: analytic[p])
     let hand = directions.map { dot($0.u, jacobian * $0.v) }
-    // Rounding scale of each uᵀ J v: the sum of the absolute values of its terms.
+    // Rounding scale of each uᵀ J v: the sum of the absolute values of its terms, or of the
+    // terms summed into J's entries, whichever is larger.
     let magnitude = jacobian.map(abs)
-    let floors = directions.map {
-      Tolerances.roundingUlps * Double.ulpOfOne * conditioning
-        * dot($0.u.map(abs), magnitude * $0.v.map(abs))
+    let summands = magnitudes?[p] ?? 0
+    let floors = directions.map { d in
+      let (u, v) = (d.u.map(abs), d.v.map(abs))
+      let terms = max(dot(u, magnitude * v), summands * u.reduce(0, +) * v.reduce(0, +))
+      return Tolerances.roundingUlps * Double.ulpOfOne * conditioning * terms
     }
     for oracle in oracles {
       let estimates = directions.map { oracle.directional(f, at: point, wrt: p, direction: $0.v) }

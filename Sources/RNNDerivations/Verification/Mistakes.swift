@@ -114,7 +114,7 @@ public enum Mistakes {
       let analytic = wrong.backward(wrong.forward(ex.p, from: ex.initial), ex.p).flat
       return verify(
         ex.model, at: ex.point, analytic: analytic, seed: config.seed,
-        conditioning: ex.conditioning)
+        conditioning: ex.conditioning, magnitudes: ex.gradients.magnitudes)
     }
   }
 

@@ -21,6 +21,11 @@ public enum Tolerances {
   /// How many ulps of error (on the larger of its magnitude and 1) finite differences assume
   /// in each function value they difference.
   public static let functionRoundingUlps = 16.0
+  /// The largest change of a function across a finite-difference stencil (±4h), relative to
+  /// its size plus 1, at which the step is kept; beyond it the step shrinks tenfold.
+  public static let stencilChange = 0.1
+  /// How many times a finite-difference step may shrink tenfold.
+  public static let stepShrinks = 4
   /// Above this many Jacobian entries per variable (times the function's `cost`, its time
   /// steps), oracles check `uᵀ J v` on random directions instead of every entry (the fast
   /// mode): per-entry finite differences cost six evaluations an entry.
