@@ -6,6 +6,13 @@ struct SoftmaxFunction: ForwardFunction {
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] { softmaxForward(inputs["z"]) }
 }
 
+/// How much `g_i − g·ŷ` cancels in `ŷ ⊙ (g − g·ŷ)`: the largest `(|g_i| + Σ_j |g_j ŷ_j|) /
+/// |g_i − g·ŷ|` (capped at 1/ε, as the activations' conditioning is).
+func vjpConditioning(_ g: [Double], _ y: [Double]) -> Double {
+  let (gDotY, magnitude) = (dot(g, y), zip(g, y).reduce(0) { $0 + abs($1.0 * $1.1) })
+  return g.reduce(1) { max($0, min((abs($1) + magnitude) / abs($1 - gDotY), 1 / Double.ulpOfOne)) }
+}
+
 func softmaxTrace(_ config: Config) -> [TraceStep] {
   var rng = SplitMix64(seed: config.seed)
   let K = config.dims.K
@@ -52,7 +59,7 @@ func softmaxTrace(_ config: Config) -> [TraceStep] {
       values: [NamedValue("g", g), NamedValue("∂E/∂z", dz)],
       checks: verify(
         Projected(SoftmaxFunction(), upstream: g), at: point, analytic: [dz], seed: config.seed,
-        conditioning: sigmoidConditioning(y))))
+        conditioning: vjpConditioning(g, y))))
   // K = 2: softmax is exactly the sigmoid of the logit difference.
   let pair = Array(z.prefix(2)) + (K < 2 ? [0] : [])
   let y2 = softmaxForward(pair)
