@@ -32,7 +32,6 @@ import Testing
   /// A backward pass that sends `W da` instead of `Wᵀ da` to h_{t−1} is caught by every
   /// oracle, for h_{t−1} only: W is not symmetric and D ≠ H, so no transpose can hide.
   @Test func missingTransposeIsCaughtAtHPrev() {
-    let dims = Dims(D: 2, H: 3, K: 2)
     let W = Matrix(rows: 3, cols: 3, storage: [0.4, -0.7, 0.2, 0.9, 0.1, -0.3, -0.5, 0.6, 0.8])
     let U = Matrix(rows: 3, cols: 2, storage: [0.3, -0.2, 0.5, 0.7, -0.6, 0.1])
     let b = [0.05, -0.1, 0.2]
