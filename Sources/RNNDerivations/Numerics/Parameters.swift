@@ -84,8 +84,16 @@ public struct Parameters<T: Scalar>: Sendable {
     let k = layout.index(of: name)
     precondition(
       values[k].count == g.count, "∂/∂\(name): \(g.count) entries, expected \(values[k].count)")
-    values[k].withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] += g[i] } }
-    largestAddend[k] = g.reduce(largestAddend[k]) { max($0, abs($1.primal)) }
+    var largest = largestAddend[k]
+    values[k].withUnsafeMutableBufferPointer { v in
+      g.withUnsafeBufferPointer { g in
+        for i in v.indices {
+          v[i] += g[i]
+          largest = max(largest, abs(g[i].primal))
+        }
+      }
+    }
+    largestAddend[k] = largest
   }
 }
 

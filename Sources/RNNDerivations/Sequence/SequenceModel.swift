@@ -125,6 +125,20 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   ///
   /// The cell and the output layer read their parameters from the point by name; the
   /// initial state's entries, also in the point, are named apart.
+  // Prespecialized for every cell and oracle number: `grad` and `bench` reach this through
+  // `any DifferentiableModel`, where generic code would run through witness tables.
+  @_specialize(where Cell == RNNCell, T == Double)
+  @_specialize(where Cell == RNNCell, T == Dual)
+  @_specialize(where Cell == RNNCell, T == Traced)
+  @_specialize(where Cell == ConcatRNNCell, T == Double)
+  @_specialize(where Cell == ConcatRNNCell, T == Dual)
+  @_specialize(where Cell == ConcatRNNCell, T == Traced)
+  @_specialize(where Cell == LSTMCell, T == Double)
+  @_specialize(where Cell == LSTMCell, T == Dual)
+  @_specialize(where Cell == LSTMCell, T == Traced)
+  @_specialize(where Cell == GRUCell, T == Double)
+  @_specialize(where Cell == GRUCell, T == Dual)
+  @_specialize(where Cell == GRUCell, T == Traced)
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
     [walkForward(from: initialState(of: point), point) { (cell.step($0, $1, point), ()) }.loss]
   }
@@ -171,6 +185,10 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       run.yHats.reduce(1) { max($0, sigmoidConditioning($1)) })
   }
 
+  @_specialize(where Cell == RNNCell)
+  @_specialize(where Cell == ConcatRNNCell)
+  @_specialize(where Cell == LSTMCell)
+  @_specialize(where Cell == GRUCell)
   public func gradients(at point: [Variable]) -> ModelGradients {
     let all = Parameters(point)
     let (p, initial) = (parameters(of: all), initialState(of: all))
