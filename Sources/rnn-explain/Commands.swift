@@ -164,10 +164,14 @@ struct CLI {
   func check(_ args: Arguments) throws(UsageError) -> Output {
     let chosen = args.positionals.isEmpty ? Catalog.all : try derivations(args.positionals, .check)
     let sweep = args.sweep.map { (count: $0, seed: args.seed) }
-    let summaries = chosen.map { derivation in
-      sweep.map { CheckSummary(derivation, runs: Catalog.sweepConfigs($0.count, seed: $0.seed)) }
-        ?? CheckSummary(derivation, configs: Catalog.checkConfigs, seeds: args.seeds)
+    let progress = Progress()
+    let summaries = chosen.enumerated().map { n, derivation in
+      progress.report("check: \(derivation.id) (\(n + 1) of \(chosen.count))")
+      return sweep.map {
+        CheckSummary(derivation, runs: Catalog.sweepConfigs($0.count, seed: $0.seed))
+      } ?? CheckSummary(derivation, configs: Catalog.checkConfigs, seeds: args.seeds)
     }
+    progress.finish()
     let passed = summaries.allSatisfy(\.passed)
     let text: String =
       switch args.format {
@@ -195,7 +199,12 @@ struct CLI {
       }
       chosen = [mistake]
     }
-    let runs = chosen.map { ($0, $0.checks().filter { !$0.passed }) }
+    let progress = Progress()
+    let runs = chosen.enumerated().map { n, mistake in
+      progress.report("mistakes: \(mistake.id) (\(n + 1) of \(chosen.count))")
+      return (mistake, mistake.checks().filter { !$0.passed })
+    }
+    progress.finish()
     let caught = runs.allSatisfy { !$0.1.isEmpty }
     func oracles(_ failing: [GradientCheck]) -> [String] {
       Oracle.allCases.map(\.rawValue).filter { o in failing.contains { $0.reference == o } }

@@ -48,6 +48,21 @@ enum SystemIO {
   }
 }
 
+/// One line of progress on standard error, rewritten in place: only when standard error is a
+/// terminal, never on a pipe or a file, and gone once the work is done.
+struct Progress {
+  let enabled = isatty(STDERR_FILENO) == 1
+
+  /// Replaces the line with `text`.
+  func report(_ text: String) {
+    guard enabled else { return }
+    try? SystemIO.writeAll("\r\u{1B}[K" + text, to: STDERR_FILENO)
+  }
+
+  /// Clears the line.
+  func finish() { report("") }
+}
+
 extension Output {
   /// Writes `stdout`, then `stderr`, and returns the exit status: `code`, or 74 if either
   /// stream cannot be written.

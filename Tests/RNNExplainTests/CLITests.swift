@@ -136,6 +136,28 @@ func expectUsageError(
     #expect(plain.contains("PASS") && !plain.contains("\u{1B}["))
   }
 
+  /// Progress goes to standard error only on a terminal: a pseudo-terminal shows each
+  /// derivation's line, a pipe gets nothing.
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+  func progressOnlyOnATerminal() throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    let command = "\(Run.binary.path) check softmax rnn-step --seeds 1 > /dev/null"
+    process.arguments = ["-qec", command, "/dev/null"]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let terminal = String(decoding: data, as: UTF8.self)
+    #expect(terminal.contains("check: softmax (1 of 2)"))
+    #expect(terminal.contains("check: rnn-step (2 of 2)"))
+    let piped = try Run(["check", "softmax", "rnn-step", "--seeds", "1"])
+    #expect(piped.code == 0)
+    #expect(piped.stderr.isEmpty)
+  }
+
   @Test func listJSONHasIdTitleSource() throws {
     let run = try Run(["list", "--format", "json"])
     #expect(run.code == 0)
