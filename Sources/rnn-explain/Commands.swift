@@ -202,25 +202,17 @@ struct CLI {
     let progress = Progress()
     let runs = chosen.enumerated().map { n, mistake in
       progress.report("mistakes: \(mistake.id) (\(n + 1) of \(chosen.count))")
-      return (mistake, mistake.checks().filter { !$0.passed })
+      return (mistake, mistake.verdict())
     }
     progress.finish()
-    let caught = runs.allSatisfy { !$0.1.isEmpty }
-    func oracles(_ failing: [GradientCheck]) -> [String] {
-      Oracle.allCases.map(\.rawValue).filter { o in failing.contains { $0.reference == o } }
-    }
-    func parameters(_ failing: [GradientCheck]) -> [String] {
-      var seen: [String] = []
-      for check in failing where !seen.contains(check.parameter) { seen.append(check.parameter) }
-      return seen
-    }
+    let caught = runs.allSatisfy { $0.1.caught }
     if args.format == "json" {
-      let items = runs.map { mistake, failing in
+      let items = runs.map { mistake, verdict in
         JSON.object([
           ("id", .string(mistake.id)), ("model", .string(mistake.model)),
-          ("summary", .string(mistake.summary)), ("caught", .bool(!failing.isEmpty)),
-          ("caught_by", .array(oracles(failing).map(JSON.string))),
-          ("parameters", .array(parameters(failing).map(JSON.string))),
+          ("summary", .string(mistake.summary)), ("caught", .bool(verdict.caught)),
+          ("caught_by", .array(verdict.caughtBy.map(JSON.string))),
+          ("parameters", .array(verdict.named.map(JSON.string))),
         ])
       }
       return Output(
@@ -232,14 +224,16 @@ struct CLI {
     if args.positionals.isEmpty {
       out += pad("ID", 36) + pad("MODEL", 19) + pad("CAUGHT BY", 30) + "PARAMETERS NAMED\n"
     }
-    for (mistake, failing) in runs {
-      let by = failing.isEmpty ? "NOT CAUGHT" : oracles(failing).joined(separator: ", ")
+    for (mistake, verdict) in runs {
+      let by = verdict.caught ? verdict.caughtBy.joined(separator: ", ") : "NOT CAUGHT"
       out += pad(mistake.id, 36) + pad(mistake.model, 19) + pad(by, 30)
-      out += parameters(failing).joined(separator: ", ") + "\n"
+      out += verdict.named.joined(separator: ", ") + "\n"
       out += "    " + mistake.summary + "\n"
-      if args.positionals.count == 1 { for check in failing { out += renderer.render(check) } }
+      if args.positionals.count == 1 {
+        for check in verdict.failing { out += renderer.render(check) }
+      }
     }
-    out += "\n\(renderer.verdict(caught)): \(runs.filter { !$0.1.isEmpty }.count) of \(runs.count) "
+    out += "\n\(renderer.verdict(caught)): \(runs.filter { $0.1.caught }.count) of \(runs.count) "
     out += "mistakes caught, each run at \(Mistakes.config.dims), T=\(Mistakes.config.steps), "
     out += "seed \(Mistakes.config.seed) against the real forward pass.\n"
     return Output(stdout: out, code: caught ? ExitCode.ok : ExitCode.checkFailed)

@@ -36,15 +36,11 @@ import Testing
     let rows = try String(contentsOf: notes, encoding: .utf8).split(separator: "\n")
       .filter { $0.hasPrefix("| `") }.map(String.init)
     let expected = Mistakes.all.map { mistake in
-      let failing = mistake.checks().filter { !$0.passed }
-      let by = Oracle.allCases.map(\.rawValue).filter { o in failing.contains { $0.reference == o }
-      }
-      var named: [String] = []
-      for check in failing where !named.contains(check.parameter) { named.append(check.parameter) }
+      let verdict = mistake.verdict()
       let summary = mistake.summary.replacingOccurrences(of: "|", with: "\\|")
       return "| `\(mistake.id)` | \(mistake.model) | \(summary) | "
-        + by.joined(separator: ", ") + " | " + named.map { "`\($0)`" }.joined(separator: ", ")
-        + " |"
+        + verdict.caughtBy.joined(separator: ", ") + " | "
+        + verdict.named.map { "`\($0)`" }.joined(separator: ", ") + " |"
     }
     #expect(rows == expected)
   }

@@ -70,6 +70,24 @@ struct Run {
   }
 }
 
+/// What a shell `command` prints when run on a pseudo-terminal (util-linux `script`), with
+/// `NO_COLOR` unset unless `environment` sets it.
+func onTerminal(_ command: String, environment: [String: String] = [:]) throws -> String {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+  process.arguments = ["-qec", command, "/dev/null"]
+  var env = ProcessInfo.processInfo.environment
+  env["NO_COLOR"] = nil
+  process.environment = env.merging(environment) { $1 }
+  let out = Pipe()
+  process.standardOutput = out
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  let data = out.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return String(decoding: data, as: UTF8.self)
+}
+
 /// Asserts the usage-error contract: exit 64, nothing on stdout, `Error:` + usage + hint.
 func expectUsageError(
   _ arguments: [String], mentions: String, sourceLocation: SourceLocation = #_sourceLocation
@@ -115,24 +133,9 @@ func expectUsageError(
   /// NO_COLOR set it is not.
   @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
   func colourOnlyOnATerminalAndNeverWithNoColor() throws {
-    func onTerminal(_ environment: [String: String]) throws -> String {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-      process.arguments = ["-qec", Run.binary.path, "/dev/null"]
-      var env = ProcessInfo.processInfo.environment
-      env["NO_COLOR"] = nil
-      process.environment = env.merging(environment) { $1 }
-      let out = Pipe()
-      process.standardOutput = out
-      process.standardInput = FileHandle.nullDevice
-      try process.run()
-      let data = out.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      return String(decoding: data, as: UTF8.self)
-    }
-    let coloured = try onTerminal([:])
+    let coloured = try onTerminal(Run.binary.path)
     #expect(coloured.contains("\u{1B}[32mPASS\u{1B}[0m"))
-    let plain = try onTerminal(["NO_COLOR": "1"])
+    let plain = try onTerminal(Run.binary.path, environment: ["NO_COLOR": "1"])
     #expect(plain.contains("PASS") && !plain.contains("\u{1B}["))
   }
 
@@ -140,17 +143,7 @@ func expectUsageError(
   /// derivation's line, a pipe gets nothing.
   @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
   func progressOnlyOnATerminal() throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-    let command = "\(Run.binary.path) check softmax rnn-step --seeds 1 > /dev/null"
-    process.arguments = ["-qec", command, "/dev/null"]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let terminal = String(decoding: data, as: UTF8.self)
+    let terminal = try onTerminal("\(Run.binary.path) check softmax rnn-step --seeds 1 > /dev/null")
     #expect(terminal.contains("check: softmax (1 of 2)"))
     #expect(terminal.contains("check: rnn-step (2 of 2)"))
     let piped = try Run(["check", "softmax", "rnn-step", "--seeds", "1"])

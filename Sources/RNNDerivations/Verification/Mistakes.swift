@@ -83,6 +83,27 @@ public struct Mistake: Sendable {
 
   /// The oracle checks of the mistaken gradients against the real forward pass.
   public func checks(_ config: Config = Mistakes.config) -> [GradientCheck] { run(config) }
+
+  /// What the checks say of this mistake at `config`.
+  public func verdict(_ config: Config = Mistakes.config) -> Verdict {
+    Verdict(failing: checks(config).filter { !$0.passed })
+  }
+
+  /// The checks a mistake fails, and what they amount to.
+  public struct Verdict: Sendable {
+    public var failing: [GradientCheck]
+    public var caught: Bool { !failing.isEmpty }
+    /// The oracles that catch it, in `Oracle` order.
+    public var caughtBy: [String] {
+      Oracle.allCases.map(\.rawValue).filter { o in failing.contains { $0.reference == o } }
+    }
+    /// The parameters the failing checks name, in the order of the point.
+    public var named: [String] {
+      var seen: [String] = []
+      for check in failing where !seen.contains(check.parameter) { seen.append(check.parameter) }
+      return seen
+    }
+  }
 }
 
 /// The catalogue, by id.
