@@ -89,6 +89,8 @@ private struct Polynomial: ForwardFunction {
     #expect(!without.passed)
   }
 
+  /// Saturation is labelled by its conditioning, not failed as a wrong derivation.
+  ///
   /// A tanh step driven into saturation (U x = ±8, W = 0): `1 − h²` ≈ 4.5e-7 loses about
   /// ε / 4.5e-7 ≈ 5e-10 of its value to rounding in h, which a dual number (sech², via cosh)
   /// does not. The correct derivation is then only as accurate as its conditioning allows;

@@ -16,6 +16,8 @@ public enum FiniteDifference {
   /// A derivative and the oracle's own error bar per entry.
   public struct Estimate {
     public var values: [Double]
+    /// The oracle's own error bar per entry.
+    ///
     /// The larger of the rounding noise of the stencil — one ulp of error in each function
     /// value, `c ε (|f₊₂| + 8|f₊₁| + 8|f₋₁| + |f₋₂| + 18) / 12h` with `c =
     /// Tolerances.functionRoundingUlps` ulps on the larger of each value and 1 — and

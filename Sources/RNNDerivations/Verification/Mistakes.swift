@@ -53,7 +53,9 @@ extension CellGradients {
     return g
   }
 
-  /// The same gradients as if gate `g`'s pre-activation gradient were `da`: its weight
+  /// The same gradients with gate `g`'s pre-activation gradient replaced by `da`.
+  ///
+  /// As if gate `g`'s pre-activation gradient were `da`: its weight
   /// gradients recomputed (`da ⊗ h_{t−1}`, `da ⊗ x_t`, `da`), and the change sent on to
   /// `h_{t−1}` and `x_t` through `Wᵀ` and `Uᵀ`. The real `da` is the bias gradient.
   func replacingGate(
