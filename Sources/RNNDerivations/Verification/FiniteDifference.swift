@@ -18,7 +18,7 @@ public enum FiniteDifference {
     public var values: [Double]
     /// The oracle's own error bar per entry.
     ///
-    /// The larger of the rounding noise of the stencil — one ulp of error in each function
+    /// The larger of the rounding noise of the stencil — `c` ulps of error in each function
     /// value, `c ε (|f₊₂| + 8|f₊₁| + 8|f₋₁| + |f₋₂| + 18) / 12h` with `c =
     /// Tolerances.functionRoundingUlps` ulps on the larger of each value and 1 — and
     /// `|D(h) − D(2h)|`, how much the estimate moves when the step doubles (about 15 times the
