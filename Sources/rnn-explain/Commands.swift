@@ -248,9 +248,11 @@ struct CLI {
       throw UsageError(
         message: "grad needs --params FILE (or - for standard input)", command: .grad)
     }
+    let progress = Progress()
+    defer { progress.finish() }
     do {
       let input = try GradInput.parse(try read(path))
-      let result = try GradResult(input, check: args.check)
+      let result = try GradResult(input, check: args.check) { progress.report("grad: \($0)") }
       let text =
         args.format == "text"
         ? result.text(renderer: TextRenderer(color: color)) : result.json.serialized() + "\n"

@@ -17,12 +17,17 @@ public struct GradResult: Sendable {
   public var result: ModelGradients
   /// Oracle checks, with `--check`.
   public var checks: [GradientCheck]?
+  /// With `--check` on a large model, what the whole-gradient check covered
+  /// (`WholeGradientCheck.scope`); `nil` when every variable was checked in turn.
+  public var scope: String?
 
   /// Computes the loss and gradients (and the oracle checks with `check`).
   ///
   /// Finite inputs can still overflow double precision (a weight of 1e308 times an input of
   /// 2); that is reported as bad input, never printed as `null`s.
-  public init(_ input: GradInput, check: Bool) throws(InputError) {
+  public init(_ input: GradInput, check: Bool, progress: (String) -> Void = { _ in })
+    throws(InputError)
+  {
     self.input = input
     let model = input.sequenceModel
     result = model.gradients(at: input.point)
@@ -32,12 +37,32 @@ public struct GradResult: Sendable {
     for (v, g) in zip(input.point, result.gradients) where !g.allSatisfy(\.isFinite) {
       throw InputError("params: ∂E/∂\(v.name) is not finite in double precision (values too large)")
     }
-    checks =
-      check
-      ? verify(
+    guard check else { return }
+    if Self.perVariableOperations(input.point, steps: input.inputs.count)
+      <= Tolerances.perVariableCheckMaxOperations
+    {
+      progress("checking every variable in turn")
+      checks = verify(
         model, at: input.point, analytic: result.gradients, conditioning: result.conditioning,
         magnitudes: result.magnitudes)
-      : nil
+    } else {
+      let whole = WholeGradientCheck(
+        model, at: input.point, gradient: result.gradients, conditioning: result.conditioning,
+        magnitudes: result.magnitudes, progress: progress)
+      (checks, scope) = (whole.checks, whole.scope)
+    }
+  }
+
+  /// About how many scalar operations `verify` would take, variable by variable
+  /// (`Tolerances.perVariableCheckMaxOperations` explains the estimate).
+  static func perVariableOperations(_ point: [Variable], steps: Int) -> Double {
+    let entries = point.reduce(0) { $0 + $1.values.count }
+    let forward = 2 * Double(steps) * Double(entries)
+    let passes = point.reduce(0) { total, v in
+      let full = v.values.count * steps <= Tolerances.fullCheckMaxEntries
+      return total + (full ? v.values.count : Tolerances.projectedDirections)
+    }
+    return 10 * Double(passes) * forward
   }
 
   public var passed: Bool { checks?.allSatisfy(\.passed) ?? true }
@@ -76,17 +101,24 @@ public struct GradResult: Sendable {
       ("final_state", .object(result.finalState.map { ($0.name, .numbers($0.values)) })),
     ]
     if let checks {
-      let byParameter = input.point.map { v in
+      let byParameter = checkedNames.map { name in
         (
-          v.name,
+          name,
           JSON.object(
-            checks.filter { $0.parameter == v.name }.map { ($0.reference, JSONRenderer.json($0)) })
+            checks.filter { $0.parameter == name }.map { ($0.reference, JSONRenderer.json($0)) })
         )
       }
-      pairs.append(
-        ("check", .object([("passed", .bool(passed)), ("parameters", .object(byParameter))])))
+      var check: [(String, JSON)] = [("passed", .bool(passed))]
+      if let scope { check.append(("scope", .string(scope))) }
+      pairs.append(("check", .object(check + [("parameters", .object(byParameter))])))
     }
     return .object(pairs)
+  }
+
+  /// The variables the checks name, in the order of the point, then `all` for the
+  /// whole-gradient directions.
+  var checkedNames: [String] {
+    input.point.map(\.name) + (scope == nil ? [] : [WholeGradientCheck.allVariables])
   }
 
   /// A readable per-parameter table, then each gradient in full.
@@ -97,21 +129,24 @@ public struct GradResult: Sendable {
     if input.model == .lstm { out += " (forget_bias \(format(input.forgetBias)))" }
     out += " · T=\(input.inputs.count) · \(d)\nE = \(result.loss)\n\n"
     out += pad("GRADIENT", 14) + pad("SHAPE", 8) + pad("‖·‖_F", 12) + pad("MAX |·|", 12)
-    out += checks == nil ? "\n" : pad("DUAL", 10) + pad("FD", 10) + "RESULT\n"
+    out += checks == nil ? "\n" : pad("DUAL", 10) + pad("TAPE", 10) + pad("FD", 10) + "RESULT\n"
+    func verdicts(_ name: String) -> String {
+      guard let checks else { return "" }
+      let mine = checks.filter { $0.parameter == name }
+      return Oracle.allCases.map { oracle in
+        pad(
+          mine.first { $0.reference == oracle.rawValue }.map { sci($0.maxRelativeError) } ?? "-",
+          10)
+      }.joined() + (mine.isEmpty ? "-" : renderer.verdict(mine.allSatisfy(\.passed)))
+    }
     for (v, g) in named {
       out += pad(label(v), 14) + pad("\(v.shape)", 8)
       out += pad(format(g.reduce(0) { $0 + $1 * $1 }.squareRoot()), 12)
-      out += pad(format(g.map(abs).max() ?? 0), 12)
-      if let checks {
-        let mine = checks.filter { $0.parameter == v.name }
-        for oracle in Oracle.allCases {
-          out += pad(
-            mine.first { $0.reference == oracle.rawValue }.map { sci($0.maxRelativeError) } ?? "-",
-            10)
-        }
-        out += renderer.verdict(mine.allSatisfy(\.passed))
-      }
-      out += "\n"
+      out += pad(format(g.map(abs).max() ?? 0), 12) + verdicts(v.name) + "\n"
+    }
+    if let scope {
+      out += pad("∇E·v", 14) + pad("all", 32) + verdicts(WholeGradientCheck.allVariables) + "\n"
+      out += "Checked: \(scope).\n"
     }
     out += "\n"
     for (v, g) in named { out += renderer.render(NamedValue(label(v), Self.value(v, g))) }

@@ -26,8 +26,15 @@ public final class Tape: @unchecked Sendable {
   static let none = -1
 
   private(set) var nodes: [Node] = []
+  /// The most nodes this tape records; see `overflowed`.
+  public let limit: Int
+  /// Whether the computation needed more than `limit` nodes. From then on operations are not
+  /// recorded (their results are constants), so the tape's gradients mean nothing and an
+  /// oracle reports the recording as too large instead of using them.
+  public private(set) var overflowed = false
 
-  public init() {}
+  /// A tape of at most `limit` nodes (32 bytes each while recording, 8 more when swept).
+  public init(limit: Int = .max) { self.limit = limit }
 
   /// How many nodes are recorded: leaves and operations, never constants.
   public var count: Int { nodes.count }
@@ -38,6 +45,10 @@ public final class Tape: @unchecked Sendable {
   }
 
   func record(_ value: Double, _ node: Node) -> Traced {
+    guard nodes.count < limit else {
+      overflowed = true
+      return Traced(value)
+    }
     nodes.append(node)
     return Traced(value: value, index: nodes.count - 1, tape: self)
   }

@@ -4,8 +4,18 @@ public enum DualOracle {
   public static func directional(
     _ f: some ForwardFunction, at point: [Variable], wrt p: Int, direction v: [Double]
   ) -> [Double] {
+    directional(f, at: point, along: only(p, v, in: point))
+  }
+
+  /// The derivative along a direction of the whole point: one forward pass with tangents
+  /// `v[p]` on every variable `p` at once.
+  public static func directional(
+    _ f: some ForwardFunction, at point: [Variable], along v: [[Double]]
+  ) -> [Double] {
     var inputs = Parameters<Dual>(constants: Parameters(point))
-    for k in inputs.values[p].indices { inputs.values[p][k].derivative = v[k] }
+    for p in point.indices {
+      for k in inputs.values[p].indices { inputs.values[p][k].derivative = v[p][k] }
+    }
     return f.evaluate(inputs).map(\.derivative)
   }
 
@@ -22,4 +32,10 @@ public enum DualOracle {
     }
     return transposeColumns(columns)
   }
+}
+
+/// A direction of the whole point that moves only variable `p`, along `v`.
+func only(_ p: Int, _ v: [Double], in point: [Variable]) -> [[Double]] {
+  precondition(v.count == point[p].values.count, "one direction entry per entry of x_p")
+  return point.indices.map { $0 == p ? v : [Double](repeating: 0, count: point[$0].values.count) }
 }

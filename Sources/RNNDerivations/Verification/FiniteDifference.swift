@@ -72,11 +72,25 @@ public enum FiniteDifference {
   public static func directional(
     _ f: some ForwardFunction, at point: [Variable], wrt p: Int, direction v: [Double]
   ) -> Estimate {
-    let h = step(at: point[p].values.reduce(0) { max($0, abs($1)) }, scale: point[p].stepScale)
+    directional(f, at: point, along: only(p, v, in: point))
+  }
+
+  /// The derivative along a direction of the whole point, every variable `p` moving along
+  /// `v[p]`; the step is the largest of the moving variables' own steps.
+  public static func directional(
+    _ f: some ForwardFunction, at point: [Variable], along v: [[Double]]
+  ) -> Estimate {
+    let moving = point.indices.filter { v[$0].contains { $0 != 0 } }
+    let h =
+      moving.map { p in
+        step(at: point[p].values.reduce(0) { max($0, abs($1)) }, scale: point[p].stepScale)
+      }.max() ?? step(at: 0)
     let base = Parameters(point)
     return derivative(step: h) { t in
       var inputs = base
-      for k in inputs.values[p].indices { inputs.values[p][k] += t * v[k] }
+      for p in moving {
+        for k in inputs.values[p].indices { inputs.values[p][k] += t * v[p][k] }
+      }
       return f.evaluate(inputs)
     }
   }

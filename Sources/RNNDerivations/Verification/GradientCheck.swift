@@ -30,17 +30,23 @@ public enum Oracle: String, Sendable, CaseIterable {
     }
   }
 
+  /// `J v` for each direction `v` of variable `p`; the tape records the forward pass once.
   func directional(
-    _ f: some ForwardFunction, at point: [Variable], wrt p: Int, direction v: [Double]
-  ) -> FiniteDifference.Estimate {
+    _ f: some ForwardFunction, at point: [Variable], wrt p: Int, directions: [[Double]]
+  ) -> [FiniteDifference.Estimate] {
     switch self {
     case .dual:
-      let values = DualOracle.directional(f, at: point, wrt: p, direction: v)
-      return .init(values: values, noise: values.map { _ in 0 })
+      return directions.map { v in
+        let values = DualOracle.directional(f, at: point, wrt: p, direction: v)
+        return .init(values: values, noise: values.map { _ in 0 })
+      }
     case .tape:
-      let values = TapeOracle.directional(f, at: point, wrt: p, direction: v)
-      return .init(values: values, noise: values.map { _ in 0 })
-    case .finiteDifference: return FiniteDifference.directional(f, at: point, wrt: p, direction: v)
+      let rows = TapeOracle.gradients(f, at: point, wrt: p)
+      return directions.map { v in
+        .init(values: rows.map { dot($0, v) }, noise: rows.map { _ in 0 })
+      }
+    case .finiteDifference:
+      return directions.map { FiniteDifference.directional(f, at: point, wrt: p, direction: $0) }
     }
   }
 }
@@ -216,7 +222,7 @@ public func verify(
       return Tolerances.roundingUlps * Double.ulpOfOne * conditioning * terms
     }
     for oracle in oracles {
-      let estimates = directions.map { oracle.directional(f, at: point, wrt: p, direction: $0.v) }
+      let estimates = oracle.directional(f, at: point, wrt: p, directions: directions.map(\.v))
       checks.append(
         GradientCheck(
           quantity: "uᵀ(\(quantity))v", parameter: variable.name, reference: oracle.rawValue,

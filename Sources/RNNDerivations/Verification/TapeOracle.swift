@@ -20,6 +20,19 @@ public enum TapeOracle {
     return gradients(f, at: point, wrt: p).map { dot($0, v) }
   }
 
+  /// The gradient of a scalar `f` with respect to every variable, from one recording and one
+  /// sweep; `nil` when the recording would need more than `limit` nodes.
+  public static func gradient(_ f: some ForwardFunction, at point: [Variable], limit: Int)
+    -> [[Double]]?
+  {
+    let tape = Tape(limit: limit)
+    var inputs = Parameters<Traced>(constants: Parameters(point))
+    inputs.values = point.map { $0.values.map(tape.variable) }  // every entry a leaf
+    guard let output = f.evaluate(inputs).first, !tape.overflowed else { return nil }
+    let adjoint = tape.gradient(of: output)
+    return inputs.values.map { leaves in leaves.map { adjoint[$0.index] } }
+  }
+
   /// For each output, its gradient with respect to variable `p`: the Jacobian's rows.
   static func gradients(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> [[Double]]

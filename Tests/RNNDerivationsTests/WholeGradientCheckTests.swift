@@ -1,0 +1,66 @@
+@testable import RNNDerivations
+import Testing
+
+/// The check `grad --check` falls back to on models too large for per-variable checks.
+@Suite struct WholeGradientCheckTests {
+  /// An lstm small enough for a debug build; the whole-gradient check itself does not care.
+  static let example = SequenceExample(
+    LSTMCell(forgetBias: 0), Config(seed: 3, dims: Dims(D: 3, H: 5, K: 4), steps: 4),
+    stateNames: ["h", "c"])
+
+  static func check(_ gradient: [[Double]]) -> WholeGradientCheck {
+    let ex = example
+    return WholeGradientCheck(
+      ex.model, at: ex.point, gradient: gradient, conditioning: ex.conditioning,
+      magnitudes: ex.gradients.magnitudes)
+  }
+
+  @Test func theHandDerivedGradientPassesEveryOracle() {
+    let whole = Self.check(Self.example.gradients.flat)
+    let references = Set(whole.checks.map(\.reference))
+    #expect(references == ["dual", "tape", "finite-difference"])
+    // Directions for dual and finite differences; every variable entry by entry for the tape.
+    #expect(whole.checks.filter { $0.parameter == WholeGradientCheck.allVariables }.count == 2)
+    #expect(whole.checks.filter { $0.reference == "tape" }.count == Self.example.point.count)
+    for check in whole.checks { #expect(check.passed, "\(check.summary)") }
+    #expect(whole.scope.hasSuffix("the tape on every entry"))
+  }
+
+  /// A classic mistake, built here by hand: `∂E/∂W_f` transposed (`h_{t−1} ⊗ da`).
+  @Test func aTransposedGradientFailsEveryOracle() throws {
+    let ex = Self.example
+    var gradient = ex.gradients.flat
+    let k = try #require(ex.point.firstIndex { $0.name == "W_f" })
+    let H = ex.model.dims.H
+    gradient[k] = (0..<H * H).map { gradient[k][($0 % H) * H + $0 / H] }
+    let whole = Self.check(gradient)
+    let failing = whole.checks.filter { !$0.passed }
+    #expect(Set(failing.map(\.reference)) == ["dual", "tape", "finite-difference"])
+    // The tape checks every variable apart, so it names the one that is wrong.
+    #expect(failing.filter { $0.reference == "tape" }.map(\.parameter) == ["W_f"])
+  }
+
+  /// Past its node limit a tape stops recording and says so; the oracle then gives nothing.
+  @Test func aTapeOverItsLimitGivesNoGradient() {
+    let tape = Tape(limit: 2)
+    let (a, b) = (tape.variable(2), tape.variable(3))
+    #expect(!tape.overflowed)
+    _ = a * b  // a third node
+    #expect(tape.overflowed && tape.count == 2)
+    let ex = Self.example
+    #expect(TapeOracle.gradient(ex.model, at: ex.point, limit: 100) == nil)
+    let full = TapeOracle.gradient(ex.model, at: ex.point, limit: .max)
+    #expect(full?.count == ex.point.count)
+  }
+
+  /// The fixtures' sizes are checked variable by variable; the documented caps (lstm,
+  /// D = H = K = 256, T = 1000) are past the budget and fall back to the whole gradient.
+  @Test func largeModelsFallBackToTheWholeGradient() {
+    func point(_ n: Int, steps: Int) -> [Variable] {
+      GradInput.random(.lstm, dims: Dims(D: n, H: n, K: n), steps: steps, seed: 0).point
+    }
+    let budget = Tolerances.perVariableCheckMaxOperations
+    #expect(GradResult.perVariableOperations(point(5, steps: 4), steps: 4) <= budget)
+    #expect(GradResult.perVariableOperations(point(256, steps: 1000), steps: 1000) > budget)
+  }
+}
