@@ -28,7 +28,9 @@ public final class Tape: @unchecked Sendable {
   private(set) var nodes: [Node] = []
   /// The most nodes this tape records; see `overflowed`.
   public let limit: Int
-  /// Whether the computation needed more than `limit` nodes. From then on operations are not
+  /// Whether the computation needed more than `limit` nodes.
+  ///
+  /// From then on operations are not
   /// recorded (their results are constants), so the tape's gradients mean nothing and an
   /// oracle reports the recording as too large instead of using them.
   public private(set) var overflowed = false

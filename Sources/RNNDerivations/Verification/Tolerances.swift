@@ -36,15 +36,18 @@ public enum Tolerances {
   /// gradient differs from the right one along almost every direction, and each direction
   /// costs about seven forward passes of a model too large to check variable by variable.
   public static let wholeGradientDirections = 2
-  /// The most nodes a tape records before its oracle gives up: 2²⁵ nodes of 32 bytes is 1 GiB,
-  /// plus the 8-byte adjoints of the sweep. An lstm with H = 64 and T = 64 records about
-  /// 5 × 10⁶ nodes; one with H = 256 and T = 1000 would need 10⁹.
+  /// The most nodes a tape records before its oracle gives up.
+  ///
+  /// 2²⁵ nodes of 32 bytes is 1 GiB, plus the 8-byte adjoints of the sweep. An lstm with
+  /// H = 64 and T = 64 records about 5 × 10⁶ nodes; one with H = 256 and T = 1000 would need
+  /// 10⁹.
   public static let tapeMaxNodes = 1 << 25
-  /// Above this estimate of the scalar operations that per-variable checks would take,
-  /// `grad --check` checks the whole gradient at once (`WholeGradientCheck`). The estimate is
-  /// `2 T P` operations per forward pass (P parameter and state entries, each used about once
-  /// a step in a multiply and an add) times 10 passes (one dual, six finite-difference, a
-  /// tape worth three) per direction or entry of each variable. 10¹⁰ is about 30 s on the
-  /// machine of notes/Verification.md.
+  /// The most operations per-variable checks may take before `grad --check` checks the whole
+  /// gradient at once.
+  ///
+  /// See `WholeGradientCheck`. The estimate is `2 T P` operations per forward pass (P
+  /// parameter and state entries, each used about once a step in a multiply and an add) times
+  /// 10 passes (one dual, six finite-difference, a tape worth three) per direction or entry of
+  /// each variable. 10¹⁰ is about 25 s on the machine of notes/Verification.md.
   public static let perVariableCheckMaxOperations = 1e10
 }
