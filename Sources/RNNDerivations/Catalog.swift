@@ -66,6 +66,14 @@ public enum Catalog {
       id: "bptt-index-form", title: "BPTT entry by entry, as source 004 writes it", source: "004",
       usesSteps: true, run: bpttIndexFormTrace),
     Derivation(
+      id: "truncated-bptt",
+      title: "Truncated BPTT in both styles: TensorFlow's chunks and true truncation",
+      source: "001, 002, 003", usesSteps: true, run: truncatedBPTTTrace),
+    Derivation(
+      id: "state-carry",
+      title: "Carrying the state between chunks: what it changes, and what it does not",
+      source: "001", usesSteps: true, run: stateCarryTrace),
+    Derivation(
       id: "lstm-gates",
       title: "LSTM gate by gate, and the two paths into c_{t−1}",
       source: "001, 003", run: lstmGatesTrace),

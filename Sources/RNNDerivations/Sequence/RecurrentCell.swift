@@ -14,6 +14,18 @@ public struct CellState<T: Scalar>: Sendable {
 
   /// The parts in order, `h` then `c`: how a state appears in a point and in `grad`'s output.
   public var parts: [[T]] { [h] + (c.map { [$0] } ?? []) }
+
+  /// The sum of two states' gradients, part by part.
+  static func + (a: CellState, b: CellState) -> CellState {
+    CellState(h: a.h .+ b.h, c: a.c.map { $0 .+ b.cellState })
+  }
+}
+
+extension CellState<Double> {
+  /// The same values as constants of any `Scalar`: no oracle differentiates through them.
+  @inlinable public func lifted<S: Scalar>() -> CellState<S> {
+    CellState<S>(h: lift(h), c: c.map { lift($0) })
+  }
 }
 
 /// What one step's hand-derived backward pass returns.

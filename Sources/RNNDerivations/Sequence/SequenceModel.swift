@@ -80,7 +80,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
 
   /// The cell's parameters, then the output layer's: the order of every output.
   public var parameters: [ParameterSpec] { cell.parameters + cell.outputParameters }
-  public var outputName: String { "E" }
+  /// The loss as a trace names it: `E`, or a chunk's `E_B`.
+  public var outputName = "E"
   public var cost: Int { max(1, xs.count) }
 
   /// The point the oracles perturb: the parameters, then the initial state.
@@ -99,8 +100,12 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   }
 
   /// Forward through time with any step function: the one loop over t.
+  ///
+  /// `restart(t)`, when it gives a state, replaces the one entering step `t`: a truncated
+  /// objective's constant (`TruncatedObjective`).
   func walkForward<T: Scalar, Cache>(
     from state: CellState<T>, _ p: Parameters<T>,
+    restart: (_ t: Int) -> CellState<T>? = { _ in nil },
     step: (_ x: [T], _ state: CellState<T>) -> (state: CellState<T>, cache: Cache)
   ) -> SequenceForward<T, Cache> {
     var run = SequenceForward<T, Cache>()
@@ -109,7 +114,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     run.yHats.reserveCapacity(xs.count)
     var state = state
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
-    for (x, k) in zip(xs, targets) {
+    for (t, (x, k)) in zip(xs, targets).enumerated() {
+      if let constant = restart(t) { state = constant }
       let (next, cache) = step(lift(x), state)
       let (yHat, loss) = outputStepForward(s: next.h, V: V, b_y: b_y, target: k)
       run.loss += loss  // E_t = −log ŷ_t[k_t]
@@ -152,15 +158,20 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
 
   /// Backpropagation through time: walk the caches backwards, carrying `dhNext` (and
   /// `dcNext`) from the future steps, and accumulate `+=` into the shared parameters.
-  public func backward(_ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>)
-    -> SequenceGradients
-  {
+  ///
+  /// With `truncation`, each error goes back only as far as the style allows
+  /// (`TruncatedObjective` is the function whose gradient that is).
+  public func backward(
+    _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>,
+    truncation: Truncation = .none
+  ) -> SequenceGradients {
     var d = Parameters<Double>.zeros(p.layout)
     let (V, names) = (p.matrix(cell.outputNames.weights), cell.outputNames)
     let zeros = [Double](repeating: 0, count: dims.H)
     // dhNext (and dcNext): nothing comes back from beyond the last step.
     var next = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
     var upstream: [CellState<Double>] = []
+    if case .window(let n) = truncation { return backward(run, p, window: n) }
     for t in run.caches.indices.reversed() {
       let out = outputBackward(run.yHats[t], targets[t], run.states[t].h, V)
       d.add(names.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
@@ -171,9 +182,43 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       let g = cell.backward(dState, run.caches[t], p)
       for (name, values) in g.parameters { d.add(name, values) }  // shared weights: gradients add
       next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
+      // A chunk's first step: nothing goes back past it (TensorFlow-style truncation).
+      if truncation.stops(before: t) { next = CellState(h: zeros, c: next.c.map { _ in zeros }) }
     }
     return SequenceGradients(
       parameters: d, initialState: next, upstream: upstream.reversed())
+  }
+
+  /// True truncation: each error `E_t` carried back through its own `n` steps.
+  ///
+  /// One `dhNext` cannot do this: errors that started at different steps stop at different
+  /// steps, so each is walked back on its own (T·n backward steps instead of T). Without a
+  /// window they would all stop at the start, and since a backward step is linear in what it
+  /// is handed, carrying their sum is the same: that is why full BPTT needs one `dhNext`.
+  func backward(_ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>, window n: Int)
+    -> SequenceGradients
+  {
+    var d = Parameters<Double>.zeros(p.layout)
+    let (V, names) = (p.matrix(cell.outputNames.weights), cell.outputNames)
+    let zeros = [Double](repeating: 0, count: dims.H)
+    let nothing = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
+    var initial = nothing
+    // What reaches step t, summed over the errors whose windows cover it.
+    var upstream = run.caches.map { _ in nothing }
+    for t in run.caches.indices.reversed() {
+      let out = outputBackward(run.yHats[t], targets[t], run.states[t].h, V)
+      d.add(names.weights, out.dV.storage)  // (ŷ_t − y_t) ⊗ h_t
+      d.add(names.bias, out.db_y)
+      var dState = CellState(h: out.ds, c: nothing.c)  // E_t's own ∂E_t/∂h_t
+      for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
+        upstream[j] = upstream[j] + dState
+        let g = cell.backward(dState, run.caches[j], p)
+        for (name, values) in g.parameters { d.add(name, values) }
+        dState = g.dStatePrev  // E_t's gradient one step further back
+      }
+      if t < n { initial = initial + dState }  // the window reached the initial state
+    }
+    return SequenceGradients(parameters: d, initialState: initial, upstream: upstream)
   }
 
   /// The largest conditioning of any step of `run`: the cell's (`RecurrentCell.conditioning`)

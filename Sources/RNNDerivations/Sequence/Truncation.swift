@@ -1,0 +1,77 @@
+// Truncated backpropagation through time, in the two styles R2RT names ("Styles of Truncated
+// Backpropagation", https://r2rt.com/styles-of-truncated-backpropagation.html), and the
+// function each truncated gradient is the exact gradient of.
+
+/// How far back through time the gradient of each error goes.
+///
+/// The forward pass, and so the loss, is the same in every style; only the gradient changes.
+public enum Truncation: Sendable, Equatable, CustomStringConvertible {
+  /// Full backpropagation through time: every error reaches the initial state.
+  case none
+  /// TensorFlow style (sources 001 and 002): the series is cut into chunks of `n` steps
+  /// (`num_steps`); the state is carried from chunk to chunk, the gradient stops at each
+  /// chunk's start. An error travels back to its chunk's first step: 1 to `n` steps.
+  case chunks(Int)
+  /// True truncation: every error `E_t` travels back exactly `n` steps, through steps
+  /// `t − n + 1 … t` (fewer near the start, where it reaches the initial state).
+  case window(Int)
+
+  /// Whether the gradient stops at the state entering step `t` (chunks only).
+  func stops(before t: Int) -> Bool {
+    if case .chunks(let n) = self { return t > 0 && t % n == 0 }
+    return false
+  }
+
+  public var description: String {
+    switch self {
+    case .none: "full BPTT"
+    case .chunks(let n): "chunks of \(n) (TensorFlow style)"
+    case .window(let n): "every error back \(n) steps (true truncation)"
+    }
+  }
+}
+
+/// The function a truncated gradient is the exact gradient of: `E` with the state where the
+/// style cuts held at its value at `point`, a constant no oracle differentiates through.
+///
+/// Its value at `point` is the model's loss; perturbing the parameters changes every step
+/// after a cut but not the state at the cut. A `stop_gradient` on the state would do the same
+/// for the dual numbers and the tape, but finite differences, which only ever see values,
+/// need the constant written into the function.
+public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
+  public var model: SequenceModel<Cell>
+  public var truncation: Truncation
+  /// The state after each step at the point of the check: the constants at the cuts.
+  public var frozen: [CellState<Double>]
+
+  public init(_ model: SequenceModel<Cell>, _ truncation: Truncation, at point: [Variable]) {
+    (self.model, self.truncation) = (model, truncation)
+    let all = Parameters(point)
+    frozen = model.forward(model.parameters(of: all), from: model.initialState(of: all)).states
+  }
+
+  public var outputName: String { "E" }
+  public var cost: Int { model.cost }
+
+  public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
+    let initial = model.initialState(of: point)
+    guard case .window(let n) = truncation else {
+      // Each chunk starts from the carried state as a constant.
+      let run = model.walkForward(
+        from: initial, point,
+        restart: { t in truncation.stops(before: t) ? frozen[t - 1].lifted() : nil }
+      ) { (model.cell.step($0, $1, point), ()) }
+      return [run.loss]
+    }
+    // E_t from h_{t−n} as a constant (or from the initial state, when the window reaches it),
+    // through its n steps.
+    let (V, b_y) = (point.matrix(model.cell.outputNames.weights), point[model.cell.outputNames.bias])
+    var loss = T(0)
+    for t in model.xs.indices {
+      var state: CellState<T> = t >= n ? frozen[t - n].lifted() : initial
+      for j in max(0, t - n + 1)...t { state = model.cell.step(lift(model.xs[j]), state, point) }
+      loss += outputStepForward(s: state.h, V: V, b_y: b_y, target: model.targets[t]).loss
+    }
+    return [loss]
+  }
+}
