@@ -74,6 +74,14 @@ public enum Catalog {
       title: "Carrying the state between chunks: what it changes, and what it does not",
       source: "001", usesSteps: true, run: stateCarryTrace),
     Derivation(
+      id: "sequence-mask",
+      title: "A batch of different lengths: sequence_length masks, padded steps give exactly 0",
+      source: "001", usesSteps: true, run: sequenceMaskTrace),
+    Derivation(
+      id: "sequence-types",
+      title: "The four sequence types: which steps take an input and which carry a loss",
+      source: "004", usesSteps: true, run: sequenceTypesTrace),
+    Derivation(
       id: "lstm-gates",
       title: "LSTM gate by gate, and the two paths into c_{t−1}",
       source: "001, 003", run: lstmGatesTrace),

@@ -35,6 +35,18 @@ import Testing
     check(GRUCell(variant: .resetAfter))
   }
 
+  /// The checks can fail: full BPTT's gradient is not the gradient of a truncated objective,
+  /// and every oracle, finite differences included, says so.
+  @Test func theFullGradientFailsATruncatedObjective() {
+    let (model, point, full) = Self.run(RNNCell(), .none)
+    for truncation in [Truncation.chunks(3), .window(3)] {
+      let objective = TruncatedObjective(model, truncation, at: point)
+      let failing = verify(objective, at: point, analytic: full.flat).filter { !$0.passed }
+      #expect(Set(failing.map(\.reference)) == ["dual", "tape", "finite-difference"])
+      #expect(failing.contains { $0.parameter == "W" })
+    }
+  }
+
   /// Truncation changes the gradient, never the loss: each objective's value at the point is E.
   @Test func theLossIsTheSameInEveryStyle() {
     let (model, point, _) = Self.run(RNNCell(), .none)

@@ -82,6 +82,12 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   public var parameters: [ParameterSpec] { cell.parameters + cell.outputParameters }
   /// The loss as a trace names it: `E`, or a chunk's `E_B`.
   public var outputName = "E"
+  /// `dynamic_rnn`'s `sequence_length`: past it the state is copied through, the outputs are
+  /// zero and no step adds to `E` (a sequence padded to a batch's longest); `nil`: every step.
+  public var length: Int?
+  /// Which steps carry a loss (source 004's sequence types: only the last for an input
+  /// sequence, many-to-one); `nil`: every step.
+  public var carriesLoss: [Bool]?
   public var cost: Int { max(1, xs.count) }
 
   /// The point the oracles perturb: the parameters, then the initial state.
@@ -114,11 +120,12 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     run.yHats.reserveCapacity(xs.count)
     var state = state
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
-    for (t, (x, k)) in zip(xs, targets).enumerated() {
+    // Past `length` nothing runs: the state is copied through to the end, unchanged.
+    for (t, (x, k)) in zip(xs, targets).prefix(length ?? xs.count).enumerated() {
       if let constant = restart(t) { state = constant }
       let (next, cache) = step(lift(x), state)
       let (yHat, loss) = outputStepForward(s: next.h, V: V, b_y: b_y, target: k)
-      run.loss += loss  // E_t = −log ŷ_t[k_t]
+      if carriesLoss?[t] ?? true { run.loss += loss }  // E_t = −log ŷ_t[k_t]
       run.caches.append(cache)
       run.states.append(next)
       run.yHats.append(yHat)
@@ -165,19 +172,17 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>,
     truncation: Truncation = .none
   ) -> SequenceGradients {
+    if case .window(let n) = truncation { return backward(run, p, window: n) }
     var d = Parameters<Double>.zeros(p.layout)
-    let (V, names) = (p.matrix(cell.outputNames.weights), cell.outputNames)
+    let V = p.matrix(cell.outputNames.weights)
     let zeros = [Double](repeating: 0, count: dims.H)
     // dhNext (and dcNext): nothing comes back from beyond the last step.
     var next = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
     var upstream: [CellState<Double>] = []
-    if case .window(let n) = truncation { return backward(run, p, window: n) }
     for t in run.caches.indices.reversed() {
-      let out = outputBackward(run.yHats[t], targets[t], run.states[t].h, V)
-      d.add(names.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
-      d.add(names.bias, out.db_y)
+      let ds = outputGradients(run, t, V, into: &d)
       // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext as it came.
-      let dState = CellState(h: out.ds .+ next.h, c: next.c)
+      let dState = CellState(h: ds .+ next.h, c: next.c)
       upstream.append(dState)
       let g = cell.backward(dState, run.caches[t], p)
       for (name, values) in g.parameters { d.add(name, values) }  // shared weights: gradients add
@@ -187,6 +192,19 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     }
     return SequenceGradients(
       parameters: d, initialState: next, upstream: upstream.reversed())
+  }
+
+  /// Step `t`'s output layer backwards: adds `∂E_t/∂V` and `∂E_t/∂b_y` to `d`, returns
+  /// `∂E_t/∂h_t = Vᵀ(ŷ_t − y_t)`; zeros where step `t` carries no loss.
+  func outputGradients(
+    _ run: SequenceForward<Double, Cell.Cache>, _ t: Int, _ V: Matrix<Double>,
+    into d: inout Parameters<Double>
+  ) -> [Double] {
+    guard carriesLoss?[t] ?? true else { return [Double](repeating: 0, count: dims.H) }
+    let out = outputBackward(run.yHats[t], targets[t], run.states[t].h, V)
+    d.add(cell.outputNames.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
+    d.add(cell.outputNames.bias, out.db_y)
+    return out.ds
   }
 
   /// True truncation: each error `E_t` carried back through its own `n` steps.
@@ -199,17 +217,14 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     -> SequenceGradients
   {
     var d = Parameters<Double>.zeros(p.layout)
-    let (V, names) = (p.matrix(cell.outputNames.weights), cell.outputNames)
+    let V = p.matrix(cell.outputNames.weights)
     let zeros = [Double](repeating: 0, count: dims.H)
     let nothing = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
     var initial = nothing
     // What reaches step t, summed over the errors whose windows cover it.
     var upstream = run.caches.map { _ in nothing }
     for t in run.caches.indices.reversed() {
-      let out = outputBackward(run.yHats[t], targets[t], run.states[t].h, V)
-      d.add(names.weights, out.dV.storage)  // (ŷ_t − y_t) ⊗ h_t
-      d.add(names.bias, out.db_y)
-      var dState = CellState(h: out.ds, c: nothing.c)  // E_t's own ∂E_t/∂h_t
+      var dState = CellState(h: outputGradients(run, t, V, into: &d), c: nothing.c)  // ∂E_t/∂h_t
       for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
         upstream[j] = upstream[j] + dState
         let g = cell.backward(dState, run.caches[j], p)
