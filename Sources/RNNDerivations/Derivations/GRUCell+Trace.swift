@@ -100,9 +100,9 @@ func gruBPTTTrace(_ config: Config) -> [TraceStep] {
         + (variant == .resetBefore
           ? #"r_{t+1} \odot (W_h^\top \delta a)"# : #"W_h^\top (r_{t+1} \odot \delta a)"#),
       note:
-        "dhNext is ∂E/∂h_t through step t+1 (its gates): the direct path z ⊙ δh and three "
-        + "weight paths, where δh = ∂E/∂h_{t+1} and δz, δr, δa are ∂E/∂ of the pre-activations "
-        + "of z, r and h̃ at step t+1.",
+        "dhNext is what step t+1 sends back to h_t: the direct path z ⊙ δh and three weight "
+        + "paths. All of step t+1: z, r, δh = ∂E/∂h_{t+1}, and δz, δr, δa, the gradients at the "
+        + "pre-activations of z, r and h̃.",
       values: run.states.indices.map { NamedValue("h_\($0)", run.states[$0].h) }
         + [NamedValue("E", run.loss)]
         + g.upstream.indices.map { NamedValue("∂E/∂h_\($0)", g.upstream[$0].h) }
