@@ -171,7 +171,8 @@ extension BPTTTests {
     #expect(all.storage == full.storage, "a window as long as the sequence truncates nothing")
     #expect(
       dWZeroingDhNextAtChunks(ex, numSteps: ex.model.xs.count).storage.elementsEqual(
-        full.storage) { abs($0 - $1) <= 1e-15 })
+        full.storage
+      ) { abs($0 - $1) <= 1e-15 })
     // The two truncations differ from each other and from the full gradient.
     let gap = distance(trueTruncation, chunks)
     #expect(gap > 1e-3, "true truncation vs chunks: \(gap)")

@@ -128,10 +128,11 @@ private func example(_ variant: GRUVariant, _ dims: Dims, steps: Int, seed: UInt
 
 // MARK: The paths into h_{t−1}
 
-/// One GRU step with h_{t−1} fed in as four separate copies, one per place the forward pass
-/// reads it: the reset gate, the update gate, the candidate's recurrent product, and the
-/// update's direct term z ⊙ h_{t−1}. Built here from the elementary functions, not from
-/// `gruStepForward`.
+/// One GRU step with h_{t−1} fed in as four separate copies.
+///
+/// One copy per place the forward pass reads h_{t−1}: the reset gate, the update gate, the
+/// candidate's recurrent product, and the update's direct term z ⊙ h_{t−1}. Built here from the
+/// elementary functions, not from `gruStepForward`.
 private struct GRUStepWithCopies: ForwardFunction {
   static let copies = ["h→r", "h→z", "h→h̃", "h direct"]
   var variant: GRUVariant
@@ -181,7 +182,9 @@ extension GRUCellTests {
     let whole = DualOracle.jacobian(
       GRUStepOutput(variant: variant), at: shared + [Variable("h_{t−1}", hPrev)],
       wrt: shared.count)
-    let total = (0..<dims.H).map { j in (0..<dims.H).reduce(0) { $0 + g[$1] * whole[$1 * dims.H + j] } }
+    let total = (0..<dims.H).map { j in
+      (0..<dims.H).reduce(0) { $0 + g[$1] * whole[$1 * dims.H + j] }
+    }
     expectClose(sent.reduce(zeroed(g)) { $0 .+ $1 }, total, tolerance: 1e-14, "Σ paths")
 
     // The formulas of the trace, by hand: δ's are ∂E/∂(pre-activation).

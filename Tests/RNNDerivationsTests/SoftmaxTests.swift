@@ -62,14 +62,16 @@ extension SoftmaxTests {
     let z = [0.3, -1.1, 2.0, 0.4]
     let g = [0.5, -0.25, 1.5, -2.0]
     let y = softmaxForward(z)
-    let J = DualOracle.jacobian(SoftmaxFunction(), at: [Variable("z", z)], wrt: 0)  // J[j][i] = ∂ŷ_j/∂z_i
+    // J[j·K + i] = ∂ŷ_j/∂z_i
+    let J = DualOracle.jacobian(SoftmaxFunction(), at: [Variable("z", z)], wrt: 0)
     let K = z.count
     let gDotY = dot(g, y)
     for i in 0..<K {
       let offDiagonal = (0..<K).filter { $0 != i }.reduce(0) { $0 + J[$1 * K + i] * g[$1] }
       let diagonal = J[i * K + i] * g[i]
       expectClose([offDiagonal], [-y[i] * (gDotY - y[i] * g[i])], tolerance: 1e-14, "off-diag \(i)")
-      expectClose([diagonal + offDiagonal], [softmaxBackward(g, y: y)[i]], tolerance: 1e-14, "row \(i)")
+      expectClose(
+        [diagonal + offDiagonal], [softmaxBackward(g, y: y)[i]], tolerance: 1e-14, "row \(i)")
       // The old sentence's −ŷ_i (g·ŷ) misses ŷ_i² g_i (nonzero here, so it would fail).
       #expect(
         relativeError(offDiagonal, -y[i] * gDotY) > 1e-3, "−ŷ_i (g·ŷ) is not the off-diagonal sum")

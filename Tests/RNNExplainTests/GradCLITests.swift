@@ -157,7 +157,9 @@ extension GradCLITests {
     let lines = run.stdout.split(separator: "\n").map(String.init)
     let header = try #require(lines.first { $0.hasPrefix("GRADIENT") })
     #expect(header.contains("DUAL") && header.contains("FD") && header.contains("RESULT"))
-    let names = ["W_r", "U_r", "b_r", "W_z", "U_z", "b_z", "W_h", "U_h", "b_h", "V", "b_y", "h_{−1}"]
+    let names = [
+      "W_r", "U_r", "b_r", "W_z", "U_z", "b_z", "W_h", "U_h", "b_h", "V", "b_y", "h_{−1}",
+    ]
     for name in names {
       let row = lines.first { $0.hasPrefix("∂E/∂\(name) ") }
       #expect(row?.hasSuffix("PASS") == true, "\(name): \(row ?? "missing")")

@@ -96,7 +96,7 @@ func gruBPTTTrace(_ config: Config) -> [TraceStep] {
       equation: "∂E/∂h_t = Vᵀ(ŷ_t − y_t) + dhNext,  dhNext = z ⊙ δh + W_zᵀ δz + W_rᵀ δr + "
         + (variant == .resetBefore ? "r ⊙ (W_hᵀ δa)" : "W_hᵀ (r ⊙ δa)"),
       latex:
-        #"\mathrm{dhNext} = z_{t+1} \odot \delta h_{t+1} + W_z^\top \delta z + W_r^\top \delta r + "#
+        #"\frac{\partial E}{\partial h_t} = V^\top(\hat y_t - y_t) + \mathrm{dhNext},\quad \mathrm{dhNext} = z_{t+1} \odot \delta h_{t+1} + W_z^\top \delta z + W_r^\top \delta r + "#
         + (variant == .resetBefore
           ? #"r_{t+1} \odot (W_h^\top \delta a)"# : #"W_h^\top (r_{t+1} \odot \delta a)"#),
       note:

@@ -139,7 +139,7 @@ func lstmBPTTTrace(_ config: Config) -> [TraceStep] {
       equation:
         "∂E/∂h_t = Vᵀ(ŷ_t − y_t) + dhNext;   ∂E/∂c_t = ∂E/∂h_t ⊙ o_t ⊙ (1 − tanh² c_t) + dcNext,   dcNext = ∂E/∂c_{t+1} ⊙ f_{t+1}",
       latex:
-        #"\frac{\partial E}{\partial c_t} = \frac{\partial E}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t) + \underbrace{\frac{\partial E}{\partial c_{t+1}} \odot f_{t+1}}_{\mathrm{dcNext}}"#,
+        #"\frac{\partial E}{\partial h_t} = V^\top(\hat y_t - y_t) + \mathrm{dhNext},\quad \frac{\partial E}{\partial c_t} = \frac{\partial E}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t) + \underbrace{\frac{\partial E}{\partial c_{t+1}} \odot f_{t+1}}_{\mathrm{dcNext}}"#,
       note:
         "Two carries walk back: dhNext through all four gates, dcNext through f alone. dcNext "
         + "is what step t+1 returns (its dcPrev): it already contains f_{t+1} and is added as is.",
