@@ -1,3 +1,4 @@
+import Foundation
 @testable import RNNDerivations
 import Testing
 
@@ -97,5 +98,99 @@ extension BPTTTests {
     let bad = verify(ex.model, at: ex.point, analytic: ex.gradients(with: withoutDhNext))
       .filter { $0.parameter == "W" }
     #expect(!bad.isEmpty && bad.allSatisfy { !$0.passed && $0.projected })
+  }
+}
+
+// MARK: Two truncations (notes/BPTT.md, "Two truncations")
+
+/// ∂E/∂W with each loss E_t sent back only to the states s_k with `keep(t, k)` (a window that
+/// ends at t): one explicit backward walk per loss, one `rnnStepBackward` per state reached.
+private func dWSendingEachLossBack(
+  _ ex: SequenceExample<RNNCell>, keep: (_ t: Int, _ k: Int) -> Bool
+) -> Matrix<Double> {
+  let (W, U, V) = (ex.p.matrix("W"), ex.p.matrix("U"), ex.p.matrix("V"))
+  var dW = Matrix<Double>.zeros(W.rows, W.cols)
+  for t in ex.run.caches.indices {
+    var ds = outputLayerBackward(  // ∂E_t/∂s_t = Vᵀ(ŷ_t − y_t)
+      yHat: ex.run.yHats[t], target: ex.model.targets[t], s: ex.run.caches[t].h, V: V
+    ).ds
+    var k = t
+    while k >= 0 && keep(t, k) {
+      let step = rnnStepBackward(ds, cache: ex.run.caches[k], W: W, U: U)
+      dW += step.dW  // term (t, k) of source 003's sum
+      ds = step.dhPrev  // ∂E_t/∂s_{k−1}
+      k -= 1
+    }
+  }
+  return dW
+}
+
+/// ∂E/∂W from one backward walk over the whole sequence whose carry `dhNext` is zeroed at the
+/// start of every chunk of `numSteps` steps: TensorFlow-style truncation (the forward state
+/// still runs through; only the gradient stops).
+private func dWZeroingDhNextAtChunks(_ ex: SequenceExample<RNNCell>, numSteps n: Int)
+  -> Matrix<Double>
+{
+  let (W, U, V) = (ex.p.matrix("W"), ex.p.matrix("U"), ex.p.matrix("V"))
+  var dW = Matrix<Double>.zeros(W.rows, W.cols)
+  var dhNext = [Double](repeating: 0, count: W.rows)
+  for t in ex.run.caches.indices.reversed() {
+    let out = outputLayerBackward(
+      yHat: ex.run.yHats[t], target: ex.model.targets[t], s: ex.run.caches[t].h, V: V)
+    let step = rnnStepBackward(out.ds .+ dhNext, cache: ex.run.caches[t], W: W, U: U)
+    dW += step.dW
+    dhNext = t % n == 0 ? zeroed(step.dhPrev) : step.dhPrev  // a chunk starts at t: stop here
+  }
+  return dW
+}
+
+/// ‖a − b‖_F.
+private func distance(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
+  zip(a.storage, b.storage).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+}
+
+extension BPTTTests {
+  /// The example of notes/BPTT.md: seed 0, D = 2, H = 3, K = 2, T = 6, window n = 3.
+  static let truncationExample = example(Dims(D: 2, H: 3, K: 2), steps: 6, seed: 0)
+
+  /// True truncation (every E_t reaches the n states s_t … s_{t−n+1}) and TensorFlow-style
+  /// chunks of num_steps = n (E_t reaches back only to the start of its chunk) are different
+  /// sums; each is computed two ways, and the note prints these very numbers.
+  @Test func twoTruncationsDiffer() throws {
+    let ex = Self.truncationExample
+    let n = 3
+    let full = dWSendingEachLossBack(ex) { _, _ in true }
+    let trueTruncation = dWSendingEachLossBack(ex) { t, k in t - k < n }
+    let chunks = dWSendingEachLossBack(ex) { t, k in t / n == k / n }
+    // Both styles, and no truncation, agree with their other formulation.
+    expectClose(full.storage, ex.gradients.parameters["W"], tolerance: 1e-13, "untruncated")
+    expectClose(
+      chunks.storage, dWZeroingDhNextAtChunks(ex, numSteps: n).storage, tolerance: 1e-13,
+      "chunks: dropped terms = zeroed dhNext")
+    let all = dWSendingEachLossBack(ex) { t, k in t - k < ex.model.xs.count }
+    #expect(all.storage == full.storage, "a window as long as the sequence truncates nothing")
+    #expect(
+      dWZeroingDhNextAtChunks(ex, numSteps: ex.model.xs.count).storage.elementsEqual(
+        full.storage
+      ) { abs($0 - $1) <= 1e-15 })
+    // The two truncations differ from each other and from the full gradient.
+    let gap = distance(trueTruncation, chunks)
+    #expect(gap > 1e-3, "true truncation vs chunks: \(gap)")
+    #expect(distance(trueTruncation, full) > 1e-4)
+
+    let renderer = TextRenderer()
+    let block = [
+      NamedValue("∂E/∂W, full", full),
+      NamedValue("∂E/∂W, true truncation (n = 3)", trueTruncation),
+      NamedValue("∂E/∂W, TF-style chunks (num_steps = 3)", chunks),
+      NamedValue("‖true − full‖_F", distance(trueTruncation, full)),
+      NamedValue("‖chunks − full‖_F", distance(chunks, full)),
+      NamedValue("‖true − chunks‖_F", gap),
+    ].map(renderer.render).joined()
+    let notes = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("notes/BPTT.md")
+    let text = try String(contentsOf: notes, encoding: .utf8)
+    #expect(text.contains("```\n" + block + "```\n"), "notes/BPTT.md should print:\n\(block)")
   }
 }

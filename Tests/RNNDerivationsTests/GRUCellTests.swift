@@ -125,3 +125,99 @@ private func example(_ variant: GRUVariant, _ dims: Dims, steps: Int, seed: UInt
     for check in failing { #expect(check.summary.contains("∂E/∂W_h"), "\(check.summary)") }
   }
 }
+
+// MARK: The paths into h_{t−1}
+
+/// One GRU step with h_{t−1} fed in as four separate copies.
+///
+/// One copy per place the forward pass reads h_{t−1}: the reset gate, the update gate, the
+/// candidate's recurrent product, and the update's direct term z ⊙ h_{t−1}. Built here from the
+/// elementary functions, not from `gruStepForward`.
+private struct GRUStepWithCopies: ForwardFunction {
+  static let copies = ["h→r", "h→z", "h→h̃", "h direct"]
+  var variant: GRUVariant
+  var outputName: String { "h_t" }
+  func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
+    let (p, x) = (GRUGates(v), v["x_t"] as [T])
+    let r = gateForward(x: x, hPrev: v["h→r"], W: p.r.W, U: p.r.U, b: p.r.b)
+    let z = gateForward(x: x, hPrev: v["h→z"], W: p.z.W, U: p.z.U, b: p.z.b)
+    let candidate = gruCandidateForward(x: x, hPrev: v["h→h̃"], r: r, p: p.h, variant: variant)
+    return gruUpdateForward(z: z, hPrev: v["h direct"], candidate: candidate)
+  }
+}
+
+/// The library's step, `h_t` as a function of the same variables with one `h_{t−1}`.
+private struct GRUStepOutput: ForwardFunction {
+  var variant: GRUVariant
+  var outputName: String { "h_t" }
+  func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
+    gruStepForward(x: v["x_t"], hPrev: v["h_{t−1}"], p: GRUGates(v), variant: variant).h
+  }
+}
+
+extension GRUCellTests {
+  /// `∂E/∂h_{t−1}` is the direct path `z ⊙ δh` plus exactly three weight paths, through W_z,
+  /// W_r and W_h, in both conventions, and each is the formula the `gru-bptt` trace prints.
+  ///
+  /// The Jacobians are the dual oracle's, on the forward pass only; the vector–Jacobian
+  /// products they are compared with are written out by hand below from the cache.
+  @Test(arguments: GRUVariant.allCases)
+  func dhPrevIsDirectPlusThreeWeightPaths(variant: GRUVariant) throws {
+    var rng = SplitMix64(seed: 9)
+    let dims = Dims(D: 3, H: 4, K: 2)
+    let cell = GRUCell(variant: variant)
+    let params = Parameters.random(cell.parameters, dims, &rng, scale: 1)
+    let (x, hPrev, g) = (rng.vector(dims.D), rng.vector(dims.H), rng.vector(dims.H))
+    let p = GRUGates(params)
+    let k = gruStepForward(x: x, hPrev: hPrev, p: p, variant: variant).cache
+    let shared = params.variables + [Variable("x_t", x)]
+    let copiesPoint = shared + GRUStepWithCopies.copies.map { Variable($0, hPrev) }
+    let copies = GRUStepWithCopies(variant: variant)
+    // gᵀ J for each copy: what that path sends back to h_{t−1}.
+    let sent = GRUStepWithCopies.copies.indices.map { c in
+      let J = DualOracle.jacobian(copies, at: copiesPoint, wrt: shared.count + c)
+      return (0..<dims.H).map { j in (0..<dims.H).reduce(0) { $0 + g[$1] * J[$1 * dims.H + j] } }
+    }
+    // The four copies are every use of h_{t−1}: together they give the step's whole gradient.
+    let whole = DualOracle.jacobian(
+      GRUStepOutput(variant: variant), at: shared + [Variable("h_{t−1}", hPrev)],
+      wrt: shared.count)
+    let total = (0..<dims.H).map { j in
+      (0..<dims.H).reduce(0) { $0 + g[$1] * whole[$1 * dims.H + j] }
+    }
+    expectClose(sent.reduce(zeroed(g)) { $0 .+ $1 }, total, tolerance: 1e-14, "Σ paths")
+
+    // The formulas of the trace, by hand: δ's are ∂E/∂(pre-activation).
+    let sigmoidPrime = { (s: [Double]) in s.map { $0 * (1 - $0) } }
+    let da = g .* k.z.map { 1 - $0 } .* k.candidate.map { 1 - $0 * $0 }  // ∂E/∂h̃ ⊙ (1 − h̃²)
+    let dz = g .* (hPrev .- k.candidate) .* sigmoidPrime(k.z)
+    let dr: [Double]
+    let viaCandidate: [Double]
+    switch variant {
+    case .resetBefore:
+      dr = p.h.W.transposeTimes(da) .* hPrev .* sigmoidPrime(k.r)
+      viaCandidate = k.r .* p.h.W.transposeTimes(da)  // r ⊙ (W_hᵀ δa)
+    case .resetAfter:
+      dr = da .* (p.h.W * hPrev) .* sigmoidPrime(k.r)
+      viaCandidate = p.h.W.transposeTimes(k.r .* da)  // W_hᵀ (r ⊙ δa)
+    }
+    expectClose(sent[0], p.r.W.transposeTimes(dr), tolerance: 1e-14, "W_rᵀ δr")
+    expectClose(sent[1], p.z.W.transposeTimes(dz), tolerance: 1e-14, "W_zᵀ δz")
+    expectClose(sent[2], viaCandidate, tolerance: 1e-14, "W_h path")
+    expectClose(sent[3], g .* k.z, tolerance: 1e-15, "z ⊙ δh")
+    for path in sent { #expect(path.contains { abs($0) > 1e-3 }, "every path carries something") }
+
+    // The trace states the same four terms, in text and in LaTeX.
+    let trace = try #require(Catalog.derivation("gru-bptt")).trace(Config())
+    let step = try #require(trace.steps.first { $0.title.hasPrefix(variant.rawValue) })
+    let (text, latex) =
+      variant == .resetBefore
+      ? ("r ⊙ (W_hᵀ δa)", #"r_{t+1} \odot (W_h^\top \delta a)"#)
+      : ("W_hᵀ (r ⊙ δa)", #"W_h^\top (r_{t+1} \odot \delta a)"#)
+    #expect(step.equation.hasSuffix("dhNext = z ⊙ δh + W_zᵀ δz + W_rᵀ δr + " + text))
+    #expect(
+      step.latex.hasSuffix(
+        #"z_{t+1} \odot \delta h_{t+1} + W_z^\top \delta z + W_r^\top \delta r + "# + latex))
+    #expect(step.note.contains("three weight paths") && !step.equation.contains("four"))
+  }
+}

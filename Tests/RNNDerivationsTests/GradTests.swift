@@ -108,7 +108,7 @@ private func zerosInput(D: Int, H: Int, K: Int, T: Int) -> String {
     #expect(input.initialState.map(\.name) == ["h"])
     #expect(result.gradients.count == input.params.count + 1)
     expectClose(
-      result.gradients.last ?? [], try #require(state["h"]), tolerance: 1e-12, "\(name) ∂E/∂h₀")
+      result.gradients.last ?? [], try #require(state["h"]), tolerance: 1e-12, "\(name) ∂E/∂h_{−1}")
   }
 
   /// `--check`: both oracles agree with the hand-derived gradients of every variable.

@@ -286,3 +286,39 @@ private func gateVariables(_ g: String, W: [[Double]], U: [[Double]], b: [Double
     #expect(passed == gateNames("o").union(["V", "b_y"]))
   }
 }
+
+extension LSTMCellTests {
+  /// The `lstm-bptt` trace's ∂E/∂c_t = ∂E/∂h_t ⊙ o_t ⊙ (1 − tanh² c_t) + dcNext, where dcNext
+  /// (the walk's carry) is ∂E/∂c_{t+1} ⊙ f_{t+1} already: adding dcNext ⊙ f_{t+1} would count
+  /// the forget gate twice.
+  ///
+  /// Independent construction: the walk restarted at step t + 1 from (h_t, c_t) as its initial
+  /// state; the dual oracle's derivative of its loss with respect to that c, h_t held fixed, is
+  /// exactly the path through c_{t+1}.
+  @Test func dcNextAlreadyCarriesTheForgetGate() throws {
+    let ex = SequenceExample(
+      LSTMCell(forgetBias: 0), Dims(D: 2, H: 3, K: 4), steps: 3, seed: 0,
+      stateNames: ["h_{−1}", "c_{−1}"])
+    let (run, model) = (ex.run, ex.model)
+    for t in 0..<(model.xs.count - 1) {
+      let rest = SequenceModel(
+        model.cell, xs: Array(model.xs[(t + 1)...]), targets: Array(model.targets[(t + 1)...]),
+        dims: model.dims, stateNames: model.stateNames)
+      let point = rest.point(ex.p, initial: run.states[t])
+      let throughNextCell = DualOracle.jacobian(rest, at: point, wrt: point.count - 1)
+      let dcNext = ex.gradients.upstream[t].cellState
+      expectClose(dcNext, throughNextCell, tolerance: 1e-13, "dcNext at t = \(t)")
+      let f = run.caches[t + 1].f
+      #expect(
+        zip(dcNext .* f, throughNextCell).contains { abs($0 - $1) > 1e-4 },
+        "dcNext ⊙ f_{t+1} would be wrong at t = \(t)")
+    }
+    let step = try #require(
+      lstmBPTTTrace(Config()).first { $0.title == "Backward through time" })
+    #expect(step.equation.contains("+ dcNext,   dcNext = ∂E/∂c_{t+1} ⊙ f_{t+1}"))
+    #expect(!step.equation.contains("dcNext ⊙"))
+    #expect(
+      step.latex.hasSuffix(
+        #"+ \underbrace{\frac{\partial E}{\partial c_{t+1}} \odot f_{t+1}}_{\mathrm{dcNext}}"#))
+  }
+}

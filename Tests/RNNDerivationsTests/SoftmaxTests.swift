@@ -52,3 +52,36 @@ import Testing
     }
   }
 }
+
+extension SoftmaxTests {
+  /// In (Jᵀg)_i = Σ_j ∂ŷ_j/∂z_i g_j, the terms j ≠ i sum to −ŷ_i (g·ŷ − ŷ_i g_i), not to
+  /// −ŷ_i (g·ŷ), which is the whole ŷŷᵀ term with the diagonal; the trace says so.
+  ///
+  /// The Jacobian is the dual oracle's (the forward pass only); the sums are explicit loops.
+  @Test func offDiagonalTermsOfTheBackwardPass() throws {
+    let z = [0.3, -1.1, 2.0, 0.4]
+    let g = [0.5, -0.25, 1.5, -2.0]
+    let y = softmaxForward(z)
+    // J[j·K + i] = ∂ŷ_j/∂z_i
+    let J = DualOracle.jacobian(SoftmaxFunction(), at: [Variable("z", z)], wrt: 0)
+    let K = z.count
+    let gDotY = dot(g, y)
+    for i in 0..<K {
+      let offDiagonal = (0..<K).filter { $0 != i }.reduce(0) { $0 + J[$1 * K + i] * g[$1] }
+      let diagonal = J[i * K + i] * g[i]
+      expectClose([offDiagonal], [-y[i] * (gDotY - y[i] * g[i])], tolerance: 1e-14, "off-diag \(i)")
+      expectClose(
+        [diagonal + offDiagonal], [softmaxBackward(g, y: y)[i]], tolerance: 1e-14, "row \(i)")
+      // The old sentence's −ŷ_i (g·ŷ) misses ŷ_i² g_i (nonzero here, so it would fail).
+      #expect(
+        relativeError(offDiagonal, -y[i] * gDotY) > 1e-3, "−ŷ_i (g·ŷ) is not the off-diagonal sum")
+    }
+    let step = try #require(softmaxTrace(Config()).first { $0.title.hasPrefix("Backward pass") })
+    #expect(step.note.contains("the off-diagonal terms sum to −ŷ_i (g·ŷ − ŷ_i g_i)"))
+    #expect(step.equation.contains("ŷ_i(1 − ŷ_i) g_i − ŷ_i Σ_{j≠i} ŷ_j g_j = ŷ_i (g_i − g·ŷ)"))
+    #expect(
+      step.latex.contains(
+        #"\hat y_i(1 - \hat y_i)\, g_i - \hat y_i \sum_{j \ne i} \hat y_j g_j = \hat y_i\,(g_i - g^\top \hat y)"#
+      ))
+  }
+}

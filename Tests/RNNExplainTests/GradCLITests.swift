@@ -147,7 +147,7 @@ extension GradCLITests {
     #expect(Set(final.keys) == ["h"])
   }
 
-  /// One PASS row per variable: the nine gate parameters, V, b_y and h₀.
+  /// One PASS row per variable: the nine gate parameters, V, b_y and h_{−1}.
   @Test func gruTextCheckPrintsPassRows() throws {
     let run = try Run(
       ["grad", "--params", fixture("gru.input"), "--format", "text", "--check"],
@@ -157,7 +157,9 @@ extension GradCLITests {
     let lines = run.stdout.split(separator: "\n").map(String.init)
     let header = try #require(lines.first { $0.hasPrefix("GRADIENT") })
     #expect(header.contains("DUAL") && header.contains("FD") && header.contains("RESULT"))
-    let names = ["W_r", "U_r", "b_r", "W_z", "U_z", "b_z", "W_h", "U_h", "b_h", "V", "b_y", "h₀"]
+    let names = [
+      "W_r", "U_r", "b_r", "W_z", "U_z", "b_z", "W_h", "U_h", "b_h", "V", "b_y", "h_{−1}",
+    ]
     for name in names {
       let row = lines.first { $0.hasPrefix("∂E/∂\(name) ") }
       #expect(row?.hasSuffix("PASS") == true, "\(name): \(row ?? "missing")")

@@ -38,7 +38,7 @@ func concatRNNStepTrace(_ config: Config) -> [TraceStep] {
       latex: #"S_t = \tanh\big(W (X_t \,\|\, S_{t-1}) + b_s\big)"#,
       note:
         "Source 002 gives W ∈ R^{d×(2+d)} for its 2-dim input; here D+H. Its P_t = U S_t + b_p "
-        + "needs a softmax for its loss (Errata).",
+        + "is logits: it needs a softmax to be probabilities (Errata).",
       values: [
         NamedValue("[X_t ; S_{t−1}]", concatenate(x, sPrev)), NamedValue("W", W),
         NamedValue("b_s", b_s), NamedValue("S_t", S),

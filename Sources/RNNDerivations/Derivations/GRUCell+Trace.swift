@@ -93,9 +93,16 @@ func gruBPTTTrace(_ config: Config) -> [TraceStep] {
     let (run, g) = (ex.run, ex.gradients)
     return TraceStep(
       "\(variant.rawValue): forward, backward through time, every gradient",
-      equation: "∂E/∂h_t = Vᵀ(ŷ_t − y_t) + dhNext,  dhNext = z ⊙ dh + (four gate paths)",
+      equation: "∂E/∂h_t = Vᵀ(ŷ_t − y_t) + dhNext,  dhNext = z ⊙ δh + W_zᵀ δz + W_rᵀ δr + "
+        + (variant == .resetBefore ? "r ⊙ (W_hᵀ δa)" : "W_hᵀ (r ⊙ δa)"),
       latex:
-        #"\frac{\partial E}{\partial h_{t-1}} = z_t \odot \delta h_t + \sum_{g} \big(\tfrac{\partial a_g}{\partial h_{t-1}}\big)^\top \delta a_g"#,
+        #"\frac{\partial E}{\partial h_t} = V^\top(\hat y_t - y_t) + \mathrm{dhNext},\quad \mathrm{dhNext} = z_{t+1} \odot \delta h_{t+1} + W_z^\top \delta z + W_r^\top \delta r + "#
+        + (variant == .resetBefore
+          ? #"r_{t+1} \odot (W_h^\top \delta a)"# : #"W_h^\top (r_{t+1} \odot \delta a)"#),
+      note:
+        "dhNext is what step t+1 sends back to h_t: the direct path z ⊙ δh and three weight "
+        + "paths. All of step t+1: z, r, δh = ∂E/∂h_{t+1}, and δz, δr, δa, the gradients at the "
+        + "pre-activations of z, r and h̃.",
       values: run.states.indices.map { NamedValue("h_\($0)", run.states[$0].h) }
         + [NamedValue("E", run.loss)]
         + g.upstream.indices.map { NamedValue("∂E/∂h_\($0)", g.upstream[$0].h) }

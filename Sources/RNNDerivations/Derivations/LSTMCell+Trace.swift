@@ -49,7 +49,9 @@ func lstmGatesTrace(_ config: Config) -> [TraceStep] {
       latex:
         #"i_t, f_t, o_t = \sigma(W h_{t-1} + U x_t + b),\quad \tilde c_t = \tanh(W_c h_{t-1} + U_c x_t + b_c)"#,
       note:
-        "Source 001 feeds x_{t−1} to the gates and x_t to the candidate; all read x_t (Errata).",
+        "Source 001 feeds x_{t−1} to the gates and x_t to the candidate; all read x_t (Errata). "
+        + "forget_bias is 1 here, the default of TF BasicLSTMCell (source 001's cell); lstm-bptt "
+        + "uses 0, the default of grad, so that it walks the function grad computes.",
       values: [
         NamedValue("x_t", x), NamedValue("h_{t−1} = o_{t−1} ⊙ tanh(c_{t−1})", hPrev),
         NamedValue("i_t", k.i), NamedValue("f_t", k.f), NamedValue("o_t", k.o),
@@ -128,14 +130,19 @@ func lstmBPTTTrace(_ config: Config) -> [TraceStep] {
       equation:
         "(h_t, c_t) = LSTM(x_t, h_{t−1}, c_{t−1}),  ŷ_t = softmax(V h_t + b_y),  E = Σ_t −log ŷ_t[k_t]",
       latex: #"E = \sum_t -\log \hat y_t[k_t], \quad \hat y_t = \mathrm{softmax}(V h_t + b_y)"#,
+      note:
+        "forget_bias is 0 here, the default of grad; lstm-gates shows one step with TF "
+        + "BasicLSTMCell's default, 1. A forget_bias β is the same function as β added to b_f.",
       values: forward + [NamedValue("E", run.loss)]),
     TraceStep(
       "Backward through time",
       equation:
-        "∂E/∂h_t = Vᵀ(ŷ_t − y_t) + dhNext;   ∂E/∂c_t = ∂E/∂h_t ⊙ o_t ⊙ (1 − tanh² c_t) + dcNext ⊙ f_{t+1}",
+        "∂E/∂h_t = Vᵀ(ŷ_t − y_t) + dhNext;   ∂E/∂c_t = ∂E/∂h_t ⊙ o_t ⊙ (1 − tanh² c_t) + dcNext,   dcNext = ∂E/∂c_{t+1} ⊙ f_{t+1}",
       latex:
-        #"\frac{\partial E}{\partial c_t} = \frac{\partial E}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t) + \frac{\partial E}{\partial c_{t+1}} \odot f_{t+1}"#,
-      note: "Two carries walk back: dhNext through all four gates, dcNext through f alone.",
+        #"\frac{\partial E}{\partial h_t} = V^\top(\hat y_t - y_t) + \mathrm{dhNext},\quad \frac{\partial E}{\partial c_t} = \frac{\partial E}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t) + \underbrace{\frac{\partial E}{\partial c_{t+1}} \odot f_{t+1}}_{\mathrm{dcNext}}"#,
+      note:
+        "Two carries walk back: dhNext through all four gates, dcNext through f alone. dcNext "
+        + "is what step t+1 returns (its dcPrev): it already contains f_{t+1} and is added as is.",
       values: backward),
     TraceStep(
       "Every gradient, checked",

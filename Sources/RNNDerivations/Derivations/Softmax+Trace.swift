@@ -53,9 +53,13 @@ func softmaxTrace(_ config: Config) -> [TraceStep] {
   steps.append(
     TraceStep(
       "Backward pass without the Jacobian",
-      equation: "∂E/∂z = Jᵀ g = ŷ ⊙ (g − g·ŷ)   for an upstream gradient g = ∂E/∂ŷ",
-      latex: #"\frac{\partial E}{\partial z} = \hat y \odot (g - g^\top \hat y)"#,
-      note: "O(K) instead of the O(K²) Jacobian: the off-diagonal terms sum to −ŷ_i (g·ŷ).",
+      equation:
+        "∂E/∂z_i = (Jᵀ g)_i = ŷ_i(1 − ŷ_i) g_i − ŷ_i Σ_{j≠i} ŷ_j g_j = ŷ_i (g_i − g·ŷ)   for an upstream gradient g = ∂E/∂ŷ",
+      latex:
+        #"\frac{\partial E}{\partial z_i} = \hat y_i(1 - \hat y_i)\, g_i - \hat y_i \sum_{j \ne i} \hat y_j g_j = \hat y_i\,(g_i - g^\top \hat y)"#,
+      note:
+        "O(K) instead of the O(K²) Jacobian: the off-diagonal terms sum to −ŷ_i (g·ŷ − ŷ_i g_i); "
+        + "−ŷ_i (g·ŷ) is the whole ŷŷᵀ term, diagonal included.",
       values: [NamedValue("g", g), NamedValue("∂E/∂z", dz)],
       checks: verify(
         Projected(SoftmaxFunction(), upstream: g), at: point, analytic: [dz], seed: config.seed,

@@ -37,6 +37,7 @@ public func softmaxJacobian(_ y: [Double]) -> Matrix<Double> {
 ///   - y: the softmax output `ŷ`, `K`.
 /// - Returns: `∂E/∂z`, `K`.
 public func softmaxBackward(_ dy: [Double], y: [Double]) -> [Double] {
-  let gDotY = dot(dy, y)  // Σ_j g_j ŷ_j: what every −ŷ_i ŷ_j term adds up to
+  // Σ_j g_j ŷ_j; −ŷ_i times it is row i of the ŷŷᵀ part, Σ_j −ŷ_i ŷ_j g_j (j = i included)
+  let gDotY = dot(dy, y)
   return y.indices.map { i in y[i] * (dy[i] - gDotY) }  // ŷ_i (g_i − g·ŷ)
 }

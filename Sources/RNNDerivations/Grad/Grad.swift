@@ -76,9 +76,10 @@ public struct GradResult: Sendable {
       ? .vector(values) : .matrix(Matrix(rows: v.shape.rows, cols: v.shape.cols, storage: values))
   }
 
-  /// `∂E/∂W` for a parameter, `∂E/∂h₀` for an initial state.
+  /// `∂E/∂W` for a parameter, `∂E/∂h_{−1}` for the initial state (notes/Conventions.md: steps
+  /// count from 0, the state before step 0 is `h_{−1}`).
   func label(_ v: Variable) -> String {
-    "∂E/∂" + (input.params.contains { $0.name == v.name } ? v.name : "\(v.name)₀")
+    "∂E/∂" + (input.params.contains { $0.name == v.name } ? v.name : "\(v.name)_{−1}")
   }
 
   /// The output JSON (README, "grad"), keys in a fixed order.
