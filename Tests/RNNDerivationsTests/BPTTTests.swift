@@ -173,6 +173,12 @@ extension BPTTTests {
       dWZeroingDhNextAtChunks(ex, numSteps: ex.model.xs.count).storage.elementsEqual(
         full.storage
       ) { abs($0 - $1) <= 1e-15 })
+    // The library's walk in both styles (Sequence/Truncation.swift) gives the same numbers.
+    for (style, expected) in [(Truncation.window(n), trueTruncation), (.chunks(n), chunks)] {
+      expectClose(
+        expected.storage, ex.model.backward(ex.run, ex.p, truncation: style).parameters["W"],
+        tolerance: 1e-13, "the walk, \(style)")
+    }
     // The two truncations differ from each other and from the full gradient.
     let gap = distance(trueTruncation, chunks)
     #expect(gap > 1e-3, "true truncation vs chunks: \(gap)")

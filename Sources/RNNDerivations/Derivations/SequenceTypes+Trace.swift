@@ -39,13 +39,16 @@ func sequenceMaskTrace(_ config: Config) -> [TraceStep] {
         [
           NamedValue("sequence \(b): runs at step", indicator((0..<T).map { $0 < lengths[b] })),
           NamedValue("E_\(b)", runs[b].loss),
-          NamedValue("final s of sequence \(b) (that of step \(lengths[b] - 1))", runs[b].states.last?.h ?? []),
+          NamedValue(
+            "final s of sequence \(b) (that of step \(lengths[b] - 1))",
+            runs[b].states.last?.h ?? []),
         ]
       }),
     TraceStep(
       "A padded step's gradient is exactly zero",
       equation: "∂E_b/∂θ with the padding of sequence 2 random = with it zero, bit for bit",
-      latex: #"\frac{\partial E_2}{\partial \theta}\Big|_{\text{random padding}} = \frac{\partial E_2}{\partial \theta}\Big|_{\text{zero padding}}"#,
+      latex:
+        #"\frac{\partial E_2}{\partial \theta}\Big|_{\text{random padding}} = \frac{\partial E_2}{\partial \theta}\Big|_{\text{zero padding}}"#,
       note:
         "No padded step runs, so none sends a gradient back: the two are the same floating-point "
         + "numbers, not merely close.",
@@ -63,7 +66,9 @@ func sequenceMaskTrace(_ config: Config) -> [TraceStep] {
       values: [
         NamedValue(
           "∂E/∂W",
-          Matrix(rows: config.dims.H, cols: config.dims.H, storage: gradients[names.firstIndex(of: "W") ?? 0]))
+          Matrix(
+            rows: config.dims.H, cols: config.dims.H,
+            storage: gradients[names.firstIndex(of: "W") ?? 0]))
       ],
       checks: verify(batch, at: ex.point, analytic: gradients, seed: config.seed)),
   ]
@@ -103,7 +108,8 @@ func sequenceTypesTrace(_ config: Config) -> [TraceStep] {
     let g = model.backward(model.forward(ex.p, from: ex.initial), ex.p)
     return TraceStep(
       title, equation: "E = Σ_{t scored} −log ŷ_t[k_t],  x_t = 0 where no input",
-      latex: #"E = \sum_{t\ \text{scored}} -\log \hat y_t[k_t],\quad x_t = 0 \text{ where no input}"#,
+      latex:
+        #"E = \sum_{t\ \text{scored}} -\log \hat y_t[k_t],\quad x_t = 0 \text{ where no input}"#,
       note: note,
       values: [
         NamedValue("input at step", indicator(input)), NamedValue("loss at step", indicator(loss)),

@@ -30,7 +30,8 @@ func truncatedBPTTTrace(_ config: Config) -> [TraceStep] {
       title, equation: equation, latex: latex, note: note,
       values: [
         NamedValue("reach (row t: E_t, column j: step j)", style.reach(T)),
-        NamedValue("∂E/∂W", g.parameters.matrix("W")), NamedValue("∂E/∂U", g.parameters.matrix("U")),
+        NamedValue("∂E/∂W", g.parameters.matrix("W")),
+        NamedValue("∂E/∂U", g.parameters.matrix("U")),
         NamedValue("∂E/∂s_{−1}", g.initialState.h),
       ],
       checks: verify(
@@ -151,8 +152,11 @@ func stateCarryTrace(_ config: Config) -> [TraceStep] {
       values: [
         NamedValue("∂E_B/∂W", b.gradients.parameters.matrix("W")),
         NamedValue("∂E_B/∂s_\(m - 1)", b.gradients.initialState.h),
-        NamedValue("∂E_A/∂W + ∂E_B/∂W", Matrix(rows: config.dims.H, cols: config.dims.H,
-          storage: sum[names.firstIndex(of: "W") ?? 0])),
+        NamedValue(
+          "∂E_A/∂W + ∂E_B/∂W",
+          Matrix(
+            rows: config.dims.H, cols: config.dims.H,
+            storage: sum[names.firstIndex(of: "W") ?? 0])),
       ],
       checks: verify(
         b.model, at: b.point, analytic: b.gradients.flat, seed: config.seed,

@@ -65,7 +65,9 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
     }
     // E_t from h_{t−n} as a constant (or from the initial state, when the window reaches it),
     // through its n steps.
-    let (V, b_y) = (point.matrix(model.cell.outputNames.weights), point[model.cell.outputNames.bias])
+    let (V, b_y) = (
+      point.matrix(model.cell.outputNames.weights), point[model.cell.outputNames.bias]
+    )
     var loss = T(0)
     for t in model.xs.indices {
       var state: CellState<T> = t >= n ? frozen[t - n].lifted() : initial
