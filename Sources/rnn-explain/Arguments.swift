@@ -18,6 +18,11 @@ enum Flag: String {
   case check = "--check"
   case sweep = "--sweep"
   case scale = "--scale"
+  case model = "--model"
+  case numSteps = "--num-steps"
+  case stateSize = "--state-size"
+  case epochs = "--epochs"
+  case seriesLength = "--series-length"
 }
 
 /// One option of one command: the parser accepts it, and usage and help print it, from here.
@@ -50,7 +55,7 @@ struct OptionSpec {
 
 /// The subcommands of `rnn-explain`.
 enum Command: String, CaseIterable {
-  case list, show, check, grad, mistakes, bench, help
+  case list, show, check, grad, mistakes, train, bench, help
 
   /// What the command does, in the one line of the top-level help's COMMANDS list.
   var summary: String {
@@ -60,6 +65,7 @@ enum Command: String, CaseIterable {
     case .check: "Check derivations over many seeds and sizes."
     case .grad: "Gradients for your own model and data."
     case .mistakes: "Wrong derivations the checks must catch, and what catches each."
+    case .train: "Learn R2RT's echo task with these gradients (use -c release)."
     case .bench: "Time forward + backward passes (use -c release)."
     case .help: "Show help."
     }
@@ -72,7 +78,7 @@ enum Command: String, CaseIterable {
     case .check: "[ID...]"
     case .help: "[COMMAND]"
     case .mistakes: "[ID]"
-    case .list, .grad, .bench: nil
+    case .list, .grad, .train, .bench: nil
     }
   }
 
@@ -120,6 +126,25 @@ enum Command: String, CaseIterable {
         OptionSpec(
           flag: .check, valueName: nil,
           help: "Also run the oracles on this input and report them."),
+      ]
+    case .train:
+      [
+        OptionSpec(
+          flag: .model, valueName: "rnn|lstm|gru", help: "The cell (default: rnn).",
+          choices: ["rnn", "lstm", "gru"]),
+        OptionSpec(
+          flag: .numSteps, valueName: "N",
+          help: "Steps per chunk: how far back a gradient reaches, 1...100 (default: 10)."),
+        OptionSpec(
+          flag: .stateSize, valueName: "H", help: "Hidden size, 1...64 (default: 4)."),
+        OptionSpec(
+          flag: .seriesLength, valueName: "L",
+          help: "Steps of each epoch's series, a multiple of 200 × N, up to 10^7 "
+            + "(default: 1000000)."),
+        OptionSpec(flag: .epochs, valueName: "E", help: "Epochs, 1...100 (default: 1)."),
+        OptionSpec(
+          flag: .seed, valueName: "N", help: "Seed of the series and the initial weights (default: 0)."),
+        .format("text", "json"),
       ]
     case .bench:
       [
@@ -185,6 +210,9 @@ struct Arguments {
   /// `check --sweep N`: N random configs instead of the fixed sizes.
   var sweep: Int?
   var scale = 1.0
+  /// `train`'s settings, R2RT's defaults unless given.
+  var training = EchoTraining()
+  var model = "rnn"
 
   init(command: Command, _ words: [String]) throws(UsageError) {
     self.command = command
@@ -241,6 +269,7 @@ struct Arguments {
           command: command)
       }
       seed = n
+      training.seed = n
     case .repeats:
       repeats = try integer(1...Self.maxRepeats, "an integer in 1...\(Self.maxRepeats)")
     case .dims:
@@ -272,6 +301,22 @@ struct Arguments {
       check = true
     case .sweep:
       sweep = try integer(1...Limits.sweep, "an integer in 1...\(Limits.sweep)")
+    case .model:
+      guard option.choices.contains(value) else {
+        throw UsageError(
+          message:
+            "\(flag) expects one of \(option.choices.joined(separator: ", ")), found \(quoted(value))",
+          command: command)
+      }
+      model = value
+    case .numSteps:
+      training.numSteps = try integer(1...100, "an integer in 1...100")
+    case .stateSize:
+      training.stateSize = try integer(1...Limits.dimension, "an integer in 1...\(Limits.dimension)")
+    case .epochs:
+      training.epochs = try integer(1...100, "an integer in 1...100")
+    case .seriesLength:
+      training.seriesLength = try integer(1...10_000_000, "an integer in 1...10000000")
     case .scale:
       guard let s = Double(value), s > 0, s <= Self.maxScale else {
         throw UsageError(

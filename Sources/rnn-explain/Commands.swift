@@ -71,6 +71,7 @@ struct CLI {
     case .check: return try check(args)
     case .grad: return try grad(args)
     case .mistakes: return try mistakes(args)
+    case .train: return try train(args)
     case .bench:
       guard args.positionals.isEmpty else {
         throw UsageError(

@@ -81,6 +81,14 @@ enum Help {
       real cell or output step with one thing changed, and show which oracles catch each and
       the parameters they name; exit 1 if any goes uncaught.
       """
+    case .train:
+      """
+      Learn the task of R2RT's "Recurrent Neural Networks in Tensorflow I" (X_t a random bit;
+      P(Y_t = 1) = 0.5 + 0.5 X_{t−3} − 0.25 X_{t−8}) with this project's hand-derived
+      gradients: TensorFlow-style truncated BPTT over chunks of N steps, the state carried
+      from chunk to chunk, batches of 200 rows, Adagrad with learning rate 0.1. Prints the mean
+      cross-entropy against the three baselines (nothing, X_{t−3}, both learned).
+      """
     case .bench:
       """
       Time the hand-derived forward + backward pass of every model, and one dual-number

@@ -1,0 +1,150 @@
+import Foundation
+
+// The task of R2RT's "Recurrent Neural Networks in Tensorflow I"
+// (https://r2rt.com/recurrent-neural-networks-in-tensorflow-i.html), which sources 001 and 002
+// follow, learned with this project's own hand-derived gradients: TensorFlow-style truncated
+// BPTT over chunks of `num_steps`, the state carried from chunk to chunk.
+
+/// R2RT's task: `X_t` is a fair random bit; `Y_t` is 1 with probability 0.5, plus 0.5 if
+/// `X_{t−3}` is 1, minus 0.25 if `X_{t−8}` is 1.
+///
+/// A network that learns nothing can do no better than the marginal of `Y`; one that learns
+/// the dependence on `X_{t−3}` reaches a lower cross-entropy, and one that also learns
+/// `X_{t−8}` a lower one still. R2RT quotes them as about 0.66, 0.52 and 0.45 nats.
+public enum EchoTask {
+  /// The two dependencies: `Y_t` reads `X_{t−3}` and `X_{t−8}`.
+  public static let lags = (first: 3, second: 8)
+
+  /// `P(Y_t = 1)` given the two earlier bits.
+  public static func probability(first: Int, second: Int) -> Double {
+    0.5 + 0.5 * Double(first) - 0.25 * Double(second)
+  }
+
+  /// A series of `length` steps: the bits `X` and the targets `Y` (before step 3 or 8 the
+  /// missing earlier bit counts as 0).
+  public static func series(length: Int, rng: inout SplitMix64) -> (x: [Int], y: [Int]) {
+    let x = (0..<length).map { _ in rng.unit() < 0.5 ? 1 : 0 }
+    let y = (0..<length).map { t in
+      let first = t >= lags.first ? x[t - lags.first] : 0
+      let second = t >= lags.second ? x[t - lags.second] : 0
+      return rng.unit() < probability(first: first, second: second) ? 1 : 0
+    }
+    return (x, y)
+  }
+
+  /// The expected cross-entropy (nats per step) of the best prediction from what a network
+  /// knows: nothing, `X_{t−3}` alone, or both bits. Computed here from the task's definition
+  /// by averaging the entropy of `Y` over the equally likely cases.
+  public static var baselines: (nothing: Double, first: Double, both: Double) {
+    func entropy(_ p: Double) -> Double { p <= 0 || p >= 1 ? 0 : -p * log(p) - (1 - p) * log(1 - p) }
+    let cases = [(0, 0), (0, 1), (1, 0), (1, 1)].map { probability(first: $0.0, second: $0.1) }
+    let nothing = entropy(cases.reduce(0, +) / 4)
+    let first = (entropy((cases[0] + cases[1]) / 2) + entropy((cases[2] + cases[3]) / 2)) / 2
+    let both = cases.map(entropy).reduce(0, +) / 4
+    return (nothing, first, both)
+  }
+}
+
+/// How to train on the echo task; the defaults are R2RT's.
+public struct EchoTraining: Sendable {
+  /// Hidden size `H` (R2RT's `state_size`).
+  public var stateSize = 4
+  /// Steps per chunk: how far back TensorFlow-style truncation lets a gradient reach.
+  public var numSteps = 10
+  /// Rows the series is cut into, trained side by side, each carrying its own state.
+  public var batchSize = 200
+  /// Steps of one epoch's series (a new series each epoch).
+  public var seriesLength = 1_000_000
+  public var epochs = 1
+  /// Adagrad's learning rate.
+  public var learningRate = 0.1
+  public var seed: UInt64 = 0
+  public init() {}
+
+  /// D = 2 (the bit, one-hot), K = 2 (the target bit).
+  public var dims: Dims { Dims(D: 2, H: stateSize, K: 2) }
+  /// Chunks per epoch: each row of `seriesLength / batchSize` steps cut into `numSteps`.
+  public var chunks: Int { seriesLength / batchSize / numSteps }
+}
+
+/// Adagrad (Duchi et al. 2011, as TensorFlow's `AdagradOptimizer`, initial accumulator 0.1):
+/// each entry's step is the learning rate divided by the root of its summed squared gradients.
+public struct Adagrad: Sendable {
+  public var learningRate: Double
+  /// `Σ g²` per entry, by parameter.
+  public private(set) var accumulated: [[Double]]
+
+  public init(learningRate: Double, like p: Parameters<Double>) {
+    self.learningRate = learningRate
+    accumulated = p.values.map { $0.map { _ in 0.1 } }
+  }
+
+  /// `θ ← θ − η g / √(Σ g²)`, entry by entry.
+  public mutating func update(_ p: inout Parameters<Double>, with g: Parameters<Double>) {
+    for k in p.values.indices {
+      for i in p.values[k].indices {
+        accumulated[k][i] += g.values[k][i] * g.values[k][i]
+        p.values[k][i] -= learningRate * g.values[k][i] / accumulated[k][i].squareRoot()
+      }
+    }
+  }
+}
+
+/// One line of progress: the mean cross-entropy per step over the chunks since the last.
+public struct EchoReport: Sendable {
+  public var epoch: Int
+  /// Chunks of this epoch done.
+  public var chunk: Int
+  /// Mean `−log ŷ_t[y_t]` over every step of those chunks, in nats.
+  public var meanLoss: Double
+}
+
+extension EchoTraining {
+  /// Trains `cell` with its own hand-derived gradients, reporting `reports` times an epoch.
+  ///
+  /// Each epoch draws a new series, cuts it into `batchSize` rows, and walks them chunk by
+  /// chunk: every row's chunk runs from that row's carried state (zero at an epoch's start),
+  /// the gradients of the chunk's loss (truncated at its first step, as TensorFlow's
+  /// `num_steps` does) are averaged over the batch's steps, and Adagrad takes one step.
+  public func train<Cell: RecurrentCell>(
+    _ cell: Cell, reports: Int = 10, progress: (EchoReport) -> Void
+  ) -> Parameters<Double> {
+    var rng = SplitMix64(seed: seed)
+    let specs = SequenceModel(cell, xs: [], targets: [], dims: dims).parameters
+    var p = Parameters<Double>.random(specs, dims, &rng, scale: 1)
+    var optimizer = Adagrad(learningRate: learningRate, like: p)
+    let every = max(1, chunks / max(1, reports))
+    let zeros = [Double](repeating: 0, count: dims.H)
+    for epoch in 0..<epochs {
+      let (x, y) = EchoTask.series(length: seriesLength, rng: &rng)
+      let row = seriesLength / batchSize
+      var states = (0..<batchSize).map { _ in
+        CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
+      }
+      var (lossSum, steps) = (0.0, 0)
+      for chunk in 0..<chunks {
+        var g = Parameters<Double>.zeros(p.layout)
+        for b in 0..<batchSize {
+          let range = (b * row + chunk * numSteps)..<(b * row + (chunk + 1) * numSteps)
+          let model = SequenceModel(
+            cell, xs: range.map { x[$0] == 1 ? [0, 1] : [1, 0] }, targets: range.map { y[$0] },
+            dims: dims)
+          let run = model.forward(p, from: states[b])
+          let chunkGradients = model.backward(run, p)  // ∂E/∂h_{−1} dropped: truncation
+          for k in g.values.indices { g.values[k] = g.values[k] .+ chunkGradients.parameters.values[k] }
+          states[b] = run.states.last ?? states[b]  // carried into the next chunk
+          lossSum += run.loss
+        }
+        steps += batchSize * numSteps
+        let mean = 1 / Double(batchSize * numSteps)  // the mean loss, as R2RT's reduce_mean
+        g.values = g.values.map { $0.map { $0 * mean } }
+        optimizer.update(&p, with: g)
+        if (chunk + 1) % every == 0 || chunk + 1 == chunks {
+          progress(EchoReport(epoch: epoch, chunk: chunk + 1, meanLoss: lossSum / Double(steps)))
+          (lossSum, steps) = (0, 0)
+        }
+      }
+    }
+    return p
+  }
+}
