@@ -143,7 +143,8 @@ enum Command: String, CaseIterable {
             + "(default: 1000000)."),
         OptionSpec(flag: .epochs, valueName: "E", help: "Epochs, 1...100 (default: 1)."),
         OptionSpec(
-          flag: .seed, valueName: "N", help: "Seed of the series and the initial weights (default: 0)."),
+          flag: .seed, valueName: "N",
+          help: "Seed of the series and the initial weights (default: 0)."),
         .format("text", "json"),
       ]
     case .bench:
@@ -312,7 +313,8 @@ struct Arguments {
     case .numSteps:
       training.numSteps = try integer(1...100, "an integer in 1...100")
     case .stateSize:
-      training.stateSize = try integer(1...Limits.dimension, "an integer in 1...\(Limits.dimension)")
+      training.stateSize = try integer(
+        1...Limits.dimension, "an integer in 1...\(Limits.dimension)")
     case .epochs:
       training.epochs = try integer(1...100, "an integer in 1...100")
     case .seriesLength:

@@ -64,7 +64,8 @@ extension CLI {
     }
     var out = "echo task (R2RT): X_t a random bit, P(Y_t = 1) = 0.5 + 0.5·X_{t−3} − 0.25·X_{t−8}\n"
     out += "\(args.model) · H=\(t.stateSize) · num_steps=\(t.numSteps) · batch \(t.batchSize) · "
-    out += "series \(t.seriesLength) × \(t.epochs) epoch(s) · Adagrad η=\(format(t.learningRate)) · "
+    out +=
+      "series \(t.seriesLength) × \(t.epochs) epoch(s) · Adagrad η=\(format(t.learningRate)) · "
     out += "seed \(t.seed)\n"
     out += "cross-entropy a predictor reaches (nats): knowing nothing \(format(base.nothing)), "
     out += "X_{t−3} \(format(base.first)), X_{t−3} and X_{t−8} \(format(base.both))\n\n"

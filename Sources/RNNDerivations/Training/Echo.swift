@@ -36,7 +36,9 @@ public enum EchoTask {
   /// knows: nothing, `X_{t−3}` alone, or both bits. Computed here from the task's definition
   /// by averaging the entropy of `Y` over the equally likely cases.
   public static var baselines: (nothing: Double, first: Double, both: Double) {
-    func entropy(_ p: Double) -> Double { p <= 0 || p >= 1 ? 0 : -p * log(p) - (1 - p) * log(1 - p) }
+    func entropy(_ p: Double) -> Double {
+      p <= 0 || p >= 1 ? 0 : -p * log(p) - (1 - p) * log(1 - p)
+    }
     let cases = [(0, 0), (0, 1), (1, 0), (1, 1)].map { probability(first: $0.0, second: $0.1) }
     let nothing = entropy(cases.reduce(0, +) / 4)
     let first = (entropy((cases[0] + cases[1]) / 2) + entropy((cases[2] + cases[3]) / 2)) / 2
@@ -131,7 +133,9 @@ extension EchoTraining {
             dims: dims)
           let run = model.forward(p, from: states[b])
           let chunkGradients = model.backward(run, p)  // ∂E/∂h_{−1} dropped: truncation
-          for k in g.values.indices { g.values[k] = g.values[k] .+ chunkGradients.parameters.values[k] }
+          for k in g.values.indices {
+            g.values[k] = g.values[k] .+ chunkGradients.parameters.values[k]
+          }
           states[b] = run.states.last ?? states[b]  // carried into the next chunk
           lossSum += run.loss
         }
