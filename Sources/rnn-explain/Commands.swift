@@ -209,7 +209,7 @@ struct CLI {
     if args.format == "json" {
       let items = runs.map { mistake, verdict in
         JSON.object([
-          ("id", .string(mistake.id)), ("model", .string(mistake.model)),
+          ("id", .string(mistake.id)), ("model", .string("\(mistake.model)")),
           ("summary", .string(mistake.summary)), ("caught", .bool(verdict.caught)),
           ("caught_by", .array(verdict.caughtBy.map(JSON.string))),
           ("parameters", .array(verdict.named.map(JSON.string))),
@@ -226,7 +226,7 @@ struct CLI {
     }
     for (mistake, verdict) in runs {
       let by = verdict.caught ? verdict.caughtBy.joined(separator: ", ") : "NOT CAUGHT"
-      out += pad(mistake.id, 36) + pad(mistake.model, 19) + pad(by, 30)
+      out += pad(mistake.id, 36) + pad("\(mistake.model)", 19) + pad(by, 30)
       out += verdict.named.joined(separator: ", ") + "\n"
       out += "    " + mistake.summary + "\n"
       if args.positionals.count == 1 {

@@ -27,6 +27,19 @@ extension ModelKind {
   public var stateNames: [String] { cell().hasCellState ? ["h", "c"] : ["h"] }
 }
 
+/// A model with its equations pinned down: the kind and, for a GRU, its convention (an
+/// LSTM's forget bias shifts a gate's input, not the derivation).
+public struct ModelVariant: Sendable, Equatable, CustomStringConvertible {
+  public var kind: ModelKind
+  /// `.resetBefore` for every kind but a reset-after GRU.
+  public var variant: GRUVariant = .resetBefore
+
+  /// `rnn`, `rnn-concat`, `lstm`, `gru`, `gru (reset-after)`.
+  public var description: String {
+    variant == .resetAfter ? "\(kind.rawValue) (\(variant.rawValue))" : kind.rawValue
+  }
+}
+
 /// The largest inputs `grad` accepts.
 extension Limits {
   public static let gradSteps = 1000
@@ -45,6 +58,11 @@ public struct GradInput: Sendable {
   public var params: [Variable]
   /// `h` (and `c`), zeros unless given.
   public var initialState: [Variable]
+
+  /// The model and its GRU convention, as the catalogue of mistakes names them.
+  public var modelVariant: ModelVariant {
+    ModelVariant(kind: model, variant: model == .gru ? variant : .resetBefore)
+  }
 }
 
 extension GradInput {

@@ -70,6 +70,11 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   public var outputBackward:
     @Sendable (_ yHat: [Double], _ target: Int, _ s: [Double], _ V: Matrix<Double>) ->
       OutputLayerGradients = { outputLayerBackward(yHat: $0, target: $1, s: $2, V: $3) }
+  /// How one step's contribution joins a parameter's gradient: `+=`, since the weights are
+  /// shared by every step (the catalogue of mistakes swaps in `=`).
+  public var accumulate:
+    @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: [Double]) ->
+      Void = { $0.add($1, $2) }
 
   public init(
     _ cell: Cell, xs: [[Double]], targets: [Int], dims: Dims, stateNames: [String]? = nil
@@ -152,9 +157,13 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
 
   /// Backpropagation through time: walk the caches backwards, carrying `dhNext` (and
   /// `dcNext`) from the future steps, and accumulate `+=` into the shared parameters.
-  public func backward(_ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>)
-    -> SequenceGradients
-  {
+  ///
+  /// `eachStep` sees every step's contribution to every parameter's gradient as it joins the
+  /// sum: step `t`, the parameter's name, the values (what `grad --compare` fits).
+  public func backward(
+    _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>,
+    eachStep: (_ t: Int, _ name: String, _ contribution: [Double]) -> Void = { _, _, _ in }
+  ) -> SequenceGradients {
     var d = Parameters<Double>.zeros(p.layout)
     let (V, names) = (p.matrix(cell.outputNames.weights), cell.outputNames)
     let zeros = [Double](repeating: 0, count: dims.H)
@@ -162,14 +171,18 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     var next = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
     var upstream: [CellState<Double>] = []
     for t in run.caches.indices.reversed() {
+      func join(_ name: String, _ contribution: [Double]) {
+        eachStep(t, name, contribution)
+        accumulate(&d, name, contribution)
+      }
       let out = outputBackward(run.yHats[t], targets[t], run.states[t].h, V)
-      d.add(names.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
-      d.add(names.bias, out.db_y)
+      join(names.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
+      join(names.bias, out.db_y)
       // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext as it came.
       let dState = CellState(h: out.ds .+ next.h, c: next.c)
       upstream.append(dState)
       let g = cell.backward(dState, run.caches[t], p)
-      for (name, values) in g.parameters { d.add(name, values) }  // shared weights: gradients add
+      for (name, values) in g.parameters { join(name, values) }  // shared weights: gradients add
       next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
     }
     return SequenceGradients(
