@@ -15,6 +15,7 @@ enum Flag: String {
   case repeats = "--repeats"
   case format = "--format"
   case params = "--params"
+  case compare = "--compare"
   case check = "--check"
   case sweep = "--sweep"
   case scale = "--scale"
@@ -120,6 +121,9 @@ enum Command: String, CaseIterable {
         OptionSpec(
           flag: .check, valueName: nil,
           help: "Also run the oracles on this input and report them."),
+        OptionSpec(
+          flag: .compare, valueName: "FILE|-",
+          help: "Instead, judge your gradients (grad's JSON) against these; not with --check."),
       ]
     case .bench:
       [
@@ -181,6 +185,8 @@ struct Arguments {
   var repeats = Arguments.defaultRepeats
   var format: String
   var params: String?
+  /// `grad --compare FILE`: a learner's gradients to judge.
+  var compare: String?
   var check = false
   /// `check --sweep N`: N random configs instead of the fixed sizes.
   var sweep: Int?
@@ -268,6 +274,8 @@ struct Arguments {
       format = value
     case .params:
       params = value
+    case .compare:
+      compare = value
     case .check:
       check = true
     case .sweep:

@@ -72,14 +72,7 @@ extension GradInput {
 
   /// Parses and validates a `grad` input; the error names the field and what was expected.
   public static func parse(_ text: String) throws(InputError) -> GradInput {
-    let jsonSpace: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
-    guard text.utf8.contains(where: { !jsonSpace.contains($0) }) else {
-      throw InputError("top level: expected a JSON object, found an empty document")
-    }
-    let document = try JSONParser.parse(text)
-    guard case .object(let top) = document else {
-      throw InputError("top level: expected a JSON object, found \(describe(document))")
-    }
+    let top = try topLevelObject(text)
     if let extra = top.first(where: { !fields.contains($0.0) }) {
       throw InputError(
         "unexpected field \(quoted(extra.0)) (expected \(fields.joined(separator: ", ")))")
@@ -115,6 +108,19 @@ extension GradInput {
     return GradInput(
       model: model, variant: variant, forgetBias: forgetBias, inputs: inputs, targets: targets,
       dims: dims, params: params, initialState: state)
+  }
+
+  /// The fields of a JSON document that must be an object (an empty document is not).
+  static func topLevelObject(_ text: String) throws(InputError) -> [(String, JSON)] {
+    let jsonSpace: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
+    guard text.utf8.contains(where: { !jsonSpace.contains($0) }) else {
+      throw InputError("top level: expected a JSON object, found an empty document")
+    }
+    let document = try JSONParser.parse(text)
+    guard case .object(let top) = document else {
+      throw InputError("top level: expected a JSON object, found \(describe(document))")
+    }
+    return top
   }
 
   private static var kinds: String { ModelKind.allCases.map(\.rawValue).joined(separator: ", ") }
