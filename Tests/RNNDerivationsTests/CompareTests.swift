@@ -72,3 +72,67 @@ private func compare(_ input: GradInput, _ text: String) throws -> GradCompariso
     #expect(closest.difference > 10 * Tolerances.learnerGradient)
   }
 }
+
+extension CompareTests {
+  /// What each run of steps says, written out by hand (T = 4).
+  @Test func stepsAreSaidInWords() {
+    func says(_ first: Int, _ last: Int, _ factor: Double) -> String {
+      GradComparison.Steps(first: first, last: last, factor: factor, count: 4).description
+    }
+    #expect(
+      says(1, 3, -1)
+        == "the difference is −1.00 × the sum of steps 1…3's contributions: "
+        + "your gradient holds only step 0's")
+    #expect(
+      says(0, 1, -0.999)
+        == "the difference is −1.00 × the sum of steps 0…1's contributions: "
+        + "your gradient holds only steps 2…3's")
+    #expect(
+      says(2, 2, -1)
+        == "the difference is −1.00 × step 2's contribution: your gradient misses step 2's")
+    #expect(
+      says(1, 2, 1)
+        == "the difference is 1.00 × the sum of steps 1…2's contributions: "
+        + "your gradient counts steps 1…2's twice")
+    #expect(
+      says(0, 3, -2)
+        == "the difference is −2.00 × the sum of steps 0…3's contributions: "
+        + "yours is −1.00 × the correct gradient")
+    #expect(
+      says(0, 3, -1)
+        == "the difference is −1.00 × the sum of steps 0…3's contributions: "
+        + "your gradient is zero")
+    #expect(says(3, 3, 0.5) == "the difference is 0.50 × step 3's contribution")
+  }
+
+  /// A gradient that counts the last step twice (its contribution added once more, as the walk
+  /// hands it out) is explained as that step, for every parameter with more than a sign's
+  /// worth of freedom; the initial state is never fitted.
+  @Test func aStepCountedTwiceIsFound() throws {
+    let input = try fixtureInput("gru")
+    let correct = try GradResult(input, check: false).result.gradients
+    let last = input.inputs.count - 1
+    var theirs = correct
+    func walk(_ cell: some RecurrentCell) {
+      let model = SequenceModel(cell, xs: input.inputs, targets: input.targets, dims: input.dims)
+      let point = Parameters(input.point)
+      let p = model.parameters(of: point)
+      _ = model.backward(model.forward(p, from: model.initialState(of: point)), p) { t, name, c in
+        guard t == last, let k = input.point.firstIndex(where: { $0.name == name }) else { return }
+        theirs[k] = theirs[k] .+ c
+      }
+    }
+    walk(input.model.cell(variant: input.variant))
+    let comparison = try compare(input, compareFile(input, theirs))
+    #expect(!comparison.matches)
+    // K = 2: b_y's contributions are all [a, −a], and any two are proportional.
+    for item in comparison.parameters where item.name != "b_y" {
+      #expect(item.steps?.first == last && item.steps?.last == last, "\(item.name)")
+      #expect(
+        item.steps?.description.hasSuffix("your gradient counts step 3's twice") == true,
+        "\(item.name): \(item.steps?.description ?? "none")")
+    }
+    #expect(comparison.initialState.allSatisfy { $0.match })
+    #expect(comparison.mistakes.isEmpty && comparison.tried > 0)
+  }
+}

@@ -142,8 +142,7 @@ struct StepFit {
   /// Per parameter, every run of steps whose fit leaves no entry over the bound.
   var found: [String: [GradComparison.Steps]] = [:]
 
-  /// The fits of `deltas` (parameters only) at `input`; a parameter gets one only when
-  /// exactly one run of steps fits, so a lucky fit among many is never reported.
+  /// The fits of `deltas` (parameters only) at `input`, one per parameter at most (`pick`).
   static func fits(_ input: GradInput, deltas: [String: [Double]], _ correct: [[Double]])
     -> [String: GradComparison.Steps]
   {
@@ -163,7 +162,18 @@ struct StepFit {
       }
     }
     walk(input.model.cell(variant: input.variant, forgetBias: input.forgetBias))
-    return fit.found.compactMapValues { $0.count == 1 ? $0[0] : nil }
+    return fit.found.compactMapValues(pick)
+  }
+
+  /// The one explanation of the runs that fit: the shortest, if they all fit with the same
+  /// factor (a step that contributes nothing, such as step 0 to `∂E/∂W` from `h₋₁ = 0`,
+  /// changes no sum); none if their factors differ, where any difference would fit some
+  /// factor (two classes: every `ŷ − y` is `[a, −a]`), so that no lucky fit is reported.
+  static func pick(_ runs: [GradComparison.Steps]) -> GradComparison.Steps? {
+    guard let first = runs.first else { return nil }
+    let factor = GradComparison.Steps.number(first.factor)
+    guard runs.allSatisfy({ GradComparison.Steps.number($0.factor) == factor }) else { return nil }
+    return runs.min { $0.last - $0.first < $1.last - $1.first }
   }
 
   /// Step `t`'s contribution to `name`: fits the step alone, the steps `t…T−1`, and the
