@@ -123,7 +123,7 @@ enum Command: String, CaseIterable {
           help: "Also run the oracles on this input and report them."),
         OptionSpec(
           flag: .compare, valueName: "FILE|-",
-          help: "Instead, judge your gradients (grad's JSON) against these; not with --check."),
+          help: "Instead, judge your own gradients (grad's JSON) against these."),
       ]
     case .bench:
       [

@@ -20,7 +20,7 @@ enum ExitCode {
   /// Every code and what it means, as the top-level help lists them.
   static let meanings: [(code: Int32, meaning: String)] = [
     (ok, "Success."),
-    (checkFailed, "A check failed."),
+    (checkFailed, "A check failed, or a --compare gradient differs."),
     (usage, "Usage error: unknown command, option or id, or a bad option value."),
     (dataError, "Bad input data: the --params or --compare JSON is malformed or invalid."),
     (noInput, "The --params or --compare file is missing, unreadable or a directory."),
@@ -304,7 +304,8 @@ struct CLI {
         let error = SystemError(number: errno)
         throw InputError(
           error.number == ENOENT
-            ? "\(flag.rawValue): no such file \(name)" : "\(flag.rawValue): cannot open \(name) (\(error.reason))",
+            ? "\(flag.rawValue): no such file \(name)"
+            : "\(flag.rawValue): cannot open \(name) (\(error.reason))",
           code: ExitCode.noInput)
       }
       // Closed before anything is written: with standard output closed, this file may have

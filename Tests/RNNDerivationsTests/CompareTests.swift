@@ -9,7 +9,8 @@ private let fixtureNames = [
 
 private func fixtureInput(_ name: String) throws -> GradInput {
   let url = try #require(
-    Bundle.module.url(forResource: "\(name).input", withExtension: "json", subdirectory: "Fixtures"))
+    Bundle.module.url(forResource: "\(name).input", withExtension: "json", subdirectory: "Fixtures")
+  )
   return try GradInput.parse(try String(contentsOf: url, encoding: .utf8))
 }
 
@@ -44,9 +45,11 @@ private func compare(_ input: GradInput, _ text: String) throws -> GradCompariso
     #expect(comparison.tried == 0 && comparison.mistakes.isEmpty)
   }
 
-  /// Every catalogued mistake of a fixture's model is told apart from the correct gradient
-  /// (some entry off by more than the tolerance), and its gradients are reproduced by that
-  /// mistake. Mistakes whose numbers coincide at an input are listed, with the reason.
+  /// Every catalogued mistake of a fixture's model is told apart, and named alone.
+  ///
+  /// Told apart: some entry is off by more than the tolerance, with a margin of 10 over it
+  /// (the closest is printed). Named alone: its gradients are reproduced by that mistake and
+  /// by no other of the catalogue.
   @Test(arguments: fixtureNames)
   func everyMistakeIsToldApartAndNamed(name: String) throws {
     let input = try fixtureInput(name)

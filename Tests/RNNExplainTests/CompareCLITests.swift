@@ -62,8 +62,10 @@ private func transposed(_ rows: [[Double]]) -> [[Double]] {
   @Test(arguments: models)
   func tensorFlowGradientsMatch(name: String) throws {
     let run = try Run(
-      ["grad", "--params", fixture("\(name).input"), "--compare", fixture("\(name).expected"),
-       "--format", "text"], environment: ["NO_COLOR": "1"])
+      [
+        "grad", "--params", fixture("\(name).input"), "--compare", fixture("\(name).expected"),
+        "--format", "text",
+      ], environment: ["NO_COLOR": "1"])
     #expect(run.code == 0, "\(run.stdout)\(run.stderr)")
     #expect(run.stdout.hasSuffix("Every gradient matches.\n"))
   }
@@ -72,8 +74,10 @@ private func transposed(_ rows: [[Double]]) -> [[Double]] {
   /// the tolerance's error model.
   @Test func float32FourDigitsMatches() throws {
     let run = try Run(
-      ["grad", "--params", fixture("rnn.input"), "--compare",
-       fixture("rnn.learner-float32.compare")])
+      [
+        "grad", "--params", fixture("rnn.input"), "--compare",
+        fixture("rnn.learner-float32.compare"),
+      ])
     #expect(run.code == 0, "\(run.stdout)\(run.stderr)")
     let object = try jsonObject(run.stdout)
     let gradients = try #require(object["gradients"] as? [String: [String: Any]])

@@ -214,7 +214,9 @@ extension GradComparison.Steps: CustomStringConvertible {
     // Say what the learner's gradient holds when the factor prints as ±1 or the run is all.
     let rounded = (factor * 100).rounded() / 100
     if all {
-      out += rounded == -1 ? ": your gradient is zero" : ": yours is \(Self.number(1 + factor)) × the correct gradient"
+      out +=
+        rounded == -1
+        ? ": your gradient is zero" : ": yours is \(Self.number(1 + factor)) × the correct gradient"
     } else if rounded == -1 {
       out +=
         first == last

@@ -67,7 +67,8 @@ public struct TheirGradients: Sendable {
       )
     }
     if required, let missing = names.first(where: { name in !pairs.contains { $0.0 == name } }) {
-      throw InputError("\(field): missing '\(missing)' for \(model.rawValue) (expected \(expected))")
+      throw InputError(
+        "\(field): missing '\(missing)' for \(model.rawValue) (expected \(expected))")
     }
     // The parser rejects duplicate keys: each name is here once.
     return Dictionary(pairs, uniquingKeysWith: { first, _ in first })

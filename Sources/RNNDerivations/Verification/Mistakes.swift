@@ -148,8 +148,10 @@ extension ConcatRNNCell: CatalogueCell {
 
 extension LSTMCell: CatalogueCell {
   var model: ModelVariant { ModelVariant(kind: .lstm) }
-  /// The input's forget bias. The mistakes' backward steps may call the catalogue's `lstm`
-  /// (forget bias 0): a backward step reads the forget gate from its cache, never the bias.
+  /// The input's forget bias.
+  ///
+  /// The mistakes' backward steps may call the catalogue's `lstm` (forget bias 0): a backward
+  /// step reads the forget gate from its cache, never the bias.
   func configured(for input: GradInput) -> Self { LSTMCell(forgetBias: input.forgetBias) }
 }
 
@@ -236,7 +238,8 @@ public enum Mistakes {
       return g
     },
     cell(
-      "rnn-no-accumulation", "∂E/∂θ = (not +=) for every parameter: each step overwrites the gradient",
+      "rnn-no-accumulation",
+      "∂E/∂θ = (not +=) for every parameter: each step overwrites the gradient",
       names: ["U", "W", "b", "V", "b_y"], rnn,
       accumulate: { sum, name, contribution in sum.replace(name, with: contribution) }),
     cell("rnn-dW-sign", "∂E/∂W with the wrong sign", names: ["W"], rnn) { dState, k, p in
