@@ -165,15 +165,16 @@ struct StepFit {
     return fit.found.compactMapValues(pick)
   }
 
-  /// The one explanation of the runs that fit: the shortest, if they all fit with the same
+  /// The one explanation of the runs that fit: the longest, if they all fit with the same
   /// factor (a step that contributes nothing, such as step 0 to `∂E/∂W` from `h₋₁ = 0`,
-  /// changes no sum); none if their factors differ, where any difference would fit some
-  /// factor (two classes: every `ŷ − y` is `[a, −a]`), so that no lucky fit is reported.
+  /// changes no sum: a `∂E/∂W` of twice the correct one is "all steps", not "steps 1…T−1");
+  /// none if their factors differ, where any difference would fit some factor (two classes:
+  /// every `ŷ − y` is `[a, −a]`), so that no lucky fit is reported.
   static func pick(_ runs: [GradComparison.Steps]) -> GradComparison.Steps? {
     guard let first = runs.first else { return nil }
     let factor = GradComparison.Steps.number(first.factor)
     guard runs.allSatisfy({ GradComparison.Steps.number($0.factor) == factor }) else { return nil }
-    return runs.min { $0.last - $0.first < $1.last - $1.first }
+    return runs.max { $0.last - $0.first < $1.last - $1.first }
   }
 
   /// Step `t`'s contribution to `name`: fits the step alone, the steps `t…T−1`, and the
