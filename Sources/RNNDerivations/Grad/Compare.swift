@@ -75,6 +75,7 @@ public struct GradComparison: Sendable {
     let input = result.input
     var deltas: [String: [Double]] = [:]
     func judge(_ given: TheirGradients.Given) -> Item {
+      // `TheirGradients.parse` took every name from this input's model.
       let k = input.point.firstIndex { $0.name == given.name } ?? 0
       let (v, correct) = (input.point[k], result.result.gradients[k])
       let bound = Tolerances.learnerGradient * Self.scale(correct)
@@ -104,12 +105,11 @@ public struct GradComparison: Sendable {
       input, deltas: deltas.filter { name, _ in input.params.contains { $0.name == name } },
       result.result.gradients)
     for k in parameters.indices { parameters[k].steps = fits[parameters[k].name] }
+    (mistakes, tried) = ([], 0)
+    guard !matches else { return }
     let catalogue = Mistakes.all.filter { $0.applies(to: input) }
-    tried = parameters.allSatisfy(\.match) && initialState.allSatisfy(\.match) ? 0 : catalogue.count
-    mistakes =
-      tried == 0
-      ? []
-      : catalogue.filter { Self.reproduces($0.gradients(input), theirs, result) }
+    tried = catalogue.count
+    mistakes = catalogue.filter { Self.reproduces($0.gradients(input), theirs, result) }
   }
 
   /// Whether a mistake's gradients match every gradient given, on the same error model (the
