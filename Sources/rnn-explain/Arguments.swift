@@ -15,6 +15,7 @@ enum Flag: String {
   case repeats = "--repeats"
   case format = "--format"
   case params = "--params"
+  case compare = "--compare"
   case check = "--check"
   case sweep = "--sweep"
   case scale = "--scale"
@@ -126,6 +127,9 @@ enum Command: String, CaseIterable {
         OptionSpec(
           flag: .check, valueName: nil,
           help: "Also run the oracles on this input and report them."),
+        OptionSpec(
+          flag: .compare, valueName: "FILE|-",
+          help: "Instead, judge your own gradients (grad's JSON) against these."),
       ]
     case .train:
       [
@@ -207,6 +211,8 @@ struct Arguments {
   var repeats = Arguments.defaultRepeats
   var format: String
   var params: String?
+  /// `grad --compare FILE`: a learner's gradients to judge.
+  var compare: String?
   var check = false
   /// `check --sweep N`: N random configs instead of the fixed sizes.
   var sweep: Int?
@@ -298,6 +304,8 @@ struct Arguments {
       format = value
     case .params:
       params = value
+    case .compare:
+      compare = value
     case .check:
       check = true
     case .sweep:

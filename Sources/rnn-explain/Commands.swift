@@ -20,10 +20,10 @@ enum ExitCode {
   /// Every code and what it means, as the top-level help lists them.
   static let meanings: [(code: Int32, meaning: String)] = [
     (ok, "Success."),
-    (checkFailed, "A check failed."),
+    (checkFailed, "A check failed, or a --compare gradient differs."),
     (usage, "Usage error: unknown command, option or id, or a bad option value."),
-    (dataError, "Bad input data: the --params JSON is malformed or invalid."),
-    (noInput, "The --params file is missing, unreadable or a directory."),
+    (dataError, "Bad input data: the --params or --compare JSON is malformed or invalid."),
+    (noInput, "The --params or --compare file is missing, unreadable or a directory."),
     (ioError, "I/O error: a standard stream is closed, full or unreadable."),
   ]
 }
@@ -210,7 +210,7 @@ struct CLI {
     if args.format == "json" {
       let items = runs.map { mistake, verdict in
         JSON.object([
-          ("id", .string(mistake.id)), ("model", .string(mistake.model)),
+          ("id", .string(mistake.id)), ("model", .string("\(mistake.model)")),
           ("summary", .string(mistake.summary)), ("caught", .bool(verdict.caught)),
           ("caught_by", .array(verdict.caughtBy.map(JSON.string))),
           ("parameters", .array(verdict.named.map(JSON.string))),
@@ -227,7 +227,7 @@ struct CLI {
     }
     for (mistake, verdict) in runs {
       let by = verdict.caught ? verdict.caughtBy.joined(separator: ", ") : "NOT CAUGHT"
-      out += pad(mistake.id, 36) + pad(mistake.model, 19) + pad(by, 30)
+      out += pad(mistake.id, 36) + pad("\(mistake.model)", 19) + pad(by, 30)
       out += verdict.named.joined(separator: ", ") + "\n"
       out += "    " + mistake.summary + "\n"
       if args.positionals.count == 1 {
@@ -249,11 +249,29 @@ struct CLI {
       throw UsageError(
         message: "grad needs --params FILE (or - for standard input)", command: .grad)
     }
+    if let compare = args.compare {
+      guard !args.check else {
+        throw UsageError(message: "--compare and --check cannot be combined", command: .grad)
+      }
+      guard compare != "-" || path != "-" else {
+        throw UsageError(
+          message: "--params and --compare cannot both read standard input", command: .grad)
+      }
+    }
     let progress = Progress()
     defer { progress.finish() }
     do {
-      let input = try GradInput.parse(try read(path))
+      let input = try GradInput.parse(try read(path, for: .params))
       let result = try GradResult(input, check: args.check) { progress.report("grad: \($0)") }
+      if let compare = args.compare {
+        let theirs = try TheirGradients.parse(try read(compare, for: .compare), for: input)
+        let comparison = GradComparison(result, theirs: theirs)
+        let text =
+          args.format == "text"
+          ? comparison.text(renderer: TextRenderer(color: color))
+          : comparison.json.serialized() + "\n"
+        return Output(stdout: text, code: comparison.matches ? ExitCode.ok : ExitCode.checkFailed)
+      }
       let text =
         args.format == "text"
         ? result.text(renderer: TextRenderer(color: color)) : result.json.serialized() + "\n"
@@ -267,11 +285,11 @@ struct CLI {
   /// name at its end is where a typo usually is.
   static let pathLimit = 200
 
-  /// The text of `path`, or of standard input for `-`.
+  /// The text of `path` (given with `flag`), or of standard input for `-`.
   ///
   /// A file that is missing, unreadable or a directory exits 66; standard input that cannot be
   /// read (closed, a directory) is an I/O error, 74; bytes that are not UTF-8 are bad data, 65.
-  func read(_ path: String) throws(InputError) -> String {
+  func read(_ path: String, for flag: Flag) throws(InputError) -> String {
     let bytes: [UInt8]
     let name: String
     if path == "-" {
@@ -280,7 +298,7 @@ struct CLI {
         bytes = try SystemIO.readAll(STDIN_FILENO)
       } catch {
         throw InputError(
-          "--params: cannot read standard input (\(error.reason))", code: ExitCode.ioError)
+          "\(flag.rawValue): cannot read standard input (\(error.reason))", code: ExitCode.ioError)
       }
     } else {
       name = quoted(path, limit: Self.pathLimit)
@@ -289,7 +307,8 @@ struct CLI {
         let error = SystemError(number: errno)
         throw InputError(
           error.number == ENOENT
-            ? "--params: no such file \(name)" : "--params: cannot open \(name) (\(error.reason))",
+            ? "\(flag.rawValue): no such file \(name)"
+            : "\(flag.rawValue): cannot open \(name) (\(error.reason))",
           code: ExitCode.noInput)
       }
       // Closed before anything is written: with standard output closed, this file may have
@@ -300,13 +319,13 @@ struct CLI {
       } catch {
         throw InputError(
           error.number == EISDIR
-            ? "--params: \(name) is a directory"
-            : "--params: cannot read \(name) (\(error.reason))",
+            ? "\(flag.rawValue): \(name) is a directory"
+            : "\(flag.rawValue): cannot read \(name) (\(error.reason))",
           code: ExitCode.noInput)
       }
     }
     guard let text = String(bytes: bytes, encoding: .utf8) else {
-      throw InputError("--params: \(name) is not UTF-8 text")
+      throw InputError("\(flag.rawValue): \(name) is not UTF-8 text")
     }
     return text
   }

@@ -73,7 +73,9 @@ enum Help {
     case .grad:
       """
       Compute the loss and every gradient of a model and data you supply (JSON; '-' reads
-      standard input). Models: rnn, rnn-concat, lstm, gru.
+      standard input). Models: rnn, rnn-concat, lstm, gru. With --compare, judge gradients
+      you computed elsewhere against these instead: where they differ, which time steps
+      explain it, and which known mistake reproduces them; exit 1 if any differs.
       """
     case .mistakes:
       """

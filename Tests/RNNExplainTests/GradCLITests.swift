@@ -14,12 +14,12 @@ private func expectedLoss(_ name: String) throws -> Double {
   return try #require(object["loss"] as? Double)
 }
 
-private func jsonObject(_ text: String) throws -> [String: Any] {
+func jsonObject(_ text: String) throws -> [String: Any] {
   try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
 }
 
 /// Bad data: the exit code, nothing on stdout, and exactly one `Error:` line on stderr.
-private func expectOneErrorLine(
+func expectOneErrorLine(
   _ run: Run, code: Int32, mentions: String, sourceLocation: SourceLocation = #_sourceLocation
 ) {
   #expect(run.code == code, "\(run.stderr)", sourceLocation: sourceLocation)

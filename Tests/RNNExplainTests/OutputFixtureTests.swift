@@ -60,6 +60,19 @@ import Testing
         ("grad-\(name)-check-text", ["grad", "--params", path, "--check", "--format", "text"]),
       ]
     }
+    // A learner's gradients judged (Fixtures/learner.py): float32 printed to 4 digits, and
+    // the same with `=` for `+=`.
+    let rnn = gradInputs.appendingPathComponent("rnn.input.json").path
+    for name in ["learner-float32", "no-accumulation"] {
+      let theirs = gradInputs.appendingPathComponent("rnn.\(name).compare.json").path
+      out += [
+        ("grad-rnn-compare-\(name)", ["grad", "--params", rnn, "--compare", theirs]),
+        (
+          "grad-rnn-compare-\(name)-text",
+          ["grad", "--params", rnn, "--compare", theirs, "--format", "text"]
+        ),
+      ]
+    }
     return out
   }()
 

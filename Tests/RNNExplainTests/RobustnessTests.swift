@@ -157,6 +157,18 @@ private func expectError(
     }
   }
 
+  /// The same documents as a `--compare` file: bad data too, said of the compare file.
+  @Test func malformedCompareDocumentsAreBadData() throws {
+    for document in Self.documents {
+      let run = try Run(
+        ["grad", "--params", Self.rnnInput, "--compare", "-"], input: Data(document.bytes))
+      expectError(run, code: 65, document.name)
+      #expect(
+        run.stderr.hasPrefix("Error: compare: ") || run.stderr.hasPrefix("Error: --compare: "),
+        "\(document.name): \(run.stderr)")
+    }
+  }
+
   /// The `rnn` fixture broken 60 seeded ways, each of which no valid document survives: cut
   /// short, a byte that is not UTF-8 inserted, or a control character inserted (JSON allows
   /// none in a string, and none is a token outside one).
@@ -193,6 +205,10 @@ private func expectError(
     (["grad", "--params", fixture("rnn.input")], ">&-", "cannot write standard output"),
     (["grad", "--params", "-"], "<&-", "cannot read standard input (Bad file descriptor)"),
     (["grad", "--params", "-"], "< /", "cannot read standard input (Is a directory)"),
+    (
+      ["grad", "--params", fixture("rnn.input"), "--compare", "-"], "<&-",
+      "--compare: cannot read standard input (Bad file descriptor)"
+    ),
   ])
   func unusableStreamIsAnIOError(arguments: [String], redirect: String, mentions: String) throws {
     let run = try Run(arguments, input: Data(), redirect: redirect)

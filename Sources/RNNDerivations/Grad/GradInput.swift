@@ -27,6 +27,19 @@ extension ModelKind {
   public var stateNames: [String] { cell().hasCellState ? ["h", "c"] : ["h"] }
 }
 
+/// A model with its equations pinned down: the kind and, for a GRU, its convention (an
+/// LSTM's forget bias shifts a gate's input, not the derivation).
+public struct ModelVariant: Sendable, Equatable, CustomStringConvertible {
+  public var kind: ModelKind
+  /// `.resetBefore` for every kind but a reset-after GRU.
+  public var variant: GRUVariant = .resetBefore
+
+  /// `rnn`, `rnn-concat`, `lstm`, `gru`, `gru (reset-after)`.
+  public var description: String {
+    variant == .resetAfter ? "\(kind.rawValue) (\(variant.rawValue))" : kind.rawValue
+  }
+}
+
 /// The largest inputs `grad` accepts.
 extension Limits {
   public static let gradSteps = 1000
@@ -45,6 +58,11 @@ public struct GradInput: Sendable {
   public var params: [Variable]
   /// `h` (and `c`), zeros unless given.
   public var initialState: [Variable]
+
+  /// The model and its GRU convention, as the catalogue of mistakes names them.
+  public var modelVariant: ModelVariant {
+    ModelVariant(kind: model, variant: model == .gru ? variant : .resetBefore)
+  }
 }
 
 extension GradInput {
@@ -54,14 +72,7 @@ extension GradInput {
 
   /// Parses and validates a `grad` input; the error names the field and what was expected.
   public static func parse(_ text: String) throws(InputError) -> GradInput {
-    let jsonSpace: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
-    guard text.utf8.contains(where: { !jsonSpace.contains($0) }) else {
-      throw InputError("top level: expected a JSON object, found an empty document")
-    }
-    let document = try JSONParser.parse(text)
-    guard case .object(let top) = document else {
-      throw InputError("top level: expected a JSON object, found \(describe(document))")
-    }
+    let top = try topLevelObject(text)
     if let extra = top.first(where: { !fields.contains($0.0) }) {
       throw InputError(
         "unexpected field \(quoted(extra.0)) (expected \(fields.joined(separator: ", ")))")
@@ -97,6 +108,19 @@ extension GradInput {
     return GradInput(
       model: model, variant: variant, forgetBias: forgetBias, inputs: inputs, targets: targets,
       dims: dims, params: params, initialState: state)
+  }
+
+  /// The fields of a JSON document that must be an object (an empty document is not).
+  static func topLevelObject(_ text: String) throws(InputError) -> [(String, JSON)] {
+    let jsonSpace: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
+    guard text.utf8.contains(where: { !jsonSpace.contains($0) }) else {
+      throw InputError("top level: expected a JSON object, found an empty document")
+    }
+    let document = try JSONParser.parse(text)
+    guard case .object(let top) = document else {
+      throw InputError("top level: expected a JSON object, found \(describe(document))")
+    }
+    return top
   }
 
   private static var kinds: String { ModelKind.allCases.map(\.rawValue).joined(separator: ", ") }

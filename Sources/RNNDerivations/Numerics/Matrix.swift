@@ -35,6 +35,13 @@ public struct Matrix<Element: Sendable>: Sendable {
     Matrix<U>(rows: rows, cols: cols, storage: storage.map(transform))
   }
 
+  /// `Mᵀ`: entry `(i, j)` becomes entry `(j, i)`.
+  public var transposed: Matrix {
+    Matrix(
+      rows: cols, cols: rows,
+      storage: (0..<cols).flatMap { j in (0..<rows).map { i in entries[i * cols + j] } })
+  }
+
   /// Columns `range` as a new matrix (the blocks of a concatenated weight).
   @inlinable public func columns(_ range: Range<Int>) -> Matrix {
     var out: [Element] = []

@@ -70,6 +70,11 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   public var outputBackward:
     @Sendable (_ yHat: [Double], _ target: Int, _ s: [Double], _ V: Matrix<Double>) ->
       OutputLayerGradients = { outputLayerBackward(yHat: $0, target: $1, s: $2, V: $3) }
+  /// How one step's contribution joins a parameter's gradient: `+=`, since the weights are
+  /// shared by every step (the catalogue of mistakes swaps in `=`).
+  public var accumulate:
+    @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: [Double]) ->
+      Void = { $0.add($1, $2) }
 
   public init(
     _ cell: Cell, xs: [[Double]], targets: [Int], dims: Dims, stateNames: [String]? = nil
@@ -167,12 +172,15 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// `dcNext`) from the future steps, and accumulate `+=` into the shared parameters.
   ///
   /// With `truncation`, each error goes back only as far as the style allows
-  /// (`TruncatedObjective` is the function whose gradient that is).
+  /// (`TruncatedObjective` is the function whose gradient that is). `eachStep` sees every
+  /// step's contribution to every parameter's gradient as it joins the sum: step `t`, the
+  /// parameter's name, the values (what `grad --compare` fits).
   public func backward(
     _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>,
-    truncation: Truncation = .none
+    truncation: Truncation = .none,
+    eachStep: (_ t: Int, _ name: String, _ contribution: [Double]) -> Void = { _, _, _ in }
   ) -> SequenceGradients {
-    if case .window(let n) = truncation { return backward(run, p, window: n) }
+    if case .window(let n) = truncation { return backward(run, p, window: n, eachStep: eachStep) }
     var d = Parameters<Double>.zeros(p.layout)
     let V = p.matrix(cell.outputNames.weights)
     let zeros = [Double](repeating: 0, count: dims.H)
@@ -180,12 +188,16 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     var next = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
     var upstream: [CellState<Double>] = []
     for t in run.caches.indices.reversed() {
-      let ds = outputGradients(run, t, V, into: &d)
+      func join(_ name: String, _ contribution: [Double]) {
+        eachStep(t, name, contribution)
+        accumulate(&d, name, contribution)
+      }
+      let ds = outputGradients(run, t, V, join)
       // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext as it came.
       let dState = CellState(h: ds .+ next.h, c: next.c)
       upstream.append(dState)
       let g = cell.backward(dState, run.caches[t], p)
-      for (name, values) in g.parameters { d.add(name, values) }  // shared weights: gradients add
+      for (name, values) in g.parameters { join(name, values) }  // shared weights: gradients add
       next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
       // A chunk's first step: nothing goes back past it (TensorFlow-style truncation).
       if truncation.stops(before: t) { next = CellState(h: zeros, c: next.c.map { _ in zeros }) }
@@ -194,16 +206,16 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       parameters: d, initialState: next, upstream: upstream.reversed())
   }
 
-  /// Step `t`'s output layer backwards: adds `∂E_t/∂V` and `∂E_t/∂b_y` to `d`, returns
+  /// Step `t`'s output layer backwards: `join`s `∂E_t/∂V` and `∂E_t/∂b_y`, returns
   /// `∂E_t/∂h_t = Vᵀ(ŷ_t − y_t)`; zeros where step `t` carries no loss.
   func outputGradients(
     _ run: SequenceForward<Double, Cell.Cache>, _ t: Int, _ V: Matrix<Double>,
-    into d: inout Parameters<Double>
+    _ join: (_ name: String, _ contribution: [Double]) -> Void
   ) -> [Double] {
     guard carriesLoss?[t] ?? true else { return [Double](repeating: 0, count: dims.H) }
     let out = outputBackward(run.yHats[t], targets[t], run.states[t].h, V)
-    d.add(cell.outputNames.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
-    d.add(cell.outputNames.bias, out.db_y)
+    join(cell.outputNames.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
+    join(cell.outputNames.bias, out.db_y)
     return out.ds
   }
 
@@ -213,9 +225,10 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// steps, so each is walked back on its own (T·n backward steps instead of T). Without a
   /// window they would all stop at the start, and since a backward step is linear in what it
   /// is handed, carrying their sum is the same: that is why full BPTT needs one `dhNext`.
-  func backward(_ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>, window n: Int)
-    -> SequenceGradients
-  {
+  func backward(
+    _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>, window n: Int,
+    eachStep: (_ t: Int, _ name: String, _ contribution: [Double]) -> Void
+  ) -> SequenceGradients {
     var d = Parameters<Double>.zeros(p.layout)
     let V = p.matrix(cell.outputNames.weights)
     let zeros = [Double](repeating: 0, count: dims.H)
@@ -223,12 +236,17 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     var initial = nothing
     // What reaches step t, summed over the errors whose windows cover it.
     var upstream = run.caches.map { _ in nothing }
+    func join(_ t: Int, _ name: String, _ contribution: [Double]) {
+      eachStep(t, name, contribution)
+      accumulate(&d, name, contribution)
+    }
     for t in run.caches.indices.reversed() {
-      var dState = CellState(h: outputGradients(run, t, V, into: &d), c: nothing.c)  // ∂E_t/∂h_t
+      let ds = outputGradients(run, t, V) { join(t, $0, $1) }
+      var dState = CellState(h: ds, c: nothing.c)  // E_t's own ∂E_t/∂h_t
       for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
         upstream[j] = upstream[j] + dState
         let g = cell.backward(dState, run.caches[j], p)
-        for (name, values) in g.parameters { d.add(name, values) }
+        for (name, values) in g.parameters { join(j, name, values) }
         dState = g.dStatePrev  // E_t's gradient one step further back
       }
       if t < n { initial = initial + dState }  // the window reached the initial state

@@ -10,8 +10,11 @@ public struct TextRenderer {
     self.showErrors = showErrors
   }
 
-  public func verdict(_ passed: Bool) -> String {
-    let word = passed ? "PASS" : "FAIL"
+  /// PASS or FAIL (or the words given), green or red.
+  public func verdict(_ passed: Bool, _ words: (pass: String, fail: String) = ("PASS", "FAIL"))
+    -> String
+  {
+    let word = passed ? words.pass : words.fail
     guard color else { return word }
     return (passed ? "\u{1B}[32m" : "\u{1B}[31m") + word + "\u{1B}[0m"
   }

@@ -75,16 +75,37 @@ extension CellGradients {
 /// One wrong derivation: what the learner did, and the parameters whose checks must name it.
 public struct Mistake: Sendable {
   public let id: String
-  /// The model whose backward pass is wrong: `rnn`, `lstm`, `gru`, `rnn-concat`.
-  public let model: String
+  /// The model whose backward pass is wrong: a mistake runs only on an input of this model.
+  public let model: ModelVariant
   /// The mistake, in one sentence.
   public let summary: String
   /// Parameters the mistake corrupts directly: their checks must fail.
   public let names: [String]
-  let run: @Sendable (Config) -> [GradientCheck]
+  let wrongGradients: @Sendable (GradInput) -> [[Double]]
 
-  /// The oracle checks of the mistaken gradients against the real forward pass.
-  public func checks(_ config: Config = Mistakes.config) -> [GradientCheck] { run(config) }
+  /// Whether `input` is a model this mistake can be made in (kind and GRU convention).
+  public func applies(to input: GradInput) -> Bool { model == input.modelVariant }
+
+  /// The mistaken gradients at `input`'s point, through the library's own walk: the
+  /// parameters, then the initial state, in `grad`'s order and shapes.
+  public func gradients(_ input: GradInput) -> [[Double]] { wrongGradients(input) }
+
+  /// The oracle checks of the mistaken gradients against the real forward pass, at the
+  /// random example of `config`.
+  public func checks(_ config: Config = Mistakes.config) -> [GradientCheck] {
+    func run(_ cell: some RecurrentCell) -> [GradientCheck] {
+      let ex = SequenceExample(cell, config, stateNames: model.kind.stateNames)
+      let count = ex.p.values.count
+      let input = GradInput(
+        model: model.kind, variant: model.variant, inputs: ex.model.xs,
+        targets: ex.model.targets, dims: config.dims, params: Array(ex.point.prefix(count)),
+        initialState: Array(ex.point.dropFirst(count)))
+      return verify(
+        ex.model, at: ex.point, analytic: gradients(input), seed: config.seed,
+        conditioning: ex.conditioning, magnitudes: ex.gradients.magnitudes)
+    }
+    return run(model.kind.cell(variant: model.variant))
+  }
 
   /// What the checks say of this mistake at `config`.
   public func verdict(_ config: Config = Mistakes.config) -> Verdict {
@@ -108,6 +129,37 @@ public struct Mistake: Sendable {
   }
 }
 
+/// A cell the catalogue can rebuild for a `grad` input: the model it stands for, and its
+/// configuration taken from the input.
+protocol CatalogueCell: RecurrentCell {
+  var model: ModelVariant { get }
+  func configured(for input: GradInput) -> Self
+}
+
+extension RNNCell: CatalogueCell {
+  var model: ModelVariant { ModelVariant(kind: .rnn) }
+  func configured(for _: GradInput) -> Self { self }
+}
+
+extension ConcatRNNCell: CatalogueCell {
+  var model: ModelVariant { ModelVariant(kind: .rnnConcat) }
+  func configured(for _: GradInput) -> Self { self }
+}
+
+extension LSTMCell: CatalogueCell {
+  var model: ModelVariant { ModelVariant(kind: .lstm) }
+  /// The input's forget bias.
+  ///
+  /// The mistakes' backward steps may call the catalogue's `lstm` (forget bias 0): a backward
+  /// step reads the forget gate from its cache, never the bias.
+  func configured(for input: GradInput) -> Self { LSTMCell(forgetBias: input.forgetBias) }
+}
+
+extension GRUCell: CatalogueCell {
+  var model: ModelVariant { ModelVariant(kind: .gru, variant: variant) }
+  func configured(for _: GradInput) -> Self { self }
+}
+
 /// The catalogue, by id.
 public enum Mistakes {
   /// Where `rnn-explain mistakes` and the tests run every mistake: non-square sizes, T = 3.
@@ -115,9 +167,10 @@ public enum Mistakes {
 
   public static func mistake(_ id: String) -> Mistake? { all.first { $0.id == id } }
 
-  /// A mistake in `base`'s backward step (and optionally in the output layer's).
-  static func cell<C: RecurrentCell>(
-    _ id: String, _ model: String, _ summary: String, names: [String], _ base: C,
+  /// A mistake in `base`'s backward step, in the output layer's, or in how the walk adds up
+  /// the steps' gradients; everything else is the library's own.
+  static func cell<C: CatalogueCell>(
+    _ id: String, _ summary: String, names: [String], _ base: C,
     backward: (
       @Sendable (_ dState: CellState<Double>, _ cache: C.Cache, _ p: Parameters<Double>) ->
         CellGradients
@@ -125,19 +178,20 @@ public enum Mistakes {
     output: (
       @Sendable (_ yHat: [Double], _ target: Int, _ s: [Double], _ V: Matrix<Double>) ->
         OutputLayerGradients
+    )? = nil,
+    accumulate: (
+      @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: [Double]) ->
+        Void
     )? = nil
   ) -> Mistake {
-    Mistake(id: id, model: model, summary: summary, names: names) { config in
-      let names = base.hasCellState ? ["h", "c"] : ["h"]
-      let ex = SequenceExample(base, config, stateNames: names)
+    Mistake(id: id, model: base.model, summary: summary, names: names) { input in
+      let real = base.configured(for: input)
       var wrong = SequenceModel(
-        MistakenCell(base: base, backwardStep: backward ?? { base.backward($0, $1, $2) }),
-        xs: ex.model.xs, targets: ex.model.targets, dims: config.dims, stateNames: names)
+        MistakenCell(base: real, backwardStep: backward ?? { real.backward($0, $1, $2) }),
+        xs: input.inputs, targets: input.targets, dims: input.dims)
       if let output { wrong.outputBackward = output }
-      let analytic = wrong.backward(wrong.forward(ex.p, from: ex.initial), ex.p).flat
-      return verify(
-        ex.model, at: ex.point, analytic: analytic, seed: config.seed,
-        conditioning: ex.conditioning, magnitudes: ex.gradients.magnitudes)
+      if let accumulate { wrong.accumulate = accumulate }
+      return wrong.gradients(at: input.point).gradients
     }
   }
 
@@ -151,7 +205,7 @@ public enum Mistakes {
   static func rnnActivation(
     _ id: String, _ summary: String, _ through: @escaping @Sendable ([Double], [Double]) -> [Double]
   ) -> Mistake {
-    cell(id, "rnn", summary, names: ["U", "W", "b"], rnn) { dState, k, p in
+    cell(id, summary, names: ["U", "W", "b"], rnn) { dState, k, p in
       let g = rnn.backward(dState, k, p)
       return g.replacingGate(rnnNames, da: through(dState.h, k.h), x: k.x, hPrev: k.hPrev, p: p)
     }
@@ -168,7 +222,7 @@ public enum Mistakes {
       dh, _ in dh
     },
     cell(
-      "rnn-missing-transpose", "rnn", "W da sent to h_{t−1} instead of Wᵀ da",
+      "rnn-missing-transpose", "W da sent to h_{t−1} instead of Wᵀ da",
       names: ["h", "U", "W", "b"], rnn
     ) { dState, k, p in
       var g = rnn.backward(dState, k, p)
@@ -176,42 +230,47 @@ public enum Mistakes {
       return g
     },
     cell(
-      "rnn-no-dhnext", "rnn", "dhNext not carried: each step sees only its own E_t",
+      "rnn-no-dhnext", "dhNext not carried: each step sees only its own E_t",
       names: ["h", "U", "W", "b"], rnn
     ) { dState, k, p in
       var g = rnn.backward(dState, k, p)
       g.dStatePrev.h = g.dStatePrev.h.map { _ in 0 }
       return g
     },
-    cell("rnn-dW-sign", "rnn", "∂E/∂W with the wrong sign", names: ["W"], rnn) { dState, k, p in
+    cell(
+      "rnn-no-accumulation",
+      "∂E/∂θ = (not +=) for every parameter: each step overwrites the gradient",
+      names: ["U", "W", "b", "V", "b_y"], rnn,
+      accumulate: { sum, name, contribution in sum.replace(name, with: contribution) }),
+    cell("rnn-dW-sign", "∂E/∂W with the wrong sign", names: ["W"], rnn) { dState, k, p in
       let g = rnn.backward(dState, k, p)
       return g.setting("W", g.value("W").map { -$0 })
     },
     cell(
-      "rnn-dW-transposed", "rnn", "∂E/∂W as h_{t−1} ⊗ da: the outer product transposed",
+      "rnn-dW-transposed", "∂E/∂W as h_{t−1} ⊗ da: the outer product transposed",
       names: ["W"], rnn
     ) { dState, k, p in
       let g = rnn.backward(dState, k, p)
       return g.setting("W", Matrix.outer(k.hPrev, g.value("b")).storage)
     },
-    cell("rnn-dW-uses-h-t", "rnn", "∂E/∂W = da ⊗ h_t: off by one time step", names: ["W"], rnn) {
+    cell("rnn-dW-uses-h-t", "∂E/∂W = da ⊗ h_t: off by one time step", names: ["W"], rnn) {
       dState, k, p in
       let g = rnn.backward(dState, k, p)
       return g.setting("W", Matrix.outer(g.value("b"), k.h).storage)
     },
     cell(
-      "rnn-db-before-tanh", "rnn", "∂E/∂b = ∂E/∂h: the bias gradient skips tanh'",
+      "rnn-db-before-tanh", "∂E/∂b = ∂E/∂h: the bias gradient skips tanh'",
       names: ["b"], rnn
     ) { dState, k, p in rnn.backward(dState, k, p).setting("b", dState.h) },
     cell(
-      "rnn-dU-forgotten", "rnn", "the input weights' gradient never computed (left 0)",
+      "rnn-dU-forgotten", "the input weights' gradient never computed (left 0)",
       names: ["U"], rnn
     ) { dState, k, p in
       let g = rnn.backward(dState, k, p)
       return g.setting("U", g.value("U").map { _ in 0 })
     },
     cell(
-      "rnn-dhprev-skips-tanh", "rnn", "∂E/∂h_{t−1} = Wᵀ ∂E/∂h_t: tanh' skipped on the way back",
+      "rnn-dhprev-skips-tanh", "∂E/∂h_{t−1} = Wᵀ ∂E/∂h_t: tanh' skipped on the way back",
       names: ["h", "U", "W", "b"], rnn
     ) { dState, k, p in
       var g = rnn.backward(dState, k, p)
@@ -219,7 +278,7 @@ public enum Mistakes {
       return g
     },
     cell(
-      "output-bias-forgotten", "rnn", "the output bias b_y gets no gradient",
+      "output-bias-forgotten", "the output bias b_y gets no gradient",
       names: ["b_y"], rnn,
       output: { yHat, target, s, V in
         var out = outputLayerBackward(yHat: yHat, target: target, s: s, V: V)
@@ -227,7 +286,7 @@ public enum Mistakes {
         return out
       }),
     cell(
-      "softmax-diagonal-only", "rnn",
+      "softmax-diagonal-only",
       "softmax's Jacobian without its off-diagonal terms: ∂E/∂z = −y ⊙ (1 − ŷ)",
       names: ["V", "b_y"], rnn,
       output: { yHat, target, s, V in
@@ -236,14 +295,14 @@ public enum Mistakes {
         return OutputLayerGradients(dV: .outer(dz, s), db_y: dz, ds: V.transposeTimes(dz))
       }),
     cell(
-      "output-y-minus-yhat", "rnn", "∂E/∂z = y − ŷ: the sign of the softmax gradient flipped",
+      "output-y-minus-yhat", "∂E/∂z = y − ŷ: the sign of the softmax gradient flipped",
       names: ["V", "b_y"], rnn,
       output: { yHat, target, s, V in
         let dz = oneHot(target, yHat.count) .- yHat
         return OutputLayerGradients(dV: .outer(dz, s), db_y: dz, ds: V.transposeTimes(dz))
       }),
     cell(
-      "output-no-error-to-state", "rnn", "E_t's error never sent into h_t (Vᵀ(ŷ − y) dropped)",
+      "output-no-error-to-state", "E_t's error never sent into h_t (Vᵀ(ŷ − y) dropped)",
       names: ["U", "W", "b"], rnn,
       output: { yHat, target, s, V in
         var out = outputLayerBackward(yHat: yHat, target: target, s: s, V: V)
@@ -251,11 +310,11 @@ public enum Mistakes {
         return out
       }),
     cell(
-      "lstm-no-dcnext", "lstm", "dcNext not carried: each cell sees only what comes through h_t",
+      "lstm-no-dcnext", "dcNext not carried: each cell sees only what comes through h_t",
       names: ["W_i", "W_f", "W_c", "c"], lstm
     ) { dState, k, p in lstm.backward(CellState(h: dState.h, c: dState.c.map(zeros)), k, p) },
     cell(
-      "lstm-forget-path-dropped", "lstm",
+      "lstm-forget-path-dropped",
       "the c_{t−1} path through the forget gate dropped: ∂E/∂c_{t−1} = 0",
       names: ["c", "W_i", "W_f", "W_c"], lstm
     ) { dState, k, p in
@@ -264,7 +323,7 @@ public enum Mistakes {
       return g
     },
     cell(
-      "lstm-dcprev-without-f", "lstm", "∂E/∂c_{t−1} = ∂E/∂c_t: the forget gate's factor missed",
+      "lstm-dcprev-without-f", "∂E/∂c_{t−1} = ∂E/∂c_t: the forget gate's factor missed",
       names: ["c"], lstm
     ) { dState, k, p in
       var g = lstm.backward(dState, k, p)
@@ -272,7 +331,7 @@ public enum Mistakes {
       return g
     },
     cell(
-      "lstm-tanh-for-its-derivative", "lstm",
+      "lstm-tanh-for-its-derivative",
       "∂h_t/∂c_t = o ⊙ tanh c: tanh written where 1 − tanh² c belongs",
       names: ["W_i", "W_f", "W_c"], lstm
     ) { dState, k, p in
@@ -282,7 +341,7 @@ public enum Mistakes {
       return lstm.backward(CellState(h: dState.h, c: dState.cellState .+ wrong), k, p)
     },
     cell(
-      "lstm-forget-bias-in-backward", "lstm",
+      "lstm-forget-bias-in-backward",
       "forget_bias 1 applied in the backward pass but not the forward pass",
       names: ["W_f", "b_f"], lstm
     ) { dState, k, p in
@@ -291,7 +350,7 @@ public enum Mistakes {
       return lstm.backward(dState, biased, p)
     },
     cell(
-      "lstm-df-uses-c-t", "lstm", "∂E/∂f = ∂E/∂c ⊙ c_t: the cell state one step late",
+      "lstm-df-uses-c-t", "∂E/∂f = ∂E/∂c ⊙ c_t: the cell state one step late",
       names: ["W_f", "U_f", "b_f"], lstm
     ) { dState, k, p in
       var late = k
@@ -299,7 +358,7 @@ public enum Mistakes {
       return lstm.backward(dState, late, p)
     },
     cell(
-      "lstm-dO-uses-c", "lstm", "∂E/∂o = ∂E/∂h ⊙ c instead of ⊙ tanh c",
+      "lstm-dO-uses-c", "∂E/∂o = ∂E/∂h ⊙ c instead of ⊙ tanh c",
       names: ["W_o", "U_o", "b_o"], lstm
     ) { dState, k, p in
       let da = sigmoidBackward(dState.h .* k.c, s: k.o)
@@ -307,7 +366,7 @@ public enum Mistakes {
         LSTMCell.gates.o, da: da, x: k.x, hPrev: k.hPrev, p: p)
     },
     cell(
-      "lstm-candidate-sigmoid-prime", "lstm", "the candidate differentiated as a σ, not a tanh",
+      "lstm-candidate-sigmoid-prime", "the candidate differentiated as a σ, not a tanh",
       names: ["W_c", "U_c", "b_c"], lstm
     ) { dState, k, p in
       let g = lstm.backward(dState, k, p)
@@ -316,7 +375,7 @@ public enum Mistakes {
       return g.replacingGate(LSTMCell.gates.c, da: da, x: k.x, hPrev: k.hPrev, p: p)
     },
     cell(
-      "lstm-dhprev-misses-candidate", "lstm",
+      "lstm-dhprev-misses-candidate",
       "∂E/∂h_{t−1} summed over i, f, o only: the candidate's path forgotten",
       names: ["h"], lstm
     ) { dState, k, p in
@@ -325,7 +384,7 @@ public enum Mistakes {
       return g
     },
     cell(
-      "gru-dz-sign", "gru", "∂h_t/∂z = h̃ − h_{t−1}: z and 1 − z swapped in the update",
+      "gru-dz-sign", "∂h_t/∂z = h̃ − h_{t−1}: z and 1 − z swapped in the update",
       names: ["W_z", "U_z", "b_z"], gru
     ) { dState, k, p in
       let g = gru.backward(dState, k, p)
@@ -333,7 +392,7 @@ public enum Mistakes {
         GRUCell.gates.z, da: g.value("b_z").map { -$0 }, x: k.x, hPrev: k.hPrev, p: p)
     },
     cell(
-      "gru-direct-path-dropped", "gru", "∂E/∂h_{t−1} without its direct term z ⊙ ∂E/∂h_t",
+      "gru-direct-path-dropped", "∂E/∂h_{t−1} without its direct term z ⊙ ∂E/∂h_t",
       names: ["h"], gru
     ) { dState, k, p in
       var g = gru.backward(dState, k, p)
@@ -341,7 +400,7 @@ public enum Mistakes {
       return g
     },
     cell(
-      "gru-reset-gate-forgotten", "gru", "the reset gate gets no gradient",
+      "gru-reset-gate-forgotten", "the reset gate gets no gradient",
       names: ["W_r", "U_r", "b_r"], gru
     ) { dState, k, p in
       let g = gru.backward(dState, k, p)
@@ -349,25 +408,25 @@ public enum Mistakes {
         GRUCell.gates.r, da: g.value("b_r").map { _ in 0 }, x: k.x, hPrev: k.hPrev, p: p)
     },
     cell(
-      "gru-conventions-swapped", "gru (reset-after)",
+      "gru-conventions-swapped",
       "reset-after forward, reset-before backward: the GRU conventions mixed",
       names: ["W_h"], gruAfter
     ) { dState, k, p in gru.backward(dState, k, p) },
     cell(
-      "gru-reset-before-dW-in-reset-after", "gru (reset-after)",
+      "gru-reset-before-dW-in-reset-after",
       "∂E/∂W_h = da ⊗ (r ⊙ h_{t−1}), the reset-before formula, in reset-after",
       names: ["W_h"], gruAfter
     ) { dState, k, p in
       let g = gruAfter.backward(dState, k, p)
       return g.setting("W_h", Matrix.outer(g.value("b_h"), k.r .* k.hPrev).storage)
     },
-    cell("gru-dU-z-sign", "gru", "∂E/∂U_z with the wrong sign", names: ["U_z"], gru) {
+    cell("gru-dU-z-sign", "∂E/∂U_z with the wrong sign", names: ["U_z"], gru) {
       dState, k, p in
       let g = gru.backward(dState, k, p)
       return g.setting("U_z", g.value("U_z").map { -$0 })
     },
     cell(
-      "concat-split-wrong", "rnn-concat",
+      "concat-split-wrong",
       "Wᵀ da split at H instead of D: ∂E/∂S_{t−1} takes the first rows",
       names: ["h"], ConcatRNNCell()
     ) { dState, k, p in
@@ -377,7 +436,7 @@ public enum Mistakes {
       return g
     },
     cell(
-      "concat-bias-skips-tanh", "rnn-concat", "∂E/∂b_s = ∂E/∂S_t: tanh' skipped",
+      "concat-bias-skips-tanh", "∂E/∂b_s = ∂E/∂S_t: tanh' skipped",
       names: ["b_s"], ConcatRNNCell()
     ) { dState, k, p in ConcatRNNCell().backward(dState, k, p).setting("b_s", dState.h) },
   ]

@@ -12,6 +12,10 @@ public enum Tolerances {
   /// Hand-derived vs central finite differences, as a fraction of the quantity's largest
   /// entry, on top of the finite difference's own error estimate.
   public static let finiteDifference = 1e-7
+  /// A learner's gradient (`grad --compare`) against the walk's, as a fraction of the correct
+  /// gradient's largest entry: what float32 arithmetic and a gradient printed to 4
+  /// significant digits can be off by (notes/Verification.md, "A learner's gradients").
+  public static let learnerGradient = 1e-3
   /// Two exact computations of the same quantity (an identity such as K = 2 softmax = σ).
   public static let identity = 1e-12
   /// How many ulps of the largest entry, times the conditioning, a hand-derived gradient may
