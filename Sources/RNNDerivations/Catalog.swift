@@ -82,6 +82,10 @@ public enum Catalog {
       title: "The four sequence types: which steps take an input and which carry a loss",
       source: "004", usesSteps: true, run: sequenceTypesTrace),
     Derivation(
+      id: "dropout",
+      title: "Dropout on inputs and outputs, never on the state, with fixed masks",
+      source: "001", usesSteps: true, run: dropoutTrace),
+    Derivation(
       id: "lstm-gates",
       title: "LSTM gate by gate, and the two paths into c_{t−1}",
       source: "001, 003", run: lstmGatesTrace),

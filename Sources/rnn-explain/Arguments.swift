@@ -24,6 +24,7 @@ enum Flag: String {
   case stateSize = "--state-size"
   case epochs = "--epochs"
   case seriesLength = "--series-length"
+  case learningRate = "--learning-rate"
 }
 
 /// One option of one command: the parser accepts it, and usage and help print it, from here.
@@ -146,6 +147,8 @@ enum Command: String, CaseIterable {
           help: "Steps of each epoch's series, a multiple of 200 × N, up to 10^7 "
             + "(default: 1000000)."),
         OptionSpec(flag: .epochs, valueName: "E", help: "Epochs, 1...100 (default: 1)."),
+        OptionSpec(
+          flag: .learningRate, valueName: "η", help: "Adagrad's learning rate, 0 < η ≤ 10 (default: 0.1)."),
         OptionSpec(
           flag: .seed, valueName: "N",
           help: "Seed of the series and the initial weights (default: 0)."),
@@ -327,6 +330,12 @@ struct Arguments {
       training.epochs = try integer(1...100, "an integer in 1...100")
     case .seriesLength:
       training.seriesLength = try integer(1...10_000_000, "an integer in 1...10000000")
+    case .learningRate:
+      guard let η = Double(value), η > 0, η <= 10 else {
+        throw UsageError(
+          message: "\(flag) expects a number in (0, 10], found \(quoted(value))", command: command)
+      }
+      training.learningRate = η
     case .scale:
       guard let s = Double(value), s > 0, s <= Self.maxScale else {
         throw UsageError(

@@ -93,6 +93,9 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// Which steps carry a loss (source 004's sequence types: only the last for an input
   /// sequence, many-to-one); `nil`: every step.
   public var carriesLoss: [Bool]?
+  /// DropoutWrapper's fixed masks on the inputs and the outputs, never on the recurrent
+  /// state (source 001); `nil`: no dropout.
+  public var dropout: Dropout?
   public var cost: Int { max(1, xs.count) }
 
   /// The point the oracles perturb: the parameters, then the initial state.
@@ -128,8 +131,10 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     // Past `length` nothing runs: the state is copied through to the end, unchanged.
     for (t, (x, k)) in zip(xs, targets).prefix(length ?? xs.count).enumerated() {
       if let constant = restart(t) { state = constant }
-      let (next, cache) = step(lift(x), state)
-      let (yHat, loss) = outputStepForward(s: next.h, V: V, b_y: b_y, target: k)
+      let (next, cache) = step(lift(dropout?.input(x, t) ?? x), state)
+      // The output layer sees h_t through the output mask; the next step sees h_t itself.
+      let s = dropout.map { next.h .* lift($0.outputMasks[t]) } ?? next.h
+      let (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k)
       if carriesLoss?[t] ?? true { run.loss += loss }  // E_t = −log ŷ_t[k_t]
       run.caches.append(cache)
       run.states.append(next)
@@ -213,10 +218,12 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     _ join: (_ name: String, _ contribution: [Double]) -> Void
   ) -> [Double] {
     guard carriesLoss?[t] ?? true else { return [Double](repeating: 0, count: dims.H) }
-    let out = outputBackward(run.yHats[t], targets[t], run.states[t].h, V)
-    join(cell.outputNames.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ h_t
+    let mask = dropout?.outputMasks[t]
+    let s = mask.map { run.states[t].h .* $0 } ?? run.states[t].h
+    let out = outputBackward(run.yHats[t], targets[t], s, V)
+    join(cell.outputNames.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ s_t
     join(cell.outputNames.bias, out.db_y)
-    return out.ds
+    return mask.map { out.ds .* $0 } ?? out.ds  // ∂s_t/∂h_t = diag(mask_t)
   }
 
   /// True truncation: each error `E_t` carried back through its own `n` steps.
