@@ -28,6 +28,13 @@ enum Bench {
       out += pad(String(format: "%.1f", grad * 1e6 / Double(args.steps)), 10)
       out += String(format: "%.3f", dual * 1e3) + "\n"
     }
+    // Training on the echo task: forward, backward and an Adagrad step per chunk.
+    var training = EchoTraining()
+    (training.seriesLength, training.seed) = (20_000, args.seed)
+    let train = median(args.repeats) { _ = training.train(RNNCell(), reports: 1) { _ in } }
+    out += "\necho-train (rnn, H=\(training.stateSize), num_steps=\(training.numSteps), "
+    out += "batch \(training.batchSize), \(training.seriesLength) steps): "
+    out += String(format: "%.1f ms, %.2f µs a step", train * 1e3, train * 1e6 / 20_000) + "\n"
     return out
   }
 
