@@ -95,7 +95,14 @@ public enum JSONRenderer {
   }
 
   public static func json(_ check: GradientCheck) -> JSON {
-    .object([
+    let diagnosis: [(String, JSON)] =
+      check.diagnosis.map { sweep in
+        [
+          ("diagnosis", .string(sweep.diagnosis.rawValue)),
+          ("diagnosis_line", .string(SweepReport.line(check, sweep))),
+        ]
+      } ?? []
+    return .object([
       ("quantity", .string(check.quantity)),
       ("parameter", .string(check.parameter)),
       ("oracle", .string(check.reference)),
@@ -114,7 +121,7 @@ public enum JSONRenderer {
       ("small", .number(Double(check.small))),
       ("tolerance", .number(check.tolerance)),
       ("passed", .bool(check.passed)),
-    ])
+    ] + diagnosis)
   }
 
   /// `seed`, `dims` and `time_steps` (null where a derivation is a single step), and `scale`
