@@ -89,8 +89,7 @@ enum Command: String, CaseIterable {
       configOptions + [
         OptionSpec(
           flag: .parameter, valueName: "NAME",
-          help: "The variable whose finite-difference check is swept (default: the first that "
-            + "fails, else the first checked)."),
+          help: "The variable swept (default: the first failing, else first)."),
         OptionSpec(
           flag: .entry, valueName: "R[,C]",
           help: "Its entry, counted from 0 (default: the worst of that check)."),

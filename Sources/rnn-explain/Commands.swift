@@ -188,8 +188,7 @@ struct CLI {
   /// One finite-difference check's step sweep and its diagnosis: exit 1 when the check fails.
   ///
   /// The check is `--parameter`'s, else the first that fails (the one worth explaining), else
-  /// the first; the entry is `--entry`, else the check's worst (furthest over what the error
-  /// model allows, or of the largest relative error when it passes).
+  /// the first; the entry is `--entry`, else the check's worst.
   func diagnose(_ args: Arguments) throws(UsageError) -> Output {
     guard args.positionals.count == 1 else {
       throw UsageError(
@@ -217,16 +216,20 @@ struct CLI {
       throw UsageError(
         message: "\(derivation.id) has no finite-difference check to diagnose", command: .diagnose)
     }
-    var k = check.worstIndex
+    // A failing check's worst entry is the furthest over the model; a passing check's, the
+    // entry with the largest error as a fraction of the largest entry (its worst relative
+    // error is usually some tiny entry's).
+    var k =
+      check.passed
+      ? check.analytic.indices.max { check.scaledError($0) < check.scaledError($1) } ?? 0
+      : check.worstIndex
     if let entry = args.entry {
-      let rows = check.projected || check.shape.isVector ? check.analytic.count : check.shape.rows
-      let cols = check.projected || check.shape.isVector ? 1 : check.shape.cols
-      let (r, c) = (entry[0], entry.count > 1 ? entry[1] : 0)
-      guard entry.count == (cols == 1 && (check.projected || check.shape.isVector) ? 1 : 2),
-        r < rows, c < cols
-      else {
-        let expected = cols == 1 && (check.projected || check.shape.isVector)
-          ? "R in 0..<\(rows)" : "R,C in 0..<\(rows), 0..<\(cols)"
+      // A vector (or the fast mode's directions) takes R; a matrix R,C.
+      let flat = check.projected || check.shape.isVector
+      let (rows, cols) = flat ? (check.analytic.count, 1) : (check.shape.rows, check.shape.cols)
+      let (r, c) = (entry[0], flat ? 0 : entry[entry.count - 1])
+      guard entry.count == (flat ? 1 : 2), r < rows, c < cols else {
+        let expected = flat ? "R in 0..<\(rows)" : "R,C in 0..<\(rows), 0..<\(cols)"
         throw UsageError(
           message: "--entry expects \(expected) for \(check.quantity), found "
             + quoted(entry.map(String.init).joined(separator: ",")),

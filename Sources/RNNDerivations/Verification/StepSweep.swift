@@ -49,6 +49,10 @@ public struct StepSweep: Sendable {
     /// The rounding of the central difference, as a fraction of `S`:
     /// `Tolerances.functionRoundingUlps` ulps of `max(|g(±h)|, 1)` per value, over `2h`.
     public var rounding: Double
+    /// The central difference's error bar, as a fraction of `S`: the larger of its rounding and
+    /// its change at the next, tenfold smaller step (Richardson's estimate of its truncation,
+    /// which also sees whatever noise the rounding model misses); infinite at the last step.
+    public var bar = Double.infinity
     /// Whether `g(±h)` are numbers.
     public var isFinite: Bool
   }
@@ -84,7 +88,7 @@ public struct StepSweep: Sendable {
     }
     let g0 = g(0)
     let ulps = Tolerances.functionRoundingUlps * precision.epsilon
-    self.rows = Self.steps.map { step in
+    var rows = Self.steps.map { step in
       let h = step * base
       let (plus, minus) = (g(h), g(-h))
       return Row(
@@ -93,6 +97,10 @@ public struct StepSweep: Sendable {
         rounding: ulps * (max(abs(plus), 1) + max(abs(minus), 1)) / (2 * h) / scale,
         isFinite: plus.isFinite && minus.isFinite)
     }
+    for n in rows.indices.dropLast() {
+      rows[n].bar = max(rows[n].rounding, abs(rows[n].central - rows[n + 1].central) / scale)
+    }
+    self.rows = rows
     (self.entry, self.analytic, self.scale, self.value) = (entry, analytic, scale, g0)
     (self.conditioning, self.precision) = (conditioning, precision)
   }
@@ -127,10 +135,9 @@ public struct StepSweep: Sendable {
   /// `|D − a| / S` for a difference quotient `D`.
   public func error(_ estimate: Double) -> Double { abs(estimate - analytic) / scale }
 
-  /// The row where the central difference comes closest to the analytic value.
-  public var best: Row {
-    rows.min { !(error($0.central) >= error($1.central)) } ?? rows[0]
-  }
+  /// The row whose central difference has the smallest error bar: the sweep's best estimate
+  /// of the limit, wherever the analytic value is.
+  public var best: Row { rows.min { !($0.bar >= $1.bar) } ?? rows[0] }
 
   /// What the error model allows of the best estimate, as a fraction of `S`: the
   /// finite-difference tolerance and the hand-derived pass's rounding `32 ε κ`.
@@ -145,8 +152,7 @@ public struct StepSweep: Sendable {
   public var explanation: String { classify.reason }
 
   private var classify: (diagnosis: Diagnosis, reason: String) {
-    let first = rows[0]
-    let best = best
+    let resolution = Tolerances.sweepResolution
     // 1. Overflow: a difference of infinities is no estimate at all.
     if let bad = rows.first(where: { !$0.isFinite }) {
       return (.illConditioned, "f is not finite at h=\(sci(bad.step)) (overflow)")
@@ -156,7 +162,7 @@ public struct StepSweep: Sendable {
     let small = rows[3...]  // h = 10⁻⁴ … 10⁻¹² of the entry's scale
     let jumps = small.map { abs($0.forward - $0.backward) / scale }
     if let smallest = jumps.min(),
-      zip(jumps, small).allSatisfy({ $0 > Tolerances.kinkJump + 2 * $1.rounding })
+      zip(jumps, small).allSatisfy({ $0 > resolution + 2 * $1.rounding })
     {
       return (
         .kink,
@@ -164,40 +170,43 @@ public struct StepSweep: Sendable {
           + "every step from h=\(sci(rows[3].step)) down: a non-differentiable point"
       )
     }
-    // 3. The minimum agrees within the model and the rounding at that step: the derivation is
-    //    the limit; only the oracle's step was wrong.
+    // 3. No step resolves the gradient: even the smallest error bar is over what separates
+    //    a wrong derivation from a right one.
+    let (best, first) = (best, rows[0])
     let bestError = error(best.central)
-    if bestError <= model + best.rounding {
-      return (
-        .truncationRounding,
-        "error \(sci(error(first.central))) at h=\(sci(first.step)) falls to \(sci(bestError)) "
-          + "at h=\(sci(best.step)); the derivation agrees with the limit"
-      )
-    }
-    // 4. Ill-conditioned: the minimum is set by the rounding of |f| (a tenth of the error or
-    //    more), or κ makes the hand-derived pass's own rounding exceed the tolerance.
-    if best.rounding >= 0.1 * bestError {
+    if !(best.bar <= resolution) {
       return (
         .illConditioned,
-        "the best error \(sci(bestError)) at h=\(sci(best.step)) is the rounding ε·|f|/h of "
-          + "|f| = \(sci(abs(value))), \(sci(abs(value) / scale)) × the largest entry: "
-          + "finite differences are inconclusive here"
+        "the smallest error bar, \(sci(best.bar)) of the largest entry at h=\(sci(best.step)), "
+          + "is over \(sci(resolution)): the rounding of |f| = \(sci(abs(value))), "
+          + "\(sci(abs(value) / scale)) × the largest entry, leaves finite differences inconclusive"
       )
     }
-    if Tolerances.roundingUlps * Double.ulpOfOne * conditioning >= Tolerances.finiteDifference {
+    // 4. The best estimate agrees within the model and its own bar: the derivation is the
+    //    limit; only the oracle's step was wrong.
+    if bestError <= model + best.bar {
+      let falls =
+        best.step == first.step
+        ? "error \(sci(bestError)) at h=\(sci(first.step)), the most settled step"
+        : "error \(sci(error(first.central))) at h=\(sci(first.step)) falls to "
+          + "\(sci(bestError)) at h=\(sci(best.step))"
+      return (.truncationRounding, falls + "; the derivation agrees with the limit")
+    }
+    // 5. The hand-derived pass's own rounding, 32 ε κ, is over the resolution: a saturated
+    //    point double precision does not resolve.
+    if Tolerances.roundingUlps * Double.ulpOfOne * conditioning > resolution {
       return (
         .illConditioned,
-        "conditioning κ = \(sci(conditioning)): the best error \(sci(bestError)) at "
-          + "h=\(sci(best.step)) is not resolved by double precision here"
+        "conditioning κ = \(sci(conditioning)): the hand-derived value itself is not resolved "
+          + "(best error \(sci(bestError)) at h=\(sci(best.step)))"
       )
     }
-    // 5. Otherwise the error does not fall towards the model at any step: the analytic value
-    //    is not the limit.
+    // 6. Otherwise the error does not fall to the model at any step: not the limit.
     return (
       .wrongDerivation,
       "error \(sci(error(first.central))) at h=\(sci(first.step)) is still \(sci(bestError)) at "
-        + "best (h=\(sci(best.step))), far above the model's \(sci(model)): the analytic value "
-        + "is not the limit"
+        + "h=\(sci(best.step)), where the estimate is good to \(sci(best.bar)): the analytic "
+        + "value is not the limit"
     )
   }
 }

@@ -24,9 +24,10 @@ public enum Tolerances {
   /// How many times a finite-difference step may shrink tenfold while its estimate has not
   /// settled (changes, when the step doubles, by more than its rounding and this tolerance).
   public static let stepShrinks = 6
-  /// The smallest jump between the one-sided slopes, as a fraction of the checked quantity's
-  /// largest entry, that a step sweep calls a kink (a smooth function's jump is `h·g″`).
-  public static let kinkJump = 1e-3
+  /// The smallest error, as a fraction of the checked quantity's largest entry, that a step
+  /// sweep resolves: a jump of the one-sided slopes over it is a kink, an error bar over it
+  /// makes finite differences inconclusive. The catalogue's mistakes are off by 1e-2 to 1.
+  public static let sweepResolution = 1e-3
   /// Above this many Jacobian entries per variable (times the function's `cost`, its time
   /// steps), oracles check `uᵀ J v` on random directions instead of every entry (the fast
   /// mode): per-entry finite differences cost six evaluations an entry.
