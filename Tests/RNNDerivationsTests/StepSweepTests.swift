@@ -90,16 +90,21 @@ private func sweep(
   }
 
   /// In single precision the best step of the central difference is ~1e-2…1e-3 and its best
-  /// error ~1e-4…1e-6 of the derivative: ε_f^{1/3} and ε_f^{2/3} for ε_f = 1.2e-7.
+  /// error ~1e-4…1e-6 of the derivative: ε_f^{1/3} and ε_f^{2/3} for ε_f = 1.2e-7, where
+  /// double reaches 1e-10 at 1e-5 (d/dx tanh(3x) = 3/cosh²(3x), by hand).
   @Test func singlePrecisionBestStepAndError() throws {
     let a = 3 / Foundation.pow(Foundation.cosh(1.2), 2)
     let s = sweep("tanh3x", at: 0.4, analytic: a, precision: .float)
     let closest = try #require(s.rows.min { s.error($0.central) < s.error($1.central) })
     #expect((1e-3...1e-2).contains(closest.step), "closest at \(closest.step)")
     #expect((1e-6...1e-4).contains(s.error(closest.central)), "\(s.error(closest.central))")
-    #expect(s.diagnosis == .truncationRounding, "\(s.explanation)")
+    // 16 ulps of float on |f| ≈ 1 is an error bar over the sweep's resolution at every step:
+    // single precision cannot tell the catalogue's smallest mistake (3.6e-4) from rounding.
+    #expect(s.best.bar > Tolerances.sweepResolution)
+    #expect(s.diagnosis == .illConditioned, "\(s.explanation)")
     let double = sweep("tanh3x", at: 0.4, analytic: a)
     #expect(double.error(double.best.central) < 1e-9)
+    #expect(double.diagnosis == .truncationRounding)
   }
 
   /// The exploding-gradient config the sweep found failing: ∂E/∂b reaches 10⁵ over 43 steps.

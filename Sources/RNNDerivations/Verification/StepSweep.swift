@@ -158,11 +158,12 @@ public struct StepSweep: Sendable {
       return (.illConditioned, "f is not finite at h=\(sci(bad.step)) (overflow)")
     }
     // 2. A kink: the one-sided slopes differ by a jump that does not shrink with h, at every
-    //    step from 10⁻⁴ down (a smooth function's differ by h·g″, which falls with h).
-    let small = rows[3...]  // h = 10⁻⁴ … 10⁻¹² of the entry's scale
+    //    step from 10⁻⁴ down, by more than the noise there (a smooth function's differ by h·g″,
+    //    which falls with h).
+    let small = rows[3..<11]  // h = 10⁻⁴ … 10⁻¹¹ of the entry's scale: each with a bar
     let jumps = small.map { abs($0.forward - $0.backward) / scale }
     if let smallest = jumps.min(),
-      zip(jumps, small).allSatisfy({ $0 > resolution + 2 * $1.rounding })
+      zip(jumps, small).allSatisfy({ $0 > resolution + 2 * $1.bar })
     {
       return (
         .kink,
