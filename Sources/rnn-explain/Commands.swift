@@ -206,7 +206,8 @@ struct CLI {
       guard chosen != nil else {
         let names = candidates.map(\.parameter).joined(separator: ", ")
         throw UsageError(
-          message: "--parameter expects one of \(names) for \(derivation.id), found \(quoted(name))",
+          message:
+            "--parameter expects one of \(names) for \(derivation.id), found \(quoted(name))",
           command: .diagnose)
       }
     } else {

@@ -44,8 +44,9 @@ private func sweep(
     }
   }
 
-  /// A correct derivative checked at a poorly chosen step fails; the sweep shows the U-shaped
-  /// curve and classifies it truncation/rounding. d/dx tanh(3x) = 3 / cosh²(3x), by hand.
+  /// A correct derivative checked at a poorly chosen step fails.
+  ///
+  /// The sweep shows the U-shaped curve and classifies it truncation/rounding. d/dx tanh(3x) = 3 / cosh²(3x), by hand.
   @Test func aBadStepIsTruncation() {
     let a = 3 / Foundation.pow(Foundation.cosh(1.2), 2)
     let f = OneVariable(name: "tanh3x")
@@ -65,7 +66,9 @@ private func sweep(
     #expect(errors[11] > errors[6])
   }
 
-  /// |x| at 0: the one-sided slopes are +1 and −1 at every step. A learner's sign(0) = 1.
+  /// |x| at 0: the one-sided slopes are +1 and −1 at every step.
+  ///
+  /// A learner's sign(0) = 1.
   @Test func absoluteValueAtZeroIsAKink() {
     let s = sweep("abs", at: 0, analytic: 1)
     #expect(s.diagnosis == .kink, "\(s.explanation)")
@@ -74,7 +77,9 @@ private func sweep(
     #expect(fd?.diagnosis?.diagnosis == .kink)
   }
 
-  /// exp at 700: the sweep's largest step (70) overflows. d/dx eˣ = eˣ.
+  /// exp at 700: the sweep's largest step (70) overflows.
+  ///
+  /// d/dx eˣ = eˣ.
   @Test func overflowIsIllConditioned() {
     let s = sweep("exp", at: 700, analytic: Foundation.exp(700))
     #expect(s.diagnosis == .illConditioned, "\(s.explanation)")
@@ -108,6 +113,7 @@ private func sweep(
   }
 
   /// The exploding-gradient config the sweep found failing: ∂E/∂b reaches 10⁵ over 43 steps.
+  ///
   /// Its sweep falls as h² to ~1e-7 at h = 1e-9 (truncation/rounding), and the oracle, choosing
   /// its step by Richardson agreement, now passes it.
   @Test func explodingGradientsConverge() throws {

@@ -219,6 +219,9 @@ func expectUsageError(
     let json = try Run(["diagnose", "rnn-step", "--precision", "float", "--format", "json"])
     #expect(json.stdout.contains("\"precision\": \"float\""))
     #expect(json.stdout.components(separatedBy: "\"error_central\"").count == 13)
+    // A failing finite-difference check says why, in one line under its summary.
+    let mistake = try Run(["mistakes", "rnn-dW-sign"])
+    #expect(mistake.stdout.contains("FD ∂E/∂W [0, 0]: wrong derivation — "))
   }
 
   @Test func benchTimesEveryModel() throws {

@@ -51,7 +51,10 @@ import Testing
       ("check-seeds2-markdown", ["check", "--seeds", "2", "--format", "markdown"]),
       ("check-bptt-lstm", ["check", "bptt-recursive", "lstm-bptt", "--seeds", "3"]),
       ("diagnose-bptt-recursive", ["diagnose", "bptt-recursive"]),
-      ("diagnose-rnn-step-float-json", ["diagnose", "rnn-step", "--precision", "float", "--format", "json"]),
+      (
+        "diagnose-rnn-step-float-json",
+        ["diagnose", "rnn-step", "--precision", "float", "--format", "json"]
+      ),
       (
         "diagnose-exploding",
         [

@@ -21,7 +21,9 @@ public enum SweepReport {
     for row in sweep.rows {
       let cells =
         [sci(row.step)] + [row.central, row.forward, row.backward].map(estimate)
-        + [row.central, row.forward, row.backward].map { sci(sweep.error($0)) } + [sci(row.rounding)]
+        + [row.central, row.forward, row.backward].map { sci(sweep.error($0)) } + [
+          sci(row.rounding)
+        ]
       out += cells.map { pad($0, 12) }.joined().trimmingTrailingSpaces() + "\n"
     }
     out += "\nerr: |estimate − analytic| / S. rounding: ε·|f|/h of the central difference, / S.\n"

@@ -25,8 +25,10 @@ public enum Tolerances {
   /// settled (changes, when the step doubles, by more than its rounding and this tolerance).
   public static let stepShrinks = 6
   /// The smallest error, as a fraction of the checked quantity's largest entry, that a step
-  /// sweep resolves: a jump of the one-sided slopes over it is a kink, a smallest error bar
-  /// over it makes finite differences inconclusive. The catalogue's mistakes, swept on their
+  /// sweep resolves.
+  ///
+  /// A jump of the one-sided slopes over it is a kink; a smallest error bar over it makes
+  /// finite differences inconclusive. The catalogue's mistakes, swept on their
   /// worst failing entries, are off by 3.6e-4 to 2 with error bars below 1.6e-8.
   public static let sweepResolution = 1e-4
   /// Above this many Jacobian entries per variable (times the function's `cost`, its time
