@@ -221,7 +221,7 @@ func expectUsageError(
     #expect(json.stdout.components(separatedBy: "\"error_central\"").count == 13)
     // A failing finite-difference check says why, in one line under its summary.
     let mistake = try Run(["mistakes", "rnn-dW-sign"])
-    #expect(mistake.stdout.contains("FD ∂E/∂W [0, 0]: wrong derivation — "))
+    #expect(mistake.stdout.contains("FD ∂E/∂W [3, 3]: wrong derivation — "))
   }
 
   @Test func benchTimesEveryModel() throws {
