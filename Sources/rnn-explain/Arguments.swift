@@ -25,6 +25,9 @@ enum Flag: String {
   case epochs = "--epochs"
   case seriesLength = "--series-length"
   case learningRate = "--learning-rate"
+  case parameter = "--parameter"
+  case entry = "--entry"
+  case precision = "--precision"
 }
 
 /// One option of one command: the parser accepts it, and usage and help print it, from here.
@@ -57,7 +60,7 @@ struct OptionSpec {
 
 /// The subcommands of `rnn-explain`.
 enum Command: String, CaseIterable {
-  case list, show, check, grad, mistakes, train, bench, help
+  case list, show, check, diagnose, grad, mistakes, train, bench, help
 
   /// What the command does, in the one line of the top-level help's COMMANDS list.
   var summary: String {
@@ -65,6 +68,7 @@ enum Command: String, CaseIterable {
     case .list: "List the derivations."
     case .show: "Print one derivation step by step."
     case .check: "Check derivations over many seeds and sizes."
+    case .diagnose: "Why a finite-difference check fails: its error across steps, classified."
     case .grad: "Gradients for your own model and data."
     case .mistakes: "Wrong derivations the checks must catch, and what catches each."
     case .train: "Learn R2RT's echo task with these gradients (use -c release)."
@@ -76,7 +80,7 @@ enum Command: String, CaseIterable {
   /// The operands the usage line shows before the options (`ID`, `[ID...]`), if any.
   var operands: String? {
     switch self {
-    case .show: "ID"
+    case .show, .diagnose: "ID"
     case .check: "[ID...]"
     case .help: "[COMMAND]"
     case .mistakes: "[ID]"
@@ -88,23 +92,20 @@ enum Command: String, CaseIterable {
   var options: [OptionSpec] {
     switch self {
     case .list, .mistakes: [.format("text", "json")]
-    case .show:
-      [
+    case .show: configOptions + [.format("text", "markdown", "json")]
+    case .diagnose:
+      configOptions + [
         OptionSpec(
-          flag: .seed, valueName: "N",
-          help: "Seed of every random value, 0...2^64−1 (default: \(Config().seed))."),
+          flag: .parameter, valueName: "NAME",
+          help: "The variable swept (default: the first failing, else first)."),
         OptionSpec(
-          flag: .dims, valueName: "D,H,K",
-          help: "Input, hidden and class sizes, each 1...\(maxDimension) "
-            + "(default: \(defaultDims.flagValue))."),
+          flag: .entry, valueName: "R[,C]",
+          help: "Its entry, counted from 0 (default: the worst of that check)."),
         OptionSpec(
-          flag: .steps, valueName: "T",
-          help: "Time steps, 1...\(maxSteps) (default: \(defaultSteps))."),
-        OptionSpec(
-          flag: .scale, valueName: "S",
-          help:
-            "Scale of the random parameters, 0 < S ≤ \(Int(Arguments.maxScale)) (default: 1)."),
-        .format("text", "markdown", "json"),
+          flag: .precision, valueName: "double|float",
+          help: "Precision of the sweep's forward evaluations (default: double).",
+          choices: Precision.allCases.map(\.rawValue)),
+        .format("text", "json"),
       ]
     case .check:
       [
@@ -173,6 +174,25 @@ enum Command: String, CaseIterable {
     }
   }
 
+  /// What a derivation runs at, as `show` and `diagnose` take it: seed, sizes, steps, scale.
+  var configOptions: [OptionSpec] {
+    [
+      OptionSpec(
+        flag: .seed, valueName: "N",
+        help: "Seed of every random value, 0...2^64−1 (default: \(Config().seed))."),
+      OptionSpec(
+        flag: .dims, valueName: "D,H,K",
+        help: "Input, hidden and class sizes, each 1...\(maxDimension) "
+          + "(default: \(defaultDims.flagValue))."),
+      OptionSpec(
+        flag: .steps, valueName: "T",
+        help: "Time steps, 1...\(maxSteps) (default: \(defaultSteps))."),
+      OptionSpec(
+        flag: .scale, valueName: "S",
+        help: "Scale of the random parameters, 0 < S ≤ \(Int(Arguments.maxScale)) (default: 1)."),
+    ]
+  }
+
   /// The values `--format` accepts, the default first; empty if the command has no `--format`.
   var formats: [String] { options.first { $0.flag == .format }?.choices ?? [] }
 
@@ -223,6 +243,11 @@ struct Arguments {
   /// `train`'s settings, R2RT's defaults unless given.
   var training = EchoTraining()
   var model = "rnn"
+  /// `diagnose --parameter`: the variable whose check is swept.
+  var parameter: String?
+  /// `diagnose --entry R[,C]`: the entry's row and, for a matrix, column.
+  var entry: [Int]?
+  var precision = Precision.double
 
   init(command: Command, _ words: [String]) throws(UsageError) {
     self.command = command
@@ -297,20 +322,31 @@ struct Arguments {
       steps = try integer(1...command.maxSteps, "an integer T in 1...\(command.maxSteps)")
     case .seeds:
       seeds = try integer(1...Limits.seeds, "an integer in 1...\(Limits.seeds)")
-    case .format:
+    case .format, .precision:
       guard option.choices.contains(value) else {
         throw UsageError(
           message:
             "\(flag) expects one of \(option.choices.joined(separator: ", ")), found \(quoted(value))",
           command: command)
       }
-      format = value
+      if option.flag == .format { format = value }
+      precision = Precision(rawValue: value) ?? precision
     case .params:
       params = value
     case .compare:
       compare = value
     case .check:
       check = true
+    case .parameter:
+      parameter = value
+    case .entry:
+      let parts = value.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+      guard (1...2).contains(parts.count), parts.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+        throw UsageError(
+          message: "\(flag) expects R or R,C, integers from 0, found \(quoted(value))",
+          command: command)
+      }
+      entry = parts.compactMap { $0 }
     case .sweep:
       sweep = try integer(1...Limits.sweep, "an integer in 1...\(Limits.sweep)")
     case .model:

@@ -69,6 +69,7 @@ struct CLI {
     case .list: return try list(args)
     case .show: return try show(args)
     case .check: return try check(args)
+    case .diagnose: return try diagnose(args)
     case .grad: return try grad(args)
     case .mistakes: return try mistakes(args)
     case .train: return try train(args)
@@ -183,6 +184,67 @@ struct CLI {
           summaries, seeds: args.seeds, sweep: sweep, renderer: TextRenderer(color: color))
       }
     return Output(stdout: text, code: passed ? ExitCode.ok : ExitCode.checkFailed)
+  }
+
+  /// One finite-difference check's step sweep and its diagnosis: exit 1 when the check fails.
+  ///
+  /// The check is `--parameter`'s, else the first that fails (the one worth explaining), else
+  /// the first; the entry is `--entry`, else the check's worst.
+  func diagnose(_ args: Arguments) throws(UsageError) -> Output {
+    guard args.positionals.count == 1 else {
+      throw UsageError(
+        message: args.positionals.isEmpty
+          ? "diagnose needs a derivation id (see 'rnn-explain list')"
+          : "diagnose takes one id, found \(args.positionals.count)", command: .diagnose)
+    }
+    let derivation = try derivations(args.positionals, .diagnose)[0]
+    let trace = derivation.trace(
+      Config(seed: args.seed, dims: args.dims, steps: args.steps, scale: args.scale))
+    let candidates = trace.checks.filter { $0.sweep != nil }
+    let chosen: GradientCheck?
+    if let name = args.parameter {
+      chosen = candidates.first { $0.parameter == name }
+      guard chosen != nil else {
+        let names = candidates.map(\.parameter).joined(separator: ", ")
+        throw UsageError(
+          message:
+            "--parameter expects one of \(names) for \(derivation.id), found \(quoted(name))",
+          command: .diagnose)
+      }
+    } else {
+      chosen = candidates.first { !$0.passed } ?? candidates.first
+    }
+    guard let check = chosen, let sweep = check.sweep else {
+      throw UsageError(
+        message: "\(derivation.id) has no finite-difference check to diagnose", command: .diagnose)
+    }
+    // A failing check's worst entry is the furthest over the model; a passing check's, the
+    // entry with the largest error as a fraction of the largest entry (its worst relative
+    // error is usually some tiny entry's).
+    var k =
+      check.passed
+      ? check.analytic.indices.max { check.scaledError($0) < check.scaledError($1) } ?? 0
+      : check.worstIndex
+    if let entry = args.entry {
+      // A vector (or the fast mode's directions) takes R; a matrix R,C.
+      let flat = check.projected || check.shape.isVector
+      let (rows, cols) = flat ? (check.analytic.count, 1) : (check.shape.rows, check.shape.cols)
+      let (r, c) = (entry[0], flat ? 0 : entry[entry.count - 1])
+      guard entry.count == (flat ? 1 : 2), r < rows, c < cols else {
+        let expected = flat ? "R in 0..<\(rows)" : "R,C in 0..<\(rows), 0..<\(cols)"
+        throw UsageError(
+          message: "--entry expects \(expected) for \(check.quantity), found "
+            + quoted(entry.map(String.init).joined(separator: ",")),
+          command: .diagnose)
+      }
+      k = r * cols + c
+    }
+    let result = sweep(k, args.precision)
+    let text =
+      args.format == "json"
+      ? SweepReport.json(check, result).serialized() + "\n"
+      : "\(trace.id) — \(trace.header)\n" + SweepReport.text(check, result)
+    return Output(stdout: text, code: check.passed ? ExitCode.ok : ExitCode.checkFailed)
   }
 
   /// The catalogue of wrong derivations, each run and checked: exit 1 if any goes uncaught.

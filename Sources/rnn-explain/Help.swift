@@ -70,6 +70,13 @@ enum Help {
       Check derivations (all, or the IDs given) at \(Catalog.checkConfigs.count) sizes \
       and N seeds each; exit 1 if any check fails.
       """
+    case .diagnose:
+      """
+      Sweep one finite-difference check's step over h = 1e-1 … 1e-12 (times the entry's
+      scale): central and one-sided estimates, their errors as fractions of the gradient's
+      largest entry, and why the check fails or passes: a wrong derivation, truncation/rounding
+      (a poorly chosen step), a kink, or an ill-conditioned point. Exit 1 if the check fails.
+      """
     case .grad:
       """
       Compute the loss and every gradient of a model and data you supply (JSON; '-' reads

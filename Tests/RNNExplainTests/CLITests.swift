@@ -210,6 +210,20 @@ func expectUsageError(
     #expect((errors["finite-difference"] ?? 1) <= 1e-7)
   }
 
+  /// `diagnose` prints the sweep (12 steps) and a diagnosis; its JSON has the same rows.
+  @Test func diagnoseSweepsTwelveStepsAndClassifies() throws {
+    let run = try Run(["diagnose", "bptt-recursive", "--parameter", "b", "--entry", "2"])
+    #expect(run.code == 0 && run.stderr.isEmpty)
+    #expect(run.stdout.split(separator: "\n").filter { $0.hasPrefix("1.0e-") }.count == 12)
+    #expect(run.stdout.contains("diagnosis: truncation/rounding"))
+    let json = try Run(["diagnose", "rnn-step", "--precision", "float", "--format", "json"])
+    #expect(json.stdout.contains("\"precision\": \"float\""))
+    #expect(json.stdout.components(separatedBy: "\"error_central\"").count == 13)
+    // A failing finite-difference check says why, in one line under its summary.
+    let mistake = try Run(["mistakes", "rnn-dW-sign"])
+    #expect(mistake.stdout.contains("FD ∂E/∂W [3, 3]: wrong derivation — "))
+  }
+
   @Test func benchTimesEveryModel() throws {
     let run = try Run(["bench", "--dims", "2,3,2", "--steps", "2", "--repeats", "1"])
     #expect(run.code == 0)
@@ -256,6 +270,14 @@ func expectUsageError(
     (["bench", "--dims", "2,3,257"], "--dims"),
     (["bench", "--steps", "1001"], "--steps"),
     (["bench", "extra"], "unexpected argument"),
+    (["diagnose"], "diagnose needs a derivation id"),
+    (["diagnose", "rnn-step", "--precision", "half"], "--precision"),
+    (["diagnose", "rnn-step", "--parameter", "Q"], "--parameter expects one of"),
+    (["diagnose", "rnn-step", "--entry", "-1"], "--entry"),
+    (["diagnose", "rnn-step", "--entry", "1,x"], "--entry"),
+    (["diagnose", "bptt-recursive", "--parameter", "W", "--entry", "5"], "--entry expects R,C"),
+    (["diagnose", "bptt-recursive", "--parameter", "b", "--entry", "5,0"], "--entry expects R in"),
+    (["diagnose", "bptt-recursive", "--parameter", "W", "--entry", "0,5"], "--entry expects R,C"),
   ])
   func badUsageExits64(arguments: [String], mentions: String) throws {
     try expectUsageError(arguments, mentions: mentions)

@@ -30,7 +30,7 @@ import Testing
       ("overview", []), ("list", ["list"]), ("list-json", ["list", "--format", "json"]),
       ("help", ["help"]),
     ]
-    for command in ["list", "show", "check", "grad", "bench", "help"] {
+    for command in ["list", "show", "check", "diagnose", "grad", "bench", "help"] {
       out.append(("help-\(command)", ["help", command]))
     }
     for id in ids {
@@ -50,6 +50,18 @@ import Testing
       ("check-some-json", ["check", "rnn-step", "gru-bptt", "--seeds", "1", "--format", "json"]),
       ("check-seeds2-markdown", ["check", "--seeds", "2", "--format", "markdown"]),
       ("check-bptt-lstm", ["check", "bptt-recursive", "lstm-bptt", "--seeds", "3"]),
+      ("diagnose-bptt-recursive", ["diagnose", "bptt-recursive"]),
+      (
+        "diagnose-rnn-step-float-json",
+        ["diagnose", "rnn-step", "--precision", "float", "--format", "json"]
+      ),
+      (
+        "diagnose-exploding",
+        [
+          "diagnose", "bptt-recursive", "--seed", "446257807492389724", "--dims", "2,12,13",
+          "--steps", "43", "--scale", "5", "--parameter", "b", "--entry", "0",
+        ]
+      ),
     ]
     for name in gradFixtures {
       let path = gradInputs.appendingPathComponent("\(name).input.json").path

@@ -54,6 +54,7 @@ public enum CheckReport {
     }
     for (id, config, check) in failures.prefix(50) {
       out += "FAIL \(id) \(describe(config)): \(check.summary)\n"
+      if let sweep = check.diagnosis { out += "  \(SweepReport.line(check, sweep))\n" }
     }
     if failures.count > 50 { out += "… and \(failures.count - 50) more failures\n" }
     // PASS counts the derivations that passed; FAIL those that failed, then those that passed.

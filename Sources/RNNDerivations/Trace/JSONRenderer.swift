@@ -95,26 +95,37 @@ public enum JSONRenderer {
   }
 
   public static func json(_ check: GradientCheck) -> JSON {
-    .object([
-      ("quantity", .string(check.quantity)),
-      ("parameter", .string(check.parameter)),
-      ("oracle", .string(check.reference)),
-      ("shape", .string(check.shape.description)),
-      ("projected", .bool(check.projected)),
-      ("max_error", .number(check.maxScaledError)),
-      ("scale", .number(check.scale)),
-      ("max_relative_error", .number(check.maxRelativeError)),
-      (
-        "worst_index",
-        .string(check.projected ? "[\(check.worstIndex)]" : check.shape.index(check.worstIndex))
-      ),
-      ("analytic_at_worst", .number(check.analytic.isEmpty ? 0 : check.analytic[check.worstIndex])),
-      ("oracle_at_worst", .number(check.expected.isEmpty ? 0 : check.expected[check.worstIndex])),
-      ("over_tolerance", .number(Double(check.failures))),
-      ("small", .number(Double(check.small))),
-      ("tolerance", .number(check.tolerance)),
-      ("passed", .bool(check.passed)),
-    ])
+    let diagnosis: [(String, JSON)] =
+      check.diagnosis.map { sweep in
+        [
+          ("diagnosis", .string(sweep.diagnosis.rawValue)),
+          ("diagnosis_line", .string(SweepReport.line(check, sweep))),
+        ]
+      } ?? []
+    return .object(
+      [
+        ("quantity", .string(check.quantity)),
+        ("parameter", .string(check.parameter)),
+        ("oracle", .string(check.reference)),
+        ("shape", .string(check.shape.description)),
+        ("projected", .bool(check.projected)),
+        ("max_error", .number(check.maxScaledError)),
+        ("scale", .number(check.scale)),
+        ("max_relative_error", .number(check.maxRelativeError)),
+        (
+          "worst_index",
+          .string(check.projected ? "[\(check.worstIndex)]" : check.shape.index(check.worstIndex))
+        ),
+        (
+          "analytic_at_worst",
+          .number(check.analytic.isEmpty ? 0 : check.analytic[check.worstIndex])
+        ),
+        ("oracle_at_worst", .number(check.expected.isEmpty ? 0 : check.expected[check.worstIndex])),
+        ("over_tolerance", .number(Double(check.failures))),
+        ("small", .number(Double(check.small))),
+        ("tolerance", .number(check.tolerance)),
+        ("passed", .bool(check.passed)),
+      ] + diagnosis)
   }
 
   /// `seed`, `dims` and `time_steps` (null where a derivation is a single step), and `scale`

@@ -57,6 +57,9 @@ public struct TextRenderer {
     for (k, line) in wrap(check.summary, width: 90).enumerated() {
       out += k == 0 ? "   \(verdict(check.passed)) \(line)\n" : "        \(line)\n"
     }
+    if let sweep = check.diagnosis {
+      for line in wrap(SweepReport.line(check, sweep), width: 90) { out += "        \(line)\n" }
+    }
     guard showErrors, check.analytic.count > 1 else { return out }
     let columns = check.shape.isVector || check.projected ? check.analytic.count : check.shape.cols
     out += "     relative error per entry:\n"

@@ -26,46 +26,61 @@ public enum FiniteDifference {
     /// rounding of its O(1) terms even when it is tiny, and a sum over T steps that of each
     /// term: hence the floor of 1 and the several ulps.
     public var noise: [Double]
+
+    /// The largest error bar: what choosing among steps minimises.
+    var largestNoise: Double { noise.reduce(0) { max($0, $1) } }
   }
 
   /// The five-point central derivative of `g` at 0, starting from step `h`.
   ///
   /// The default step assumes `g` varies on the scale of its argument. Where it varies much
   /// faster — exploding gradients, with `∂E/∂x` of 10⁵ — a stencil of that width no longer
-  /// sees a polynomial, and neither the estimate nor its error bar means anything. So when `g`
-  /// changes across the stencil (±4h) by more than `Tolerances.stencilChange` of its size
-  /// (plus 1), the step shrinks tenfold, up to `Tolerances.stepShrinks` times.
+  /// sees a polynomial, and neither the estimate nor its error bar means anything. The step is
+  /// kept when the estimate has settled: for every output, its change when the step doubles
+  /// (Richardson's estimate of the truncation error) is within its rounding or within
+  /// `Tolerances.finiteDifference` of the largest output. Otherwise the step shrinks tenfold
+  /// until the estimate settles, up to `Tolerances.stepShrinks` times. If it never does, each
+  /// estimate's error bar is widened to its disagreement with the estimate at a tenfold smaller
+  /// step — two steps a decade apart agree by chance only where `g` is smooth — and the estimate
+  /// with the smallest bar is kept (notes/Verification.md shows the curves).
   static func derivative(step h: Double, _ g: (Double) -> [Double]) -> Estimate {
-    var h = h
-    var (p4, m4) = (g(4 * h), g(-4 * h))
-    for _ in 0..<Tolerances.stepShrinks {
-      let change = zip(p4, m4).map { abs($0 - $1) / (abs($0) + abs($1) + 2) }.max() ?? 0
-      if change <= Tolerances.stencilChange { break }
-      h /= 10
-      (p4, m4) = (g(4 * h), g(-4 * h))
+    var tried = [stencil(step: h, g)]
+    while let last = tried.last, !last.settled, tried.count <= Tolerances.stepShrinks {
+      tried.append(stencil(step: h * Foundation.pow(10, -Double(tried.count)), g))
     }
-    return stencil(step: h, p4: p4, m4: m4, g)
+    if let last = tried.last, last.settled { return last.estimate }
+    let widened = zip(tried, tried.dropFirst()).map { coarse, fine in
+      let e = coarse.estimate
+      let noise = e.noise.indices.map { i in
+        max(e.noise[i], abs(e.values[i] - fine.estimate.values[i]))
+      }
+      return Estimate(values: e.values, noise: noise)
+    }
+    return widened.min { !($0.largestNoise >= $1.largestNoise) } ?? tried[0].estimate
   }
 
-  /// The five-point central derivative of `g` at 0 with step `h`, for vector-valued `g`, given
-  /// `g(±4h)` (which the step's choice has evaluated).
-  static func stencil(step h: Double, p4: [Double], m4: [Double], _ g: (Double) -> [Double])
-    -> Estimate
-  {
-    let (p2, p1, m1, m2) = (g(2 * h), g(h), g(-h), g(-2 * h))
+  /// The five-point central derivative of `g` at 0 with step `h`, for vector-valued `g`, and
+  /// whether it has settled (its change when the step doubles is within its rounding or the
+  /// tolerance of its largest output).
+  static func stencil(step h: Double, _ g: (Double) -> [Double]) -> (
+    estimate: Estimate, settled: Bool
+  ) {
+    let (p4, p2, p1, m1, m2, m4) = (g(4 * h), g(2 * h), g(h), g(-h), g(-2 * h), g(-4 * h))
     // Differences first: an output that does not depend on the entry gives exactly 0.
     func stencil(_ p2: Double, _ p1: Double, _ m1: Double, _ m2: Double, _ h: Double) -> Double {
       ((m2 - p2) + 8 * (p1 - m1)) / (12 * h)
     }
     let values = p1.indices.map { i in stencil(p2[i], p1[i], m1[i], m2[i], h) }
-    return Estimate(
-      values: values,
-      noise: p1.indices.map { i in
-        let magnitude = abs(p2[i]) + 8 * abs(p1[i]) + 8 * abs(m1[i]) + abs(m2[i]) + 18
-        let rounding = Tolerances.functionRoundingUlps * Double.ulpOfOne * magnitude / (12 * h)
-        let doubled = stencil(p4[i], p2[i], m2[i], m4[i], 2 * h)
-        return max(rounding, abs(values[i] - doubled))
-      })
+    let largest = values.reduce(0) { max($0, abs($1)) }
+    var settled = true
+    let noise = p1.indices.map { i in
+      let magnitude = abs(p2[i]) + 8 * abs(p1[i]) + 8 * abs(m1[i]) + abs(m2[i]) + 18
+      let rounding = Tolerances.functionRoundingUlps * Double.ulpOfOne * magnitude / (12 * h)
+      let change = abs(values[i] - stencil(p4[i], p2[i], m2[i], m4[i], 2 * h))
+      if !(change <= max(rounding, Tolerances.finiteDifference * largest)) { settled = false }
+      return max(rounding, change)
+    }
+    return (Estimate(values: values, noise: noise), settled)
   }
 
   /// The directional derivative `J v` of `f` with respect to variable `p`.

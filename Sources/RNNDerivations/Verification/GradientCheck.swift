@@ -90,6 +90,9 @@ public struct GradientCheck: Sendable {
   public var allowed: [Double]
   /// Set when only `uᵀ J v` on random directions was compared (large sizes).
   public var projected: Bool
+  /// For a finite-difference check, the step sweep of an entry (a flat index of `shape`) in a
+  /// precision; nil for other references.
+  public var sweep: (@Sendable (_ entry: Int, _ precision: Precision) -> StepSweep)?
 
   public init(
     quantity: String, parameter: String, reference: String, shape: Shape,
@@ -145,6 +148,9 @@ public struct GradientCheck: Sendable {
   }
   public var passed: Bool { failures == 0 }
 
+  /// For a failing finite-difference check, the step sweep of its worst entry: why it failed.
+  public var diagnosis: StepSweep? { passed ? nil : sweep?(worstIndex, .double) }
+
   /// One line: `∂E/∂W vs dual: max error 3.1e-16 of the largest entry (max rel 2.0e-15) at [1, 2] (0.12 vs 0.12)`.
   public var summary: String {
     let k = worstIndex
@@ -190,12 +196,22 @@ public func verify(
     if analytic[p].count * f.cost <= Tolerances.fullCheckMaxEntries {
       for oracle in oracles {
         let reference = oracle.jacobian(f, at: point, wrt: p)
-        checks.append(
-          GradientCheck(
-            quantity: quantity, parameter: variable.name, reference: oracle.rawValue,
-            shape: shape, analytic: analytic[p], expected: reference.values,
-            tolerance: oracle.tolerance, noise: reference.noise, conditioning: conditioning,
-            magnitude: magnitudes?[p] ?? 0))
+        var check = GradientCheck(
+          quantity: quantity, parameter: variable.name, reference: oracle.rawValue,
+          shape: shape, analytic: analytic[p], expected: reference.values,
+          tolerance: oracle.tolerance, noise: reference.noise, conditioning: conditioning,
+          magnitude: magnitudes?[p] ?? 0)
+        if oracle == .finiteDifference {
+          // Entry k is output k / entries along input k % entries: two unit vectors.
+          let made = check
+          check.sweep = { k, precision in
+            func unit(_ i: Int, _ n: Int) -> [Double] { (0..<n).map { $0 == i ? 1 : 0 } }
+            return StepSweep(
+              f, at: point, wrt: p, of: made, entry: k, precision: precision,
+              output: unit(k / entries, outputs), direction: unit(k % entries, entries))
+          }
+        }
+        checks.append(check)
       }
       continue
     }
@@ -223,16 +239,24 @@ public func verify(
     }
     for oracle in oracles {
       let estimates = oracle.directional(f, at: point, wrt: p, directions: directions.map(\.v))
-      checks.append(
-        GradientCheck(
-          quantity: "uᵀ(\(quantity))v", parameter: variable.name, reference: oracle.rawValue,
-          shape: .vector(directions.count), analytic: hand,
-          expected: zip(directions, estimates).map { dot($0.u, $1.values) },
-          tolerance: oracle.tolerance,
-          noise: zip(zip(directions, estimates), floors).map { pair, floor in
-            max(floor, dot(pair.0.u.map(abs), pair.1.noise))
-          },
-          conditioning: conditioning, projected: true))
+      var check = GradientCheck(
+        quantity: "uᵀ(\(quantity))v", parameter: variable.name, reference: oracle.rawValue,
+        shape: .vector(directions.count), analytic: hand,
+        expected: zip(directions, estimates).map { dot($0.u, $1.values) },
+        tolerance: oracle.tolerance,
+        noise: zip(zip(directions, estimates), floors).map { pair, floor in
+          max(floor, dot(pair.0.u.map(abs), pair.1.noise))
+        },
+        conditioning: conditioning, projected: true)
+      if oracle == .finiteDifference {
+        let made = check
+        check.sweep = { k, precision in
+          StepSweep(
+            f, at: point, wrt: p, of: made, entry: k, precision: precision,
+            output: directions[k].u, direction: directions[k].v)
+        }
+      }
+      checks.append(check)
     }
   }
   return checks
