@@ -18,6 +18,8 @@ enum Flag: String {
   case check = "--check"
   case sweep = "--sweep"
   case scale = "--scale"
+  case model = "--model"
+  case svg = "--svg"
 }
 
 /// One option of one command: the parser accepts it, and usage and help print it, from here.
@@ -50,7 +52,7 @@ struct OptionSpec {
 
 /// The subcommands of `rnn-explain`.
 enum Command: String, CaseIterable {
-  case list, show, check, grad, mistakes, bench, help
+  case list, show, check, grad, mistakes, bench, vanishing, help
 
   /// What the command does, in the one line of the top-level help's COMMANDS list.
   var summary: String {
@@ -61,6 +63,7 @@ enum Command: String, CaseIterable {
     case .grad: "Gradients for your own model and data."
     case .mistakes: "Wrong derivations the checks must catch, and what catches each."
     case .bench: "Time forward + backward passes (use -c release)."
+    case .vanishing: "‖∂h_t/∂h_k‖ against the lag: a table, a sparkline, an SVG plot."
     case .help: "Show help."
     }
   }
@@ -72,7 +75,7 @@ enum Command: String, CaseIterable {
     case .check: "[ID...]"
     case .help: "[COMMAND]"
     case .mistakes: "[ID]"
-    case .list, .grad, .bench: nil
+    case .list, .grad, .bench, .vanishing: nil
     }
   }
 
@@ -136,6 +139,31 @@ enum Command: String, CaseIterable {
           flag: .seed, valueName: "N",
           help: "Seed of the random inputs (default: \(Config().seed))."),
       ]
+    case .vanishing:
+      [
+        OptionSpec(
+          flag: .model, valueName: VanishingModel.allCases.map(\.rawValue).joined(separator: "|"),
+          help: "The cell (default: \(VanishingModel.rnn.rawValue)).",
+          choices: VanishingModel.allCases.map(\.rawValue)),
+        OptionSpec(
+          flag: .steps, valueName: "T",
+          help: "Time steps, the largest lag, 1...\(maxSteps) (default: \(defaultSteps))."),
+        OptionSpec(
+          flag: .scale, valueName: "S",
+          help: "Spectral norm of every recurrent matrix W, 0 < S ≤ \(Int(Arguments.maxScale)) "
+            + "(default: 1; 0.5 vanishes, 3 explodes)."),
+        OptionSpec(
+          flag: .seed, valueName: "N",
+          help: "Seed of every random value, 0...2^64−1 (default: \(Config().seed))."),
+        OptionSpec(
+          flag: .dims, valueName: "D,H,K",
+          help: "Input, hidden and class sizes, each 1...\(maxDimension) "
+            + "(default: \(defaultDims.flagValue))."),
+        OptionSpec(
+          flag: .svg, valueName: "FILE",
+          help: "Also write the plot as SVG to FILE (log-scale norms and the bound by lag)."),
+        .format("text", "json"),
+      ]
     case .help: []
     }
   }
@@ -146,8 +174,15 @@ enum Command: String, CaseIterable {
   /// The sizes when `--dims` is not given: the catalogue's default, or larger ones for `bench`.
   var defaultDims: Dims { self == .bench ? Dims(D: 32, H: 64, K: 16) : Config().dims }
 
-  /// The time steps when `--steps` is not given.
-  var defaultSteps: Int { self == .bench ? 100 : Config().steps }
+  /// The time steps when `--steps` is not given: longer for `bench`, and for `vanishing`,
+  /// whose figures are about long lags.
+  var defaultSteps: Int {
+    switch self {
+    case .bench: 100
+    case .vanishing: 32
+    default: Config().steps
+    }
+  }
 
   /// The largest size `--dims` accepts; `bench` times models as large as `grad` accepts.
   var maxDimension: Int { self == .bench ? Limits.gradDimension : Limits.dimension }
@@ -185,6 +220,10 @@ struct Arguments {
   /// `check --sweep N`: N random configs instead of the fixed sizes.
   var sweep: Int?
   var scale = 1.0
+  /// `vanishing --model`.
+  var model = VanishingModel.rnn
+  /// `vanishing --svg FILE`.
+  var svg: String?
 
   init(command: Command, _ words: [String]) throws(UsageError) {
     self.command = command
@@ -233,6 +272,15 @@ struct Arguments {
       }
       return n
     }
+    func choice() throws(UsageError) -> String {
+      guard option.choices.contains(value) else {
+        throw UsageError(
+          message:
+            "\(flag) expects one of \(option.choices.joined(separator: ", ")), found \(quoted(value))",
+          command: command)
+      }
+      return value
+    }
     switch option.flag {
     case .seed:
       guard let n = UInt64(value) else {
@@ -259,13 +307,12 @@ struct Arguments {
     case .seeds:
       seeds = try integer(1...Limits.seeds, "an integer in 1...\(Limits.seeds)")
     case .format:
-      guard option.choices.contains(value) else {
-        throw UsageError(
-          message:
-            "\(flag) expects one of \(option.choices.joined(separator: ", ")), found \(quoted(value))",
-          command: command)
-      }
-      format = value
+      format = try choice()
+    case .model:
+      // The option's choices are the models' names.
+      model = VanishingModel(rawValue: try choice()) ?? model
+    case .svg:
+      svg = value
     case .params:
       params = value
     case .check:
