@@ -75,9 +75,10 @@ public struct LinePlot: Sendable {
       <text x="\(n(Self.width / 2))" y="28" text-anchor="middle" font-size="16">\(escaped(title))</text>
 
       """
-    // Decades: a grid line and a label each, thinned to at most 10 labels.
+    // Decades: a grid line and a label each, thinned to the multiples of `every` (so 1 is
+    // always labelled when in range), at most 11 of them.
     let every = max(1, (hi - lo + 9) / 10)
-    for e in stride(from: lo, through: hi, by: every) {
+    for e in lo...hi where e % every == 0 {
       let y = py(Foundation.pow(10, Double(e)))
       out += "<line x1=\"\(n(Self.left))\" y1=\"\(n(y))\" x2=\"\(n(Self.right))\" y2=\"\(n(y))\" "
       out += "stroke=\"#dddddd\"/>\n"
@@ -128,7 +129,7 @@ public struct LinePlot: Sendable {
       }
     }
     // The legend, top right inside the plot area.
-    let legendWidth = 250.0
+    let legendWidth = 300.0
     let (lx, ly) = (Self.right - legendWidth - 10, Self.top + 10)
     out += "<rect x=\"\(n(lx))\" y=\"\(n(ly))\" width=\"\(n(legendWidth))\" "
     out += "height=\"\(n(Double(series.count) * 20 + 10))\" fill=\"white\" stroke=\"#999999\"/>\n"
