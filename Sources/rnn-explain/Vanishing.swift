@@ -32,7 +32,8 @@ extension CLI {
     let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard descriptor >= 0 else {
       let error = SystemError(number: errno)
-      throw InputError("--svg: cannot create \(name) (\(error.reason))", code: ExitCode.cannotCreate)
+      throw InputError(
+        "--svg: cannot create \(name) (\(error.reason))", code: ExitCode.cannotCreate)
     }
     defer { close(descriptor) }
     do {

@@ -14,7 +14,9 @@ private func norm(_ g: [[Double]]) -> Double {
 
   @Test func everySizeAndSeedPasses() throws { try expectPassesEverywhere("gradient-clipping") }
 
-  /// By hand: g = ((3, 4), (0)) has norm 5; clipped to 1 it is ((0.6, 0.8), (0)). Under the
+  /// Clipping by global norm, by hand.
+  ///
+  /// g = ((3, 4), (0)) has norm 5; clipped to 1 it is ((0.6, 0.8), (0)). Under the
   /// threshold nothing changes. The root is taken as exp(½ log s), which every oracle can
   /// differentiate: within a few ulps (1e-15 relative is 4.5 ulps), not exact.
   @Test func globalNormByHand() {
@@ -30,7 +32,9 @@ private func norm(_ g: [[Double]]) -> Double {
     #expect(clipByValue([[3, -4, 0.5]], clipValue: 1) == [[1, -1, 0.5]])
   }
 
-  /// By hand at g = (3, 4), c = 1: ĝ = (0.6, 0.8), I − ĝĝᵀ = [[0.64, −0.48], [−0.48, 0.36]],
+  /// The Jacobian of global-norm clipping, by hand.
+  ///
+  /// At g = (3, 4), c = 1: ĝ = (0.6, 0.8), I − ĝĝᵀ = [[0.64, −0.48], [−0.48, 0.36]],
   /// times c/‖g‖ = 1/5: [[0.128, −0.096], [−0.096, 0.072]]. Under the threshold: the identity.
   @Test func jacobianByHand() {
     let J = clipByGlobalNormJacobian([[3, 4]], clipNorm: 1)
@@ -38,12 +42,14 @@ private func norm(_ g: [[Double]]) -> Double {
     #expect(clipByGlobalNormJacobian([[3, 4]], clipNorm: 6).storage == [1, 0, 0, 1])
   }
 
-  /// The trace's BPTT gradients, clipped: global norm gives norm c and keeps the direction
-  /// (every entry scaled by the same c/‖g‖); by value keeps every entry within [−c, c] and
-  /// the entries inside unchanged. Norms and ratios computed here, entry by entry.
+  /// Clipping properties on BPTT gradients, computed here entry by entry.
+  ///
+  /// Global norm gives norm c and keeps the direction (every entry scaled by the same c/‖g‖);
+  /// by value keeps every entry within [−c, c] and the entries inside unchanged.
   @Test(arguments: 0..<6 as Range<UInt64>)
   func clippingProperties(seed: UInt64) {
-    let ex = SequenceExample(rnn: Config(seed: seed, dims: Dims(D: 4, H: 6, K: 5), steps: 6, scale: 3))
+    let ex = SequenceExample(
+      rnn: Config(seed: seed, dims: Dims(D: 4, H: 6, K: 5), steps: 6, scale: 3))
     let g = ex.gradients.parameters.values
     let c = norm(g) / 3
     let clipped = clipByGlobalNorm(g, clipNorm: c)
@@ -59,8 +65,9 @@ private func norm(_ g: [[Double]]) -> Double {
     }
   }
 
-  /// The gradient check of a clipped gradient must fail: it is not ∂E/∂θ. Checked directly,
-  /// and in the trace as expected failures that leave the trace passing.
+  /// The gradient check of a clipped gradient must fail: it is not ∂E/∂θ.
+  ///
+  /// Checked directly, and in the trace as expected failures that leave the trace passing.
   @Test(arguments: 0..<4 as Range<UInt64>)
   func clippedGradientFailsItsCheck(seed: UInt64) throws {
     let ex = SequenceExample(rnn: Config(seed: seed))

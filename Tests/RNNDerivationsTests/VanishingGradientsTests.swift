@@ -70,7 +70,9 @@ private func transposed(_ m: Matrix<Double>) -> Matrix<Double> {
     #expect(!checks.isEmpty && checks.allSatisfy { !$0.passed })
   }
 
-  /// ‖∂h_t/∂h_0‖₂ ≤ (‖W‖₂)^t for the vanilla RNN, in every run. Both norms come from power
+  /// ‖∂h_t/∂h_0‖₂ ≤ (‖W‖₂)^t for the vanilla RNN, in every run.
+  ///
+  /// Both norms come from power
   /// iteration, which approaches σ_max from below; ‖W‖₂'s iteration stops within 4 ulps, so
   /// the bound is allowed a relative 1e-12 per factor for the rounding of its estimate.
   @Test(arguments: [0.3, 0.9, 1, 2, 5])
@@ -93,7 +95,8 @@ private func transposed(_ m: Matrix<Double>) -> Matrix<Double> {
   /// ‖W‖₂ = 0.5: every factor at most halves, so after 20 steps at most 0.5²⁰ ≈ 9.5e-7 is left.
   @Test(arguments: 0..<5 as Range<UInt64>)
   func vanishingRegimeDecays(seed: UInt64) {
-    let r = VanishingReport(.rnn, Config(seed: seed, dims: Dims(D: 3, H: 8, K: 2), steps: 20, scale: 0.5))
+    let r = VanishingReport(
+      .rnn, Config(seed: seed, dims: Dims(D: 3, H: 8, K: 2), steps: 20, scale: 0.5))
     #expect(abs((r.recurrent.first?.norm ?? 0) - 0.5) <= 1e-12)
     #expect((r.normH.last ?? 1) <= 9.6e-7)
     for t in 1..<20 { #expect(r.normH[t] < r.normH[t - 1], "seed \(seed) lag \(t + 1)") }
@@ -103,7 +106,8 @@ private func transposed(_ m: Matrix<Double>) -> Matrix<Double> {
   /// 7.7 to 53 over seeds 0…9), until the units saturate (max|h_t| above 0.9).
   @Test(arguments: 0..<5 as Range<UInt64>)
   func explodingRegimeGrowsUntilSaturation(seed: UInt64) {
-    let r = VanishingReport(.rnn, Config(seed: seed, dims: Dims(D: 3, H: 8, K: 2), steps: 30, scale: 3))
+    let r = VanishingReport(
+      .rnn, Config(seed: seed, dims: Dims(D: 3, H: 8, K: 2), steps: 30, scale: 3))
     #expect((r.normH.prefix(10).max() ?? 0) > 5, "\(r.normH)")
     #expect((r.largestState.max() ?? 0) > 0.9)
     // Saturation bounds the growth far below the bound 3^t.

@@ -18,7 +18,8 @@ import Testing
   static let ids = [
     "softmax", "cross-entropy", "softmax-cross-entropy", "activations", "rnn-step",
     "rnn-concat-step", "output-layer", "bptt-jacobian-product", "bptt-recursive",
-    "bptt-index-form", "lstm-gates", "lstm-bptt", "gru-gates", "gru-bptt",
+    "bptt-index-form", "lstm-gates", "lstm-bptt", "gru-gates", "gru-bptt", "vanishing-gradients",
+    "gradient-clipping",
   ]
   static let gradFixtures = [
     "rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after",
@@ -30,7 +31,7 @@ import Testing
       ("overview", []), ("list", ["list"]), ("list-json", ["list", "--format", "json"]),
       ("help", ["help"]),
     ]
-    for command in ["list", "show", "check", "grad", "bench", "help"] {
+    for command in ["list", "show", "check", "grad", "bench", "vanishing", "help"] {
       out.append(("help-\(command)", ["help", command]))
     }
     for id in ids {
@@ -50,6 +51,12 @@ import Testing
       ("check-some-json", ["check", "rnn-step", "gru-bptt", "--seeds", "1", "--format", "json"]),
       ("check-seeds2-markdown", ["check", "--seeds", "2", "--format", "markdown"]),
       ("check-bptt-lstm", ["check", "bptt-recursive", "lstm-bptt", "--seeds", "3"]),
+      ("vanishing", ["vanishing"]),
+      ("vanishing-exploding", ["vanishing", "--scale", "3", "--steps", "20"]),
+      (
+        "vanishing-lstm-json",
+        ["vanishing", "--model", "lstm", "--steps", "8", "--dims", "2,3,2", "--format", "json"]
+      ),
     ]
     for name in gradFixtures {
       let path = gradInputs.appendingPathComponent("\(name).input.json").path

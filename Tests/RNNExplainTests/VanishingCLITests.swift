@@ -41,8 +41,9 @@ import Testing
     #expect(object["passed"] as? Bool == true)
   }
 
-  /// The plot of `vanishing --steps 24 --scale 0.6 --svg F` (rnn) and of the LSTM at scale 2,
-  /// byte for byte. To re-capture after a deliberate change:
+  /// The plot of the rnn and of the LSTM, byte for byte.
+  ///
+  /// `vanishing --steps 24 --scale 0.6 --svg F` (rnn) and the LSTM at scale 2. To re-capture after a deliberate change:
   /// `RNN_EXPLAIN_RECORD_OUTPUTS=1 swift test --filter VanishingCLITests` (the run then fails).
   @Test(arguments: [("rnn", "0.6"), ("lstm", "2")])
   func svgMatchesFixture(model: String, scale: String) throws {
@@ -72,14 +73,17 @@ import Testing
   }
 
   @Test func badModelIsAUsageError() throws {
-    try expectUsageError(["vanishing", "--model", "lstmx"], mentions: "--model expects one of rnn, lstm, gru")
+    try expectUsageError(
+      ["vanishing", "--model", "lstmx"], mentions: "--model expects one of rnn, lstm, gru")
     try expectUsageError(["vanishing", "--scale", "0"], mentions: "--scale")
     try expectUsageError(["vanishing", "--steps", "65"], mentions: "--steps")
     try expectUsageError(["vanishing", "extra"], mentions: "unexpected argument 'extra'")
   }
 
-  /// A `--svg` file that cannot be created (no such directory, a directory) exits 73; one that
-  /// cannot be written (a full device) 74. One `Error:` line naming --svg, nothing on stdout.
+  /// An unwritable `--svg` path: 73 or 74, one error line.
+  ///
+  /// A file that cannot be created (no such directory, a directory) exits 73; one that cannot
+  /// be written (a full device) 74. One `Error:` line naming --svg, nothing on stdout.
   @Test(arguments: [
     ("/nonexistent-rnn-explain-dir/plot.svg", Int32(73)), ("/", Int32(73)),
     ("/dev/full", Int32(74)),

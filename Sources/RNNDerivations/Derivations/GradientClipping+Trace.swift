@@ -53,10 +53,11 @@ func gradientClippingTrace(_ config: Config) -> [TraceStep] {
     TraceStep(
       "The gradient, unclipped",
       equation: "g = ∂E/∂θ for θ = (U, W, b, V, b_y),  ‖g‖ = √(Σ_θ Σ_i g_θ,i²)",
-      latex: #"g = \frac{\partial E}{\partial \theta},\quad \lVert g\rVert = \sqrt{\textstyle\sum_\theta \sum_i g_{\theta,i}^2}"#,
+      latex:
+        #"g = \frac{\partial E}{\partial \theta},\quad \lVert g\rVert = \sqrt{\textstyle\sum_\theta \sum_i g_{\theta,i}^2}"#,
       note:
         "BPTT's gradient (bptt-recursive), checked as always: clipping comes after the backward "
-          + "pass, so the derivative checked is the unclipped one.",
+        + "pass, so the derivative checked is the unclipped one.",
       values: [NamedValue("‖g_θ‖ " + perParameter, norms(g)), NamedValue("‖g‖ (global)", norm)],
       checks: verify(
         ex.model, at: ex.point, analytic: ex.gradients.flat, seed: config.seed,
@@ -67,7 +68,7 @@ func gradientClippingTrace(_ config: Config) -> [TraceStep] {
       latex: #"g \leftarrow g\,\frac{c}{\lVert g\rVert}\quad\text{if } \lVert g\rVert > c"#,
       note:
         "c = ‖g‖/2 here, so that clipping acts at every seed. The norm becomes c and the "
-          + "direction is kept: cos ∠(g, clip(g)) = 1.",
+        + "direction is kept: cos ∠(g, clip(g)) = 1.",
       values: [
         NamedValue("c", c), NamedValue("c/‖g‖", c / norm),
         NamedValue("‖clip(g)_θ‖ " + perParameter, norms(byNorm)),
@@ -80,9 +81,10 @@ func gradientClippingTrace(_ config: Config) -> [TraceStep] {
       latex: #"g_i \leftarrow \min(\max(g_i, -c_v), c_v)"#,
       note:
         "c_v = max|g_i|/2 here. Entries inside [−c_v, c_v] are kept and the large ones cut, so "
-          + "the direction turns towards the small entries: cos ∠ < 1 whenever an entry is cut.",
+        + "the direction turns towards the small entries: cos ∠ < 1 whenever an entry is cut.",
       values: [
-        NamedValue("c_v", cValue), NamedValue("entries cut: \(cut) of \(entries), a fraction", Double(cut) / Double(entries)),
+        NamedValue("c_v", cValue),
+        NamedValue("entries cut: \(cut) of \(entries), a fraction", Double(cut) / Double(entries)),
         NamedValue("‖clip_v(g)_θ‖ " + perParameter, norms(byValue)),
         NamedValue("‖clip_v(g)‖", globalNorm(byValue)),
         NamedValue("cos ∠(g, clip_v(g))", cosine(g, byValue)),
@@ -94,19 +96,21 @@ func gradientClippingTrace(_ config: Config) -> [TraceStep] {
         #"\frac{\partial\,\mathrm{clip}(g)}{\partial g} = \frac{c}{\lVert g\rVert}\Big(I - \frac{g g^\top}{\lVert g\rVert^2}\Big)"#,
       note:
         "The scaling c/‖g‖, minus the projection onto g: along g the clipped gradient does not "
-          + "move (its norm stays c), J ĝ = 0. Checked per parameter block against the oracles.",
+        + "move (its norm stays c), J ĝ = 0. Checked per parameter block against the oracles.",
       values: [NamedValue("‖J ĝ‖", globalNorm([alongG]))],
-      checks: verify(GlobalNormClipping(clipNorm: c), at: point, analytic: blocks, seed: config.seed)
+      checks: verify(
+        GlobalNormClipping(clipNorm: c), at: point, analytic: blocks, seed: config.seed)
     ),
     TraceStep(
       "A clipped gradient checked against the oracles: FAIL, as it must",
       equation: "clip(g) = (c/‖g‖) ∂E/∂θ ≠ ∂E/∂θ:  off by 1 − c/‖g‖ of every entry",
-      latex: #"\mathrm{clip}(g) = \frac{c}{\lVert g\rVert}\frac{\partial E}{\partial\theta} \ne \frac{\partial E}{\partial\theta}"#,
+      latex:
+        #"\mathrm{clip}(g) = \frac{c}{\lVert g\rVert}\frac{\partial E}{\partial\theta} \ne \frac{\partial E}{\partial\theta}"#,
       note:
         "The oracles differentiate E; clipping rescales the update, not the loss, so no function "
-          + "of θ has clip(g) as its gradient here. Each entry is off by 1 − c/‖g‖ = "
-          + "\(format(1 - c / norm)) of itself, far above 1e-12 of the largest: these checks fail, "
-          + "and are shown, not counted. Check gradients before clipping them.",
+        + "of θ has clip(g) as its gradient here. Each entry is off by 1 − c/‖g‖ = "
+        + "\(format(1 - c / norm)) of itself, far above 1e-12 of the largest: these checks fail, "
+        + "and are shown, not counted. Check gradients before clipping them.",
       expectedFailures: clippedAsGradient),
   ]
 }

@@ -38,10 +38,12 @@ struct VanishingExample<Cell: RecurrentCell> {
   /// spectral norm measured after rescaling.
   var recurrent: [(name: String, norm: Double)]
 
-  /// Draws the cell's parameters at their declared scales, then divides each recurrent matrix
-  /// by its spectral norm and multiplies it by `config.scale`, so that `‖W‖₂ = scale`: below 1
-  /// the vanilla RNN's products must vanish, above it they may explode. Inputs and the initial
-  /// state are small (uniform in ±0.1) so that units start unsaturated.
+  /// Draws the parameters, each recurrent matrix rescaled to spectral norm `config.scale`.
+  ///
+  /// The cell's parameters are drawn at their declared scales; each recurrent matrix is then
+  /// divided by its spectral norm and multiplied by `config.scale`, so that `‖W‖₂ = scale`:
+  /// below 1 the vanilla RNN's products must vanish, above it they may explode. Inputs and the
+  /// initial state are small (uniform in ±0.1) so that units start unsaturated.
   init(_ cell: Cell, _ config: Config) {
     var rng = SplitMix64(seed: config.seed)
     let dims = config.dims
@@ -252,11 +254,13 @@ private func gatedStep<Cell>(
       : #"\frac{\partial h_t}{\partial h_{t-1}} = \operatorname{diag}(z_t) + \dots"#,
     note: lstm
       ? "2H backward calls per step (unit vectors in h, then c). Every W_* has ‖W_*‖₂ = scale. "
-        + "The cell path adds f_t ⊙ c_{t−1} with no W and no tanh': when f stays near 1 "
-        + "(forget bias 1 here, as TF BasicLSTMCell), ∂c_t/∂c_k decays like Π f_j, far slower "
-        + "than ∂h: the reason LSTMs remember."
+        + "The cell path f_t ⊙ c_{t−1} has no W and no tanh': ∂c_t/∂c_k is close to "
+        + "diag(Π_j f_j), whose norm is that of the unit whose forget gate stays nearest 1 "
+        + "(forget bias 1 here, as TF BasicLSTMCell). It decays far slower than ∂h: the reason "
+        + "LSTMs remember."
       : "H backward calls per step. The direct path z_t ⊙ h_{t−1} carries ∂h back without W, "
-        + "damped only by z: a GRU's ∂h decays more slowly than the vanilla RNN's.",
+        + "scaled by z: a unit whose update gate stays near 1 keeps its past. With random gates "
+        + "z is near 1/2, and ∂h decays much as the vanilla RNN's does.",
     values: [NamedValue(report.columnNames.joined(separator: " | "), report.table)],
     checks: report.checks)
 }

@@ -12,8 +12,10 @@
   return squares.primal > 0 ? T.exp(T.log(squares) * T(0.5)) : 0
 }
 
-/// Clipping by global norm: `g ← g · c/‖g‖` when `‖g‖ > c`, every parameter by the same factor,
-/// else `g` unchanged. The direction of the whole gradient is kept; its norm becomes `c`.
+/// Clipping by global norm: `g ← g · c/‖g‖` when `‖g‖ > c`, else `g` unchanged.
+///
+/// Every parameter is scaled by the same factor: the direction of the whole gradient is kept,
+/// and its norm becomes `c`.
 ///
 /// Which branch runs is a decision on the value, as the stable softmax's max is: it carries no
 /// derivative.
@@ -24,8 +26,9 @@
   return g.map { $0.map { $0 * factor } }
 }
 
-/// Clipping by value: each entry cut to `[−c, c]`, independently. Entries inside are kept, so
-/// the direction of the whole gradient changes whenever one is cut.
+/// Clipping by value: each entry cut to `[−c, c]`, independently.
+///
+/// Entries inside are kept, so the direction of the whole gradient changes whenever one is cut.
 @inlinable public func clipByValue<T: Scalar>(_ g: [[T]], clipValue c: Double) -> [[T]] {
   g.map { $0.map { x in x.primal > c ? T(c) : x.primal < -c ? T(-c) : x } }
 }

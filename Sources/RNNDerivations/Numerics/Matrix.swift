@@ -47,7 +47,9 @@ public struct Matrix<Element: Sendable>: Sendable {
   @inlinable public func block(rows: Range<Int>, cols: Range<Int>) -> Matrix {
     var out: [Element] = []
     out.reserveCapacity(rows.count * cols.count)
-    for i in rows { out += storage[i * self.cols + cols.lowerBound..<i * self.cols + cols.upperBound] }
+    for i in rows {
+      out += storage[i * self.cols + cols.lowerBound..<i * self.cols + cols.upperBound]
+    }
     return Matrix(rows: rows.count, cols: cols.count, storage: out)
   }
 }

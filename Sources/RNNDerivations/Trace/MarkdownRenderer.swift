@@ -33,7 +33,8 @@ public enum MarkdownRenderer {
     out += "\(checks.count) checks passed"
     let expected = trace.expectedFailures
     if !expected.isEmpty {
-      out += "; \(expected.filter { !$0.passed }.count) of \(expected.count) expected failures failed"
+      out +=
+        "; \(expected.filter { !$0.passed }.count) of \(expected.count) expected failures failed"
     }
     out += ".\n"
     return out

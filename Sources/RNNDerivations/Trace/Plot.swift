@@ -26,8 +26,10 @@ public func sparkline(_ values: [Double], decades: (lo: Int, hi: Int)) -> String
     })
 }
 
-/// A line plot as plain SVG text: a log-scale y axis labelled at each decade, the x axis
-/// `1…n`, a title, axis labels and a legend. The same input gives the same bytes.
+/// A line plot as plain SVG text.
+///
+/// A log-scale y axis labelled at each decade, the x axis `1…n`, a title, axis labels and a
+/// legend. The same input gives the same bytes.
 public struct LinePlot: Sendable {
   /// One line: a name for the legend, one value per x, and whether it is drawn dashed.
   public struct Series: Sendable {
@@ -88,13 +90,16 @@ public struct LinePlot: Sendable {
     // x ticks: 1, then multiples of a step of 1, 2 or 5 × 10^m giving at most 10 of them.
     let range = Int(last - first)
     let step = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].first { range / $0 < 10 } ?? 1000
-    for tick in [Int(first)] + stride(from: step, through: Int(last), by: step).filter({
-      $0 > Int(first)
-    }) {
+    for tick in [Int(first)]
+      + stride(from: step, through: Int(last), by: step).filter({
+        $0 > Int(first)
+      })
+    {
       let xp = px(Double(tick))
       out += "<line x1=\"\(n(xp))\" y1=\"\(n(Self.bottom))\" x2=\"\(n(xp))\" "
       out += "y2=\"\(n(Self.bottom + 5))\" stroke=\"black\"/>\n"
-      out += "<text x=\"\(n(xp))\" y=\"\(n(Self.bottom + 20))\" text-anchor=\"middle\">\(tick)</text>\n"
+      out +=
+        "<text x=\"\(n(xp))\" y=\"\(n(Self.bottom + 20))\" text-anchor=\"middle\">\(tick)</text>\n"
     }
     // Axes and their labels.
     out += "<path d=\"M \(n(Self.left)) \(n(Self.top)) V \(n(Self.bottom)) H \(n(Self.right))\" "
@@ -135,7 +140,8 @@ public struct LinePlot: Sendable {
     out += "height=\"\(n(Double(series.count) * 20 + 10))\" fill=\"white\" stroke=\"#999999\"/>\n"
     for (k, (s, style)) in zip(series, styles).enumerated() {
       let y = ly + 18 + Double(k) * 20
-      out += "<line x1=\"\(n(lx + 10))\" y1=\"\(n(y - 4))\" x2=\"\(n(lx + 40))\" y2=\"\(n(y - 4))\" "
+      out +=
+        "<line x1=\"\(n(lx + 10))\" y1=\"\(n(y - 4))\" x2=\"\(n(lx + 40))\" y2=\"\(n(y - 4))\" "
       out += "\(style)/>\n"
       out += "<text x=\"\(n(lx + 48))\" y=\"\(n(y))\">\(escaped(s.name))</text>\n"
     }

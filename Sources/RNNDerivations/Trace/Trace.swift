@@ -31,8 +31,10 @@ public struct TraceStep: Sendable {
   public var note: String
   public var values: [NamedValue]
   public var checks: [GradientCheck]
-  /// Checks shown to fail on purpose — a counter-example, such as a clipped gradient held
-  /// against the oracles of the unclipped loss. Rendered `FAIL (expected)` with the step's note
+  /// Checks shown to fail on purpose: counter-examples.
+  ///
+  /// For example, a clipped gradient held against the oracles of the unclipped loss. Rendered
+  /// `FAIL (expected)` with the step's note
   /// saying why; never counted among `checks` (nor in `check`'s error figures). One that passes
   /// makes the trace fail: the demonstration no longer shows what it claims.
   public var expectedFailures: [GradientCheck]
