@@ -157,7 +157,8 @@ enum Command: String, CaseIterable {
           help: "Seed of every random value, 0...2^64−1 (default: \(Config().seed))."),
         OptionSpec(
           flag: .dims, valueName: "D,H,K",
-          help: "Input, hidden and class sizes, each 1...\(maxDimension) "
+          help: "Input, hidden and class sizes (K does not enter the products), each "
+            + "1...\(maxDimension) "
             + "(default: \(defaultDims.flagValue))."),
         OptionSpec(
           flag: .svg, valueName: "FILE",
