@@ -98,6 +98,12 @@ public enum Catalog {
     Derivation(
       id: "gru-bptt", title: "BPTT through the GRU in both conventions", source: "001, 003",
       usesSteps: true, run: gruBPTTTrace),
+    Derivation(
+      id: "vanishing-gradients", title: "‖∂h_t/∂h_k‖₂ against the lag, beside (γ‖W‖₂)^(t−k)",
+      source: "000–003", usesSteps: true, run: vanishingGradientsTrace),
+    Derivation(
+      id: "gradient-clipping", title: "Clipping by global norm and by value, after the check",
+      source: "003", usesSteps: true, run: gradientClippingTrace),
   ]
 
   public static func derivation(_ id: String) -> Derivation? { all.first { $0.id == id } }

@@ -28,6 +28,7 @@ enum Flag: String {
   case parameter = "--parameter"
   case entry = "--entry"
   case precision = "--precision"
+  case svg = "--svg"
 }
 
 /// One option of one command: the parser accepts it, and usage and help print it, from here.
@@ -60,7 +61,7 @@ struct OptionSpec {
 
 /// The subcommands of `rnn-explain`.
 enum Command: String, CaseIterable {
-  case list, show, check, diagnose, grad, mistakes, train, bench, help
+  case list, show, check, diagnose, grad, mistakes, train, bench, vanishing, help
 
   /// What the command does, in the one line of the top-level help's COMMANDS list.
   var summary: String {
@@ -73,6 +74,7 @@ enum Command: String, CaseIterable {
     case .mistakes: "Wrong derivations the checks must catch, and what catches each."
     case .train: "Learn R2RT's echo task with these gradients (use -c release)."
     case .bench: "Time forward + backward passes (use -c release)."
+    case .vanishing: "‖∂h_t/∂h_k‖ against the lag: a table, a sparkline, an SVG plot."
     case .help: "Show help."
     }
   }
@@ -84,7 +86,7 @@ enum Command: String, CaseIterable {
     case .check: "[ID...]"
     case .help: "[COMMAND]"
     case .mistakes: "[ID]"
-    case .list, .grad, .train, .bench: nil
+    case .list, .grad, .train, .bench, .vanishing: nil
     }
   }
 
@@ -136,8 +138,9 @@ enum Command: String, CaseIterable {
     case .train:
       [
         OptionSpec(
-          flag: .model, valueName: "rnn|lstm|gru", help: "The cell (default: rnn).",
-          choices: ["rnn", "lstm", "gru"]),
+          flag: .model, valueName: VanishingModel.allCases.map(\.rawValue).joined(separator: "|"),
+          help: "The cell (default: \(VanishingModel.rnn.rawValue)).",
+          choices: VanishingModel.allCases.map(\.rawValue)),
         OptionSpec(
           flag: .numSteps, valueName: "N",
           help: "Steps per chunk: how far back a gradient reaches, 1...100 (default: 10)."),
@@ -170,6 +173,32 @@ enum Command: String, CaseIterable {
           flag: .seed, valueName: "N",
           help: "Seed of the random inputs (default: \(Config().seed))."),
       ]
+    case .vanishing:
+      [
+        OptionSpec(
+          flag: .model, valueName: VanishingModel.allCases.map(\.rawValue).joined(separator: "|"),
+          help: "The cell (default: \(VanishingModel.rnn.rawValue)).",
+          choices: VanishingModel.allCases.map(\.rawValue)),
+        OptionSpec(
+          flag: .steps, valueName: "T",
+          help: "Time steps, the largest lag, 1...\(maxSteps) (default: \(defaultSteps))."),
+        OptionSpec(
+          flag: .scale, valueName: "S",
+          help: "Spectral norm of every recurrent matrix W, 0 < S ≤ \(Int(Arguments.maxScale)) "
+            + "(default: 1; 0.5 vanishes, 3 explodes)."),
+        OptionSpec(
+          flag: .seed, valueName: "N",
+          help: "Seed of every random value, 0...2^64−1 (default: \(Config().seed))."),
+        OptionSpec(
+          flag: .dims, valueName: "D,H,K",
+          help: "Input, hidden and class sizes (K does not enter the products), each "
+            + "1...\(maxDimension) "
+            + "(default: \(defaultDims.flagValue))."),
+        OptionSpec(
+          flag: .svg, valueName: "FILE",
+          help: "Also write the plot as SVG to FILE (log-scale norms and the bound by lag)."),
+        .format("text", "json"),
+      ]
     case .help: []
     }
   }
@@ -199,8 +228,15 @@ enum Command: String, CaseIterable {
   /// The sizes when `--dims` is not given: the catalogue's default, or larger ones for `bench`.
   var defaultDims: Dims { self == .bench ? Dims(D: 32, H: 64, K: 16) : Config().dims }
 
-  /// The time steps when `--steps` is not given.
-  var defaultSteps: Int { self == .bench ? 100 : Config().steps }
+  /// The time steps when `--steps` is not given: longer for `bench`, and for `vanishing`,
+  /// whose figures are about long lags.
+  var defaultSteps: Int {
+    switch self {
+    case .bench: 100
+    case .vanishing: 32
+    default: Config().steps
+    }
+  }
 
   /// The largest size `--dims` accepts; `bench` times models as large as `grad` accepts.
   var maxDimension: Int { self == .bench ? Limits.gradDimension : Limits.dimension }
@@ -242,12 +278,15 @@ struct Arguments {
   var scale = 1.0
   /// `train`'s settings, R2RT's defaults unless given.
   var training = EchoTraining()
-  var model = "rnn"
   /// `diagnose --parameter`: the variable whose check is swept.
   var parameter: String?
   /// `diagnose --entry R[,C]`: the entry's row and, for a matrix, column.
   var entry: [Int]?
   var precision = Precision.double
+  /// `vanishing --model`, `train --model`.
+  var model = VanishingModel.rnn
+  /// `vanishing --svg FILE`.
+  var svg: String?
 
   init(command: Command, _ words: [String]) throws(UsageError) {
     self.command = command
@@ -296,6 +335,15 @@ struct Arguments {
       }
       return n
     }
+    func choice() throws(UsageError) -> String {
+      guard option.choices.contains(value) else {
+        throw UsageError(
+          message:
+            "\(flag) expects one of \(option.choices.joined(separator: ", ")), found \(quoted(value))",
+          command: command)
+      }
+      return value
+    }
     switch option.flag {
     case .seed:
       guard let n = UInt64(value) else {
@@ -323,14 +371,14 @@ struct Arguments {
     case .seeds:
       seeds = try integer(1...Limits.seeds, "an integer in 1...\(Limits.seeds)")
     case .format, .precision:
-      guard option.choices.contains(value) else {
-        throw UsageError(
-          message:
-            "\(flag) expects one of \(option.choices.joined(separator: ", ")), found \(quoted(value))",
-          command: command)
-      }
+      let value = try choice()
       if option.flag == .format { format = value }
       precision = Precision(rawValue: value) ?? precision
+    case .model:
+      // The option's choices are the models' names.
+      model = VanishingModel(rawValue: try choice()) ?? model
+    case .svg:
+      svg = value
     case .params:
       params = value
     case .compare:
@@ -349,14 +397,6 @@ struct Arguments {
       entry = parts.compactMap { $0 }
     case .sweep:
       sweep = try integer(1...Limits.sweep, "an integer in 1...\(Limits.sweep)")
-    case .model:
-      guard option.choices.contains(value) else {
-        throw UsageError(
-          message:
-            "\(flag) expects one of \(option.choices.joined(separator: ", ")), found \(quoted(value))",
-          command: command)
-      }
-      model = value
     case .numSteps:
       training.numSteps = try integer(1...100, "an integer in 1...100")
     case .stateSize:

@@ -15,6 +15,7 @@ enum ExitCode {
   static let usage: Int32 = 64
   static let dataError: Int32 = 65
   static let noInput: Int32 = 66
+  static let cannotCreate: Int32 = 73
   static let ioError: Int32 = 74
 
   /// Every code and what it means, as the top-level help lists them.
@@ -24,7 +25,8 @@ enum ExitCode {
     (usage, "Usage error: unknown command, option or id, or a bad option value."),
     (dataError, "Bad input data: the --params or --compare JSON is malformed or invalid."),
     (noInput, "The --params or --compare file is missing, unreadable or a directory."),
-    (ioError, "I/O error: a standard stream is closed, full or unreadable."),
+    (cannotCreate, "The --svg file cannot be created (no such directory, no permission)."),
+    (ioError, "I/O error: a standard stream, or the --svg file, is closed, full or unreadable."),
   ]
 }
 
@@ -79,6 +81,7 @@ struct CLI {
           message: "unexpected argument \(quoted(args.positionals[0]))", command: .bench)
       }
       return Output(stdout: Bench.run(args))
+    case .vanishing: return try vanishing(args)
     case .help: return Output(stdout: Help.text(nil))
     }
   }

@@ -103,6 +103,14 @@ enum Help {
       Time the hand-derived forward + backward pass of every model, and one dual-number
       forward pass, on random inputs. Build with -c release for meaningful figures.
       """
+    case .vanishing:
+      """
+      Print the norm of the Jacobian product ∂h_t/∂h_k against the lag t − k for one cell,
+      beside the vanilla RNN's bound (γ‖W‖₂)^(t−k), as a table and a log-scale sparkline
+      (and ∂c_t/∂c_k for the LSTM); --svg writes the plot. Each step Jacobian comes from the
+      cell's hand-derived backward pass, and the products are checked against the oracles;
+      exit 1 if a check fails.
+      """
     case .help: "Show help for rnn-explain or one of its commands."
     }
   }

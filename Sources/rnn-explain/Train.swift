@@ -26,9 +26,9 @@ extension CLI {
       }
     }
     switch args.model {
-    case "lstm": run(LSTMCell(forgetBias: 0))
-    case "gru": run(GRUCell(variant: .resetBefore))
-    default: run(RNNCell())
+    case .rnn: run(RNNCell())
+    case .lstm: run(LSTMCell(forgetBias: 0))
+    case .gru: run(GRUCell(variant: .resetBefore))
     }
     let final = reports.last?.meanLoss ?? .nan
     let learned =
@@ -37,7 +37,7 @@ extension CLI {
       : final < (base.nothing + base.first) / 2 ? "X_{t−3} only" : "neither dependency"
     if args.format == "json" {
       let json = JSON.object([
-        ("model", .string(args.model)), ("state_size", .number(Double(t.stateSize))),
+        ("model", .string(args.model.rawValue)), ("state_size", .number(Double(t.stateSize))),
         ("num_steps", .number(Double(t.numSteps))), ("batch_size", .number(Double(t.batchSize))),
         ("series_length", .number(Double(t.seriesLength))), ("epochs", .number(Double(t.epochs))),
         ("learning_rate", .number(t.learningRate)), ("seed", .number(Double(t.seed))),
@@ -63,7 +63,7 @@ extension CLI {
       return Output(stdout: json.serialized() + "\n")
     }
     var out = "echo task (R2RT): X_t a random bit, P(Y_t = 1) = 0.5 + 0.5·X_{t−3} − 0.25·X_{t−8}\n"
-    out += "\(args.model) · H=\(t.stateSize) · num_steps=\(t.numSteps) · batch \(t.batchSize) · "
+    out += "\(args.model.rawValue) · H=\(t.stateSize) · num_steps=\(t.numSteps) · batch \(t.batchSize) · "
     out +=
       "series \(t.seriesLength) × \(t.epochs) epoch(s) · Adagrad η=\(format(t.learningRate)) · "
     out += "seed \(t.seed)\n"

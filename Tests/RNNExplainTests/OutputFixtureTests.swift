@@ -18,7 +18,8 @@ import Testing
   static let ids = [
     "softmax", "cross-entropy", "softmax-cross-entropy", "activations", "rnn-step",
     "rnn-concat-step", "output-layer", "bptt-jacobian-product", "bptt-recursive",
-    "bptt-index-form", "lstm-gates", "lstm-bptt", "gru-gates", "gru-bptt",
+    "bptt-index-form", "lstm-gates", "lstm-bptt", "gru-gates", "gru-bptt", "vanishing-gradients",
+    "gradient-clipping",
   ]
   static let gradFixtures = [
     "rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after",
@@ -30,7 +31,7 @@ import Testing
       ("overview", []), ("list", ["list"]), ("list-json", ["list", "--format", "json"]),
       ("help", ["help"]),
     ]
-    for command in ["list", "show", "check", "diagnose", "grad", "bench", "help"] {
+    for command in ["list", "show", "check", "diagnose", "grad", "train", "bench", "vanishing", "help"] {
       out.append(("help-\(command)", ["help", command]))
     }
     for id in ids {
@@ -62,6 +63,15 @@ import Testing
           "--steps", "43", "--scale", "5", "--parameter", "b", "--entry", "0",
         ]
       ),
+      ("vanishing", ["vanishing"]),
+      ("vanishing-exploding", ["vanishing", "--scale", "3", "--steps", "20"]),
+      (
+        "vanishing-lstm-json",
+        ["vanishing", "--model", "lstm", "--steps", "8", "--dims", "2,3,2", "--format", "json"]
+      ),
+      ("train-short", ["train", "--series-length", "4000"]),
+      ("train-short-gru-json", ["train", "--model", "gru", "--series-length", "2000", "--format", "json"]),
+      ("train-bad-length", ["train", "--series-length", "1000"]),
     ]
     for name in gradFixtures {
       let path = gradInputs.appendingPathComponent("\(name).input.json").path

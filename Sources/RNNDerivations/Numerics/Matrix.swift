@@ -49,6 +49,16 @@ public struct Matrix<Element: Sendable>: Sendable {
     for i in 0..<rows { out += storage[i * cols + range.lowerBound..<i * cols + range.upperBound] }
     return Matrix(rows: rows, cols: range.count, storage: out)
   }
+
+  /// Rows `rows` and columns `cols` as a new matrix (the `h` or `c` block of a state Jacobian).
+  @inlinable public func block(rows: Range<Int>, cols: Range<Int>) -> Matrix {
+    var out: [Element] = []
+    out.reserveCapacity(rows.count * cols.count)
+    for i in rows {
+      out += storage[i * self.cols + cols.lowerBound..<i * self.cols + cols.upperBound]
+    }
+    return Matrix(rows: rows.count, cols: cols.count, storage: out)
+  }
 }
 
 extension Matrix where Element: Scalar {

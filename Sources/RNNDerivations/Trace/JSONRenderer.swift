@@ -157,14 +157,17 @@ public enum JSONRenderer {
           "trace",
           .array(
             trace.steps.map { step in
-              .object([
-                ("title", .string(step.title)),
-                ("equation", .string(step.equation)),
-                ("latex", .string(step.latex)),
-                ("note", .string(step.note)),
-                ("values", .object(step.values.map { ($0.name, json($0.value)) })),
-                ("checks", .array(step.checks.map(json))),
-              ])
+              .object(
+                [
+                  ("title", .string(step.title)),
+                  ("equation", .string(step.equation)),
+                  ("latex", .string(step.latex)),
+                  ("note", .string(step.note)),
+                  ("values", .object(step.values.map { ($0.name, json($0.value)) })),
+                  ("checks", .array(step.checks.map(json))),
+                ]
+                  + (step.expectedFailures.isEmpty
+                    ? [] : [("expected_failures", .array(step.expectedFailures.map(json)))]))
             })
         ),
       ])

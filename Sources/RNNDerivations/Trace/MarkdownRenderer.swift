@@ -11,21 +11,32 @@ public enum MarkdownRenderer {
         for value in step.values { out += TextRenderer().render(value) }
         out += "```\n"
       }
-      if !step.checks.isEmpty {
+      if !step.checks.isEmpty || !step.expectedFailures.isEmpty {
         out += "\n| check | oracle | max error / largest entry | max rel. error | worst entry "
         out += "| result |\n|---|---|---|---|---|---|\n"
-        for check in step.checks {
+        let rows =
+          step.checks.map { ($0, $0.passed ? "PASS" : "**FAIL**") }
+          + step.expectedFailures.map {
+            ($0, $0.passed ? "**FAIL**: expected to fail, passed" : "FAIL (expected)")
+          }
+        for (check, result) in rows {
           let worst =
             check.projected ? "[\(check.worstIndex)]" : check.shape.index(check.worstIndex)
           out += "| `\(check.quantity)` | \(check.reference) | \(sci(check.maxScaledError)) "
           out += "| \(sci(check.maxRelativeError)) "
-          out += "| \(worst) | \(check.passed ? "PASS" : "**FAIL**") |\n"
+          out += "| \(worst) | \(result) |\n"
         }
       }
     }
     let checks = trace.checks
     out += "\n**\(trace.passed ? "PASS" : "FAIL")**: \(checks.filter(\.passed).count) of "
-    out += "\(checks.count) checks passed.\n"
+    out += "\(checks.count) checks passed"
+    let expected = trace.expectedFailures
+    if !expected.isEmpty {
+      out +=
+        "; \(expected.filter { !$0.passed }.count) of \(expected.count) expected failures failed"
+    }
+    out += ".\n"
     return out
   }
 }

@@ -28,12 +28,18 @@ public struct TextRenderer {
       for line in wrap(step.note, width: 94) { out += "   \(line)\n" }
       for value in step.values { out += render(value) }
       for check in step.checks { out += render(check) }
+      for check in step.expectedFailures { out += render(check, expectedToFail: true) }
     }
     let checks = trace.checks
     let failed = checks.filter { !$0.passed }.count
     out += "\n\(verdict(trace.passed)): \(checks.count - failed) of \(checks.count) checks passed"
     out += " (tolerance × largest entry: exact \(sci(Tolerances.exact)), "
     out += "finite differences \(sci(Tolerances.finiteDifference)))\n"
+    let expected = trace.expectedFailures
+    if !expected.isEmpty {
+      out += "\(expected.filter { !$0.passed }.count) of \(expected.count) expected failures "
+      out += "failed, as they must (FAIL (expected) above: shown, not counted)\n"
+    }
     return out
   }
 
@@ -52,10 +58,17 @@ public struct TextRenderer {
   }
 
   /// A check's verdict and summary, then (unless `showErrors` is off) its per-entry errors.
-  public func render(_ check: GradientCheck) -> String {
+  ///
+  /// A check `expectedToFail` reads `FAIL (expected)`, uncoloured, when it fails; when it
+  /// passes, a red `FAIL: expected to fail, passed`.
+  public func render(_ check: GradientCheck, expectedToFail: Bool = false) -> String {
+    let label =
+      !expectedToFail
+      ? verdict(check.passed)
+      : check.passed ? verdict(false) + ": expected to fail, passed:" : "FAIL (expected)"
     var out = ""
-    for (k, line) in wrap(check.summary, width: 90).enumerated() {
-      out += k == 0 ? "   \(verdict(check.passed)) \(line)\n" : "        \(line)\n"
+    for (k, line) in wrap(check.summary, width: 94 - label.count).enumerated() {
+      out += k == 0 ? "   \(label) \(line)\n" : "        \(line)\n"
     }
     if let sweep = check.diagnosis {
       for line in wrap(SweepReport.line(check, sweep), width: 90) { out += "        \(line)\n" }

@@ -31,10 +31,18 @@ public struct TraceStep: Sendable {
   public var note: String
   public var values: [NamedValue]
   public var checks: [GradientCheck]
+  /// Checks shown to fail on purpose: counter-examples.
+  ///
+  /// For example, a clipped gradient held against the oracles of the unclipped loss. Rendered
+  /// `FAIL (expected)` with the step's note
+  /// saying why; never counted among `checks` (nor in `check`'s error figures). One that passes
+  /// makes the trace fail: the demonstration no longer shows what it claims.
+  public var expectedFailures: [GradientCheck]
 
   public init(
     _ title: String, equation: String, latex: String, note: String = "",
-    values: [NamedValue] = [], checks: [GradientCheck] = []
+    values: [NamedValue] = [], checks: [GradientCheck] = [],
+    expectedFailures: [GradientCheck] = []
   ) {
     self.title = title
     self.equation = equation
@@ -42,6 +50,7 @@ public struct TraceStep: Sendable {
     self.note = note
     self.values = values
     self.checks = checks
+    self.expectedFailures = expectedFailures
   }
 }
 
@@ -62,7 +71,11 @@ public struct Trace: Sendable {
   }
 
   public var checks: [GradientCheck] { steps.flatMap(\.checks) }
-  public var passed: Bool { checks.allSatisfy(\.passed) }
+  public var expectedFailures: [GradientCheck] { steps.flatMap(\.expectedFailures) }
+  /// Every check passed, and every expected failure failed.
+  public var passed: Bool {
+    checks.allSatisfy(\.passed) && !expectedFailures.contains(where: \.passed)
+  }
 }
 
 /// A number for a table: fixed with 5 decimals when that is readable, scientific otherwise.
