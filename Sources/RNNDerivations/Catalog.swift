@@ -66,26 +66,6 @@ public enum Catalog {
       id: "bptt-index-form", title: "BPTT entry by entry, as source 004 writes it", source: "004",
       usesSteps: true, run: bpttIndexFormTrace),
     Derivation(
-      id: "truncated-bptt",
-      title: "Truncated BPTT in both styles: TensorFlow's chunks and true truncation",
-      source: "001, 002, 003", usesSteps: true, run: truncatedBPTTTrace),
-    Derivation(
-      id: "state-carry",
-      title: "Carrying the state between chunks: what it changes, and what it does not",
-      source: "001", usesSteps: true, run: stateCarryTrace),
-    Derivation(
-      id: "sequence-mask",
-      title: "A batch of different lengths: sequence_length masks, padded steps give exactly 0",
-      source: "001", usesSteps: true, run: sequenceMaskTrace),
-    Derivation(
-      id: "sequence-types",
-      title: "The four sequence types: which steps take an input and which carry a loss",
-      source: "004", usesSteps: true, run: sequenceTypesTrace),
-    Derivation(
-      id: "dropout",
-      title: "Dropout on inputs and outputs, never on the state, with fixed masks",
-      source: "001", usesSteps: true, run: dropoutTrace),
-    Derivation(
       id: "lstm-gates",
       title: "LSTM gate by gate, and the two paths into c_{t−1}",
       source: "001, 003", run: lstmGatesTrace),
@@ -104,11 +84,31 @@ public enum Catalog {
     Derivation(
       id: "gradient-clipping", title: "Clipping by global norm and by value, after the check",
       source: "003", usesSteps: true, run: gradientClippingTrace),
+    Derivation(
+      id: "truncated-bptt",
+      title: "Truncated BPTT: TensorFlow's chunks vs true truncation",
+      source: "001–003", usesSteps: true, run: truncatedBPTTTrace),
+    Derivation(
+      id: "state-carry",
+      title: "Carrying the state between chunks, and not the gradient",
+      source: "001", usesSteps: true, run: stateCarryTrace),
+    Derivation(
+      id: "sequence-mask",
+      title: "sequence_length masks: padded steps give exactly 0",
+      source: "001", usesSteps: true, run: sequenceMaskTrace),
+    Derivation(
+      id: "sequence-types",
+      title: "Source 004's four sequence types: inputs and losses",
+      source: "004", usesSteps: true, run: sequenceTypesTrace),
+    Derivation(
+      id: "dropout",
+      title: "Dropout on inputs and outputs, never on the state",
+      source: "001", usesSteps: true, run: dropoutTrace),
   ]
 
   public static func derivation(_ id: String) -> Derivation? { all.first { $0.id == id } }
 
-  /// The source notes by number (the files in `sources/` of the design).
+  /// The five source notes by number, as notes/README.md lists them.
   public static let sources: [(number: String, title: String)] = [
     ("000", "Small crash course to RNN in tensorflow (draft)"),
     ("001", "Small crash course to RNN in tensorflow"),

@@ -152,7 +152,8 @@ enum Command: String, CaseIterable {
             + "(default: 1000000)."),
         OptionSpec(flag: .epochs, valueName: "E", help: "Epochs, 1...100 (default: 1)."),
         OptionSpec(
-          flag: .learningRate, valueName: "η", help: "Adagrad's learning rate, 0 < η ≤ 10 (default: 0.1)."),
+          flag: .learningRate, valueName: "η",
+          help: "Adagrad's learning rate, 0 < η ≤ 10 (default: 0.1)."),
         OptionSpec(
           flag: .seed, valueName: "N",
           help: "Seed of the series and the initial weights (default: 0)."),

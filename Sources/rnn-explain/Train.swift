@@ -63,7 +63,8 @@ extension CLI {
       return Output(stdout: json.serialized() + "\n")
     }
     var out = "echo task (R2RT): X_t a random bit, P(Y_t = 1) = 0.5 + 0.5·X_{t−3} − 0.25·X_{t−8}\n"
-    out += "\(args.model.rawValue) · H=\(t.stateSize) · num_steps=\(t.numSteps) · batch \(t.batchSize) · "
+    out +=
+      "\(args.model.rawValue) · H=\(t.stateSize) · num_steps=\(t.numSteps) · batch \(t.batchSize) · "
     out +=
       "series \(t.seriesLength) × \(t.epochs) epoch(s) · Adagrad η=\(format(t.learningRate)) · "
     out += "seed \(t.seed)\n"

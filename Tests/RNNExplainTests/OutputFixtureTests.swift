@@ -19,7 +19,8 @@ import Testing
     "softmax", "cross-entropy", "softmax-cross-entropy", "activations", "rnn-step",
     "rnn-concat-step", "output-layer", "bptt-jacobian-product", "bptt-recursive",
     "bptt-index-form", "lstm-gates", "lstm-bptt", "gru-gates", "gru-bptt", "vanishing-gradients",
-    "gradient-clipping",
+    "gradient-clipping", "truncated-bptt", "state-carry", "sequence-mask", "sequence-types",
+    "dropout",
   ]
   static let gradFixtures = [
     "rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after",
@@ -31,7 +32,9 @@ import Testing
       ("overview", []), ("list", ["list"]), ("list-json", ["list", "--format", "json"]),
       ("help", ["help"]),
     ]
-    for command in ["list", "show", "check", "diagnose", "grad", "train", "bench", "vanishing", "help"] {
+    for command in [
+      "list", "show", "check", "diagnose", "grad", "train", "bench", "vanishing", "help",
+    ] {
       out.append(("help-\(command)", ["help", command]))
     }
     for id in ids {
@@ -70,7 +73,10 @@ import Testing
         ["vanishing", "--model", "lstm", "--steps", "8", "--dims", "2,3,2", "--format", "json"]
       ),
       ("train-short", ["train", "--series-length", "4000"]),
-      ("train-short-gru-json", ["train", "--model", "gru", "--series-length", "2000", "--format", "json"]),
+      (
+        "train-short-gru-json",
+        ["train", "--model", "gru", "--series-length", "2000", "--format", "json"]
+      ),
       ("train-bad-length", ["train", "--series-length", "1000"]),
     ]
     for name in gradFixtures {

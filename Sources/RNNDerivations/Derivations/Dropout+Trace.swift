@@ -48,7 +48,8 @@ func dropoutTrace(_ config: Config) -> [TraceStep] {
         + "later steps: the recurrent path has no mask. A dropped input entry zeroes that column "
         + "of the step's ∂E/∂U contribution.",
       values: [
-        NamedValue("∂E/∂U", g.parameters.matrix("U")), NamedValue("∂E/∂W", g.parameters.matrix("W")),
+        NamedValue("∂E/∂U", g.parameters.matrix("U")),
+        NamedValue("∂E/∂W", g.parameters.matrix("W")),
         NamedValue("∂E/∂V", g.parameters.matrix("V")), NamedValue("∂E/∂s_{−1}", g.initialState.h),
       ],
       checks: verify(
