@@ -35,8 +35,10 @@ import Testing
     #expect(abs(p.values[0][0] - (1 - 0.1 * 0.3 / (0.1 + 0.09).squareRoot())) <= 1e-15)
   }
 
-  /// A short run learns the first dependency: its loss falls from the "knowing nothing"
-  /// figure to below halfway to the "X_{t−3}" one. Wrong gradients would not get there.
+  /// A short run learns the first dependency.
+  ///
+  /// Its loss falls from the "knowing nothing" figure to below halfway to the "X_{t−3}" one.
+  /// Wrong gradients would not get there.
   @Test func aShortRunLearnsTheFirstDependency() {
     var training = EchoTraining()
     (training.batchSize, training.seriesLength, training.numSteps) = (10, 40_000, 10)

@@ -32,9 +32,10 @@ public enum EchoTask {
     return (x, y)
   }
 
-  /// The expected cross-entropy (nats per step) of the best prediction from what a network
-  /// knows: nothing, `X_{t−3}` alone, or both bits. Computed here from the task's definition
-  /// by averaging the entropy of `Y` over the equally likely cases.
+  /// The expected cross-entropy (nats per step) of the best prediction from what a network knows.
+  ///
+  /// Nothing, `X_{t−3}` alone, or both bits: computed here from the task's definition by
+  /// averaging the entropy of `Y` over the equally likely cases.
   public static var baselines: (nothing: Double, first: Double, both: Double) {
     func entropy(_ p: Double) -> Double {
       p <= 0 || p >= 1 ? 0 : -p * log(p) - (1 - p) * log(1 - p)
@@ -69,8 +70,10 @@ public struct EchoTraining: Sendable {
   public var chunks: Int { seriesLength / batchSize / numSteps }
 }
 
-/// Adagrad (Duchi et al. 2011, as TensorFlow's `AdagradOptimizer`, initial accumulator 0.1):
-/// each entry's step is the learning rate divided by the root of its summed squared gradients.
+/// Adagrad, as TensorFlow's `AdagradOptimizer` (initial accumulator 0.1).
+///
+/// Each entry's step is the learning rate divided by the root of its summed squared gradients
+/// (Duchi, Hazan and Singer, 2011).
 public struct Adagrad: Sendable {
   public var learningRate: Double
   /// `Σ g²` per entry, by parameter.
