@@ -290,8 +290,11 @@ struct Arguments {
             "\(flag) expects one of \(option.choices.joined(separator: ", ")), found \(quoted(value))",
           command: command)
       }
-      if option.flag == .format { format = value }
-      precision = Precision(rawValue: value) ?? precision
+      if option.flag == .format {
+        format = value
+      } else if let chosen = Precision(rawValue: value) {
+        precision = chosen
+      }
     case .params:
       params = value
     case .check:
