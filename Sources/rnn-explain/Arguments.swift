@@ -373,8 +373,11 @@ struct Arguments {
       seeds = try integer(1...Limits.seeds, "an integer in 1...\(Limits.seeds)")
     case .format, .precision:
       let value = try choice()
-      if option.flag == .format { format = value }
-      precision = Precision(rawValue: value) ?? precision
+      if option.flag == .format {
+        format = value
+      } else if let chosen = Precision(rawValue: value) {
+        precision = chosen
+      }
     case .model:
       // The option's choices are the models' names.
       model = VanishingModel(rawValue: try choice()) ?? model
