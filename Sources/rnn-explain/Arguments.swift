@@ -50,6 +50,12 @@ struct OptionSpec {
   /// The flag with its value, as usage and help print it: `--seed N`, `--check`.
   var synopsis: String { valueName.map { "\(flag.rawValue) \($0)" } ?? flag.rawValue }
 
+  /// `--model rnn|lstm|gru`, for `vanishing` and `train`.
+  static let model = OptionSpec(
+    flag: .model, valueName: VanishingModel.allCases.map(\.rawValue).joined(separator: "|"),
+    help: "The cell (default: \(VanishingModel.rnn.rawValue)).",
+    choices: VanishingModel.allCases.map(\.rawValue))
+
   /// `--format`, accepting `first` (the default) or any of `others`.
   static func format(_ first: String, _ others: String...) -> OptionSpec {
     let choices = [first] + others
@@ -137,10 +143,7 @@ enum Command: String, CaseIterable {
       ]
     case .train:
       [
-        OptionSpec(
-          flag: .model, valueName: VanishingModel.allCases.map(\.rawValue).joined(separator: "|"),
-          help: "The cell (default: \(VanishingModel.rnn.rawValue)).",
-          choices: VanishingModel.allCases.map(\.rawValue)),
+        .model,
         OptionSpec(
           flag: .numSteps, valueName: "N",
           help: "Steps per chunk: how far back a gradient reaches, 1...100 (default: 10)."),
@@ -176,10 +179,7 @@ enum Command: String, CaseIterable {
       ]
     case .vanishing:
       [
-        OptionSpec(
-          flag: .model, valueName: VanishingModel.allCases.map(\.rawValue).joined(separator: "|"),
-          help: "The cell (default: \(VanishingModel.rnn.rawValue)).",
-          choices: VanishingModel.allCases.map(\.rawValue)),
+        .model,
         OptionSpec(
           flag: .steps, valueName: "T",
           help: "Time steps, the largest lag, 1...\(maxSteps) (default: \(defaultSteps))."),

@@ -86,6 +86,18 @@ struct CLI {
     }
   }
 
+  /// The trace of the one derivation id `command` was given, at the config of its options.
+  func trace(_ args: Arguments, _ command: Command) throws(UsageError) -> Trace {
+    guard args.positionals.count == 1 else {
+      throw UsageError(
+        message: args.positionals.isEmpty
+          ? "\(command.rawValue) needs a derivation id (see 'rnn-explain list')"
+          : "\(command.rawValue) takes one id, found \(args.positionals.count)", command: command)
+    }
+    return try derivations(args.positionals, command)[0].trace(
+      Config(seed: args.seed, dims: args.dims, steps: args.steps, scale: args.scale))
+  }
+
   func derivations(_ ids: [String], _ command: Command) throws(UsageError) -> [Derivation] {
     var out: [Derivation] = []
     for id in ids {
@@ -148,15 +160,7 @@ struct CLI {
   }
 
   func show(_ args: Arguments) throws(UsageError) -> Output {
-    guard args.positionals.count == 1 else {
-      throw UsageError(
-        message: args.positionals.isEmpty
-          ? "show needs a derivation id (see 'rnn-explain list')"
-          : "show takes one id, found \(args.positionals.count)", command: .show)
-    }
-    let derivation = try derivations(args.positionals, .show)[0]
-    let trace = derivation.trace(
-      Config(seed: args.seed, dims: args.dims, steps: args.steps, scale: args.scale))
+    let trace = try trace(args, .show)
     let text: String =
       switch args.format {
       case "json": JSONRenderer.render(trace)
@@ -194,15 +198,7 @@ struct CLI {
   /// The check is `--parameter`'s, else the first that fails (the one worth explaining), else
   /// the first; the entry is `--entry`, else the check's worst.
   func diagnose(_ args: Arguments) throws(UsageError) -> Output {
-    guard args.positionals.count == 1 else {
-      throw UsageError(
-        message: args.positionals.isEmpty
-          ? "diagnose needs a derivation id (see 'rnn-explain list')"
-          : "diagnose takes one id, found \(args.positionals.count)", command: .diagnose)
-    }
-    let derivation = try derivations(args.positionals, .diagnose)[0]
-    let trace = derivation.trace(
-      Config(seed: args.seed, dims: args.dims, steps: args.steps, scale: args.scale))
+    let trace = try trace(args, .diagnose)
     let candidates = trace.checks.filter { $0.sweep != nil }
     let chosen: GradientCheck?
     if let name = args.parameter {
@@ -211,7 +207,7 @@ struct CLI {
         let names = candidates.map(\.parameter).joined(separator: ", ")
         throw UsageError(
           message:
-            "--parameter expects one of \(names) for \(derivation.id), found \(quoted(name))",
+            "--parameter expects one of \(names) for \(trace.id), found \(quoted(name))",
           command: .diagnose)
       }
     } else {
@@ -219,7 +215,7 @@ struct CLI {
     }
     guard let check = chosen, let sweep = check.sweep else {
       throw UsageError(
-        message: "\(derivation.id) has no finite-difference check to diagnose", command: .diagnose)
+        message: "\(trace.id) has no finite-difference check to diagnose", command: .diagnose)
     }
     // A failing check's worst entry is the furthest over the model; a passing check's, the
     // entry with the largest error as a fraction of the largest entry (its worst relative
