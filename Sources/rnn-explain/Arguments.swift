@@ -17,6 +17,7 @@ enum Flag: String {
   case params = "--params"
   case compare = "--compare"
   case check = "--check"
+  case brief = "--brief"
   case sweep = "--sweep"
   case scale = "--scale"
   case model = "--model"
@@ -100,7 +101,13 @@ enum Command: String, CaseIterable {
   var options: [OptionSpec] {
     switch self {
     case .list, .mistakes: [.format("text", "json")]
-    case .show: configOptions + [.format("text", "markdown", "json")]
+    case .show:
+      configOptions + [
+        .format("text", "markdown", "json"),
+        OptionSpec(
+          flag: .brief, valueName: nil,
+          help: "Text only: the steps without their values, one line per checked gradient."),
+      ]
     case .diagnose:
       configOptions + [
         OptionSpec(
@@ -274,6 +281,8 @@ struct Arguments {
   /// `grad --compare FILE`: a learner's gradients to judge.
   var compare: String?
   var check = false
+  /// `show --brief`.
+  var brief = false
   /// `check --sweep N`: N random configs instead of the fixed sizes.
   var sweep: Int?
   var scale = 1.0
@@ -389,6 +398,8 @@ struct Arguments {
       compare = value
     case .check:
       check = true
+    case .brief:
+      brief = true
     case .parameter:
       parameter = value
     case .entry:

@@ -160,12 +160,15 @@ struct CLI {
   }
 
   func show(_ args: Arguments) throws(UsageError) -> Output {
+    guard !args.brief || args.format == "text" else {
+      throw UsageError(message: "--brief is for --format text", command: .show)
+    }
     let trace = try trace(args, .show)
     let text: String =
       switch args.format {
       case "json": JSONRenderer.render(trace)
       case "markdown": MarkdownRenderer.render(trace)
-      default: TextRenderer(color: color).render(trace)
+      default: TextRenderer(color: color, brief: args.brief).render(trace)
       }
     return Output(stdout: text, code: trace.passed ? ExitCode.ok : ExitCode.checkFailed)
   }

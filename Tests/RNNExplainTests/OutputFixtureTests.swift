@@ -72,6 +72,9 @@ import Testing
         "vanishing-lstm-json",
         ["vanishing", "--model", "lstm", "--steps", "8", "--dims", "2,3,2", "--format", "json"]
       ),
+      ("show-lstm-bptt-brief", ["show", "lstm-bptt", "--brief"]),
+      ("show-gradient-clipping-brief", ["show", "gradient-clipping", "--brief"]),
+      ("show-brief-json", ["show", "softmax", "--brief", "--format", "json"]),
       ("train-short", ["train", "--series-length", "4000"]),
       (
         "train-short-gru-json",

@@ -4,10 +4,14 @@ public struct TextRenderer {
   public var color: Bool
   /// Print the per-entry relative errors of each check (off in summaries).
   public var showErrors: Bool
+  /// `show --brief`: each step's title, equation and note, then one line per checked quantity
+  /// (every oracle's largest error); a failing check's summary and diagnosis in full.
+  public var brief: Bool
 
-  public init(color: Bool = false, showErrors: Bool = true) {
+  public init(color: Bool = false, showErrors: Bool = true, brief: Bool = false) {
     self.color = color
     self.showErrors = showErrors
+    self.brief = brief
   }
 
   /// PASS or FAIL (or the words given), green or red.
@@ -26,6 +30,10 @@ public struct TextRenderer {
       out += "\n\(n + 1). \(step.title)\n"
       for line in wrap(step.equation, width: 94) { out += "   \(line)\n" }
       for line in wrap(step.note, width: 94) { out += "   \(line)\n" }
+      if brief {
+        out += briefChecks(step.checks) + briefChecks(step.expectedFailures, expectedToFail: true)
+        continue
+      }
       for value in step.values { out += render(value) }
       for check in step.checks { out += render(check) }
       for check in step.expectedFailures { out += render(check, expectedToFail: true) }
@@ -35,10 +43,40 @@ public struct TextRenderer {
     out += "\n\(verdict(trace.passed)): \(checks.count - failed) of \(checks.count) checks passed"
     out += " (tolerance × largest entry: exact \(sci(Tolerances.exact)), "
     out += "finite differences \(sci(Tolerances.finiteDifference)))\n"
+    if brief {
+      out += "Each number: the largest |hand-derived − oracle| as a fraction of the gradient's "
+      out += "largest entry.\n"
+    }
     let expected = trace.expectedFailures
     if !expected.isEmpty {
       out += "\(expected.filter { !$0.passed }.count) of \(expected.count) expected failures "
       out += "failed, as they must (FAIL (expected) above: shown, not counted)\n"
+    }
+    return out
+  }
+
+  /// One line per checked quantity, in the order first checked: its verdict and each
+  /// reference's largest error as a fraction of the largest entry; failures then in full.
+  func briefChecks(_ checks: [GradientCheck], expectedToFail: Bool = false) -> String {
+    var quantities: [String] = []
+    for check in checks where !quantities.contains(check.quantity) {
+      quantities.append(check.quantity)
+    }
+    var out = ""
+    for quantity in quantities {
+      let mine = checks.filter { $0.quantity == quantity }
+      let errors = mine.map { "\($0.reference) \(sci($0.maxScaledError))" }
+      let label =
+        !expectedToFail
+        ? verdict(mine.allSatisfy(\.passed))
+        : mine.contains(where: \.passed)
+          ? verdict(false) + ": expected to fail, passed:" : "FAIL (expected)"
+      out += "   \(label) \(quantity): " + errors.joined(separator: " · ") + "\n"
+      for check in mine where !check.passed && !expectedToFail {
+        var full = self
+        full.showErrors = false
+        out += full.render(check)
+      }
     }
     return out
   }
