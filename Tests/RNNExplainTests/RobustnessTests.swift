@@ -74,7 +74,10 @@ private func expectError(
       "list", "show", "check", "grad", "bench", "help", "softmax", "gru-bptt", "nope", "-", "--",
       "-x", "=", "", "--seed", "--dims", "--steps", "--seeds", "--repeats", "--format", "--check",
       "--seed=7", "--dims=2,3,2", "--format=json", "--format=xml", "--steps=0", "7", "-1", "2,3",
-      "3,5,4", "0,1,1", "1e999", "18446744073709551616", "json", "markdown", "text",
+      "3,5,4", "0,1,1", "1e999", "18446744073709551616", "json", "markdown", "text", "train",
+      "diagnose", "vanishing", "mistakes", "--model", "--model=lstm", "--num-steps=0",
+      "--state-size", "--series-length=1", "--epochs", "--learning-rate=-1", "--brief",
+      "--precision=half", "--entry=9,9", "--parameter",
     ]
     switch Int.random(in: 0..<10, using: &rng) {
     case 0..<6: return words.randomElement(using: &rng) ?? ""
@@ -97,7 +100,10 @@ private func expectError(
   @Test(arguments: 0..<5)
   func randomCommandLinesAreUsageErrors(batch: UInt64) throws {
     var rng = SeededGenerator(state: batch)
-    let commands = ["list", "show", "check", "grad", "bench", "help"]
+    let commands = [
+      "list", "show", "check", "diagnose", "grad", "mistakes", "train", "bench", "vanishing",
+      "help",
+    ]
     for _ in 0..<50 {
       let first =
         Int.random(in: 0..<4, using: &rng) == 0
