@@ -44,7 +44,17 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
   /// The state after each step at the point of the check: the constants at the cuts.
   public var frozen: [CellState<Double>]
 
+  /// The objective of `model` truncated in `truncation`'s style, its cuts held at `point`.
+  ///
+  /// True truncation recomputes each scored step from its window alone, which this type does
+  /// for a plain sequence only: no `length`, `carriesLoss` or `dropout` (asking for one is a
+  /// programming error).
   public init(_ model: SequenceModel<Cell>, _ truncation: Truncation, at point: [Variable]) {
+    if case .window = truncation {
+      precondition(
+        model.length == nil && model.carriesLoss == nil && model.dropout == nil,
+        "true truncation of a masked or dropout sequence is not implemented")
+    }
     (self.model, self.truncation) = (model, truncation)
     let all = Parameters(point)
     frozen = model.forward(model.parameters(of: all), from: model.initialState(of: all)).states
