@@ -44,7 +44,7 @@ public struct TextRenderer {
     out += " (tolerance × largest entry: exact \(sci(Tolerances.exact)), "
     out += "finite differences \(sci(Tolerances.finiteDifference)))\n"
     if brief {
-      out += "Each number: the largest |hand-derived − oracle| as a fraction of the gradient's "
+      out += "Each number: the largest |hand-derived − reference| as a fraction of the gradient's "
       out += "largest entry.\n"
     }
     let expected = trace.expectedFailures
