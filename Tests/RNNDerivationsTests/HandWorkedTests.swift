@@ -10,7 +10,8 @@ import Testing
   static func values() -> [(String, Double, Double)] {
     let dims = Dims(D: 1, H: 1, K: 2)
     let model = SequenceModel(RNNCell(), xs: [[1], [-1]], targets: [0, 1], dims: dims)
-    let p = Parameters(Layout(model.parameters, dims), values: [[1], [0.5], [0], [1, -1], [0, 0]])
+    let p = Parameters(
+      Layout(model.parameters, dims), values: [[1], [0.5], [0], [1, -1], [0, 0]])
     let run = model.forward(p, from: CellState(h: [0]))
     let g = model.backward(run, p)
     return [
@@ -36,7 +37,8 @@ import Testing
     let note = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("notes/HandWorked.md")
-    let text = try String(contentsOf: note, encoding: .utf8).replacingOccurrences(of: "−", with: "-")
+    let text = try String(contentsOf: note, encoding: .utf8).replacingOccurrences(
+      of: "−", with: "-")
     for (name, byHand, _) in Self.values() {
       #expect(text.contains(String(format: "%.6f", byHand)), "\(name)")
     }
