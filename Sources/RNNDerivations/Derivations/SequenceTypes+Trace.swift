@@ -25,6 +25,11 @@ func sequenceMaskTrace(_ config: Config) -> [TraceStep] {
   let padded = sequences[2].backward(sequences[2].forward(ex.p, from: ex.initial), ex.p).flat
   let zeroed = short.backward(short.forward(ex.p, from: ex.initial), ex.p).flat
   let runs = sequences.map { $0.forward(ex.p, from: ex.initial) }
+  // The largest term summed into each gradient, over every sequence: the scale of rounding.
+  let batchMagnitudes = zip(sequences, runs).map { $0.backward($1, ex.p).magnitudes }
+    .reduce(into: [Double](repeating: 0, count: ex.point.count)) { largest, m in
+      largest = zip(largest, m).map { max($0, $1) }
+    }
   let names = ex.point.map(\.name)
   return [
     TraceStep(
@@ -70,7 +75,10 @@ func sequenceMaskTrace(_ config: Config) -> [TraceStep] {
             rows: config.dims.H, cols: config.dims.H,
             storage: gradients[names.firstIndex(of: "W") ?? 0]))
       ],
-      checks: verify(batch, at: ex.point, analytic: gradients, seed: config.seed)),
+      checks: verify(
+        batch, at: ex.point, analytic: gradients, seed: config.seed,
+        conditioning: zip(sequences, runs).map { $0.conditioning($1) }.max() ?? 1,
+        magnitudes: batchMagnitudes)),
   ]
 }
 
@@ -105,7 +113,8 @@ func sequenceTypesTrace(_ config: Config) -> [TraceStep] {
     var model = ex.model
     model.xs = zip(model.xs, input).map { x, takes in takes ? x : x.map { _ in 0 } }
     model.carriesLoss = loss
-    let g = model.backward(model.forward(ex.p, from: ex.initial), ex.p)
+    let run = model.forward(ex.p, from: ex.initial)
+    let g = model.backward(run, ex.p)
     return TraceStep(
       title, equation: "E = Σ_{t scored} −log ŷ_t[k_t],  x_t = 0 where no input",
       latex:
@@ -116,6 +125,8 @@ func sequenceTypesTrace(_ config: Config) -> [TraceStep] {
         NamedValue("E", model.evaluate(Parameters(ex.point))[0]),
         NamedValue("∂E/∂W", g.parameters.matrix("W")), NamedValue("∂E/∂s_{−1}", g.initialState.h),
       ],
-      checks: verify(model, at: ex.point, analytic: g.flat, seed: config.seed))
+      checks: verify(
+        model, at: ex.point, analytic: g.flat, seed: config.seed,
+        conditioning: model.conditioning(run), magnitudes: g.magnitudes))
   }
 }

@@ -71,7 +71,9 @@ public struct TextRenderer {
         ? verdict(mine.allSatisfy(\.passed))
         : mine.contains(where: \.passed)
           ? verdict(false) + ": expected to fail, passed:" : "FAIL (expected)"
-      out += "   \(label) \(quantity): " + errors.joined(separator: " · ") + "\n"
+      let κ = mine.map(\.conditioning).max() ?? 1
+      out += "   \(label) \(quantity): " + errors.joined(separator: " · ")
+      out += (κ < 1e3 ? "" : " (conditioning \(sci(κ)))") + "\n"
       for check in mine where !check.passed && !expectedToFail {
         var full = self
         full.showErrors = false
