@@ -18,6 +18,7 @@ enum Flag: String {
   case compare = "--compare"
   case check = "--check"
   case brief = "--brief"
+  case quick = "--quick"
   case sweep = "--sweep"
   case scale = "--scale"
   case model = "--model"
@@ -173,16 +174,20 @@ enum Command: String, CaseIterable {
       [
         OptionSpec(
           flag: .dims, valueName: "D,H,K",
-          help: "Sizes, each 1...\(maxDimension) (default: \(defaultDims.flagValue))."),
+          help: "Time the models at these sizes only, each 1...\(maxDimension) "
+            + "(default: 32,64,10 and 3,8,2)."),
         OptionSpec(
           flag: .steps, valueName: "T",
-          help: "Time steps, 1...\(maxSteps) (default: \(defaultSteps))."),
+          help: "Time steps with --dims, 1...\(maxSteps) (default: 100, and 20 for the small size)."
+        ),
         OptionSpec(
           flag: .repeats, valueName: "N",
           help: "Runs per figure; the median is shown (default: \(Arguments.defaultRepeats))."),
+        OptionSpec(flag: .quick, valueName: nil, help: "One run per figure (unless --repeats)."),
         OptionSpec(
           flag: .seed, valueName: "N",
           help: "Seed of the random inputs (default: \(Config().seed))."),
+        .format("text", "json"),
       ]
     case .vanishing:
       [
@@ -234,7 +239,7 @@ enum Command: String, CaseIterable {
   var formats: [String] { options.first { $0.flag == .format }?.choices ?? [] }
 
   /// The sizes when `--dims` is not given: the catalogue's default, or larger ones for `bench`.
-  var defaultDims: Dims { self == .bench ? Dims(D: 32, H: 64, K: 16) : Config().dims }
+  var defaultDims: Dims { self == .bench ? Dims(D: 32, H: 64, K: 10) : Config().dims }
 
   /// The time steps when `--steps` is not given: longer for `bench`, and for `vanishing`,
   /// whose figures are about long lags.
@@ -283,6 +288,12 @@ struct Arguments {
   var check = false
   /// `show --brief`.
   var brief = false
+  /// `bench --quick`.
+  var quick = false
+  /// Whether `--dims` or `--steps` was given (`bench` then times that size only).
+  var sizeGiven = false
+  /// Whether `--repeats` was given.
+  var repeatsGiven = false
   /// `check --sweep N`: N random configs instead of the fixed sizes.
   var sweep: Int?
   var scale = 1.0
@@ -364,8 +375,10 @@ struct Arguments {
       seed = n
       training.seed = n
     case .repeats:
+      repeatsGiven = true
       repeats = try integer(1...Self.maxRepeats, "an integer in 1...\(Self.maxRepeats)")
     case .dims:
+      sizeGiven = true
       let cap = command.maxDimension
       let parts = value.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
       guard parts.count == 3, parts.allSatisfy({ $0.map { (1...cap).contains($0) } ?? false }),
@@ -377,6 +390,7 @@ struct Arguments {
       }
       dims = Dims(D: D, H: H, K: K)
     case .steps:
+      sizeGiven = true
       steps = try integer(1...command.maxSteps, "an integer T in 1...\(command.maxSteps)")
     case .seeds:
       seeds = try integer(1...Limits.seeds, "an integer in 1...\(Limits.seeds)")
@@ -400,6 +414,8 @@ struct Arguments {
       check = true
     case .brief:
       brief = true
+    case .quick:
+      quick = true
     case .parameter:
       parameter = value
     case .entry:

@@ -66,9 +66,11 @@ import Testing
     #expect(model.evaluate(Parameters(ex.point))[0] == -log(run.yHats[T - 1][model.targets[T - 1]]))
   }
 
-  /// Saturated configs `check --sweep 200` found failing before the traces passed the run's
-  /// conditioning and the sums' magnitudes to the error model: the exact oracles differed by
-  /// 1e-9 of the largest entry where `1 − h²` cancels. They must pass, saying why.
+  /// Saturated configs that `check --sweep 200` found failing must pass, saying why.
+  ///
+  /// They failed before the traces passed the run's conditioning and the sums' magnitudes to
+  /// the error model: the exact oracles differed by 1e-9 of the largest entry where `1 − h²`
+  /// cancels.
   @Test(arguments: [
     Config(seed: 7_593_930_394_342_328_515, dims: Dims(D: 51, H: 2, K: 2), steps: 1, scale: 5),
     Config(seed: 6_038_094_601_263_162_090, dims: Dims(D: 39, H: 6, K: 2), steps: 57, scale: 5),

@@ -225,11 +225,41 @@ func expectUsageError(
   }
 
   @Test func benchTimesEveryModel() throws {
-    let run = try Run(["bench", "--dims", "2,3,2", "--steps", "2", "--repeats", "1"])
+    let run = try Run(["bench", "--dims", "2,3,2", "--steps", "2", "--quick"])
     #expect(run.code == 0)
+    let lines = run.stdout.split(separator: "\n")
     for model in ["rnn", "rnn-concat", "lstm", "gru"] {
-      #expect(run.stdout.split(separator: "\n").contains { $0.hasPrefix(model + " ") }, "\(model)")
+      for figure in ["forward", "loss-and-gradients"] {
+        #expect(lines.contains { $0.hasPrefix("\(model)-\(figure) ") }, "\(model)-\(figure)")
+      }
     }
+  }
+
+  /// `bench --format json` keeps its contract: `machine`, and per figure `name`, `T`, `D`,
+  /// `H`, `K`, `runs`, `median_seconds`.
+  @Test func benchJSONKeepsItsContract() throws {
+    let run = try Run(["bench", "--dims", "2,3,2", "--steps", "2", "--quick", "--format", "json"])
+    #expect(run.code == 0)
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    #expect(json["machine"] is String)
+    let results = try #require(json["results"] as? [[String: Any]])
+    let names = results.compactMap { $0["name"] as? String }
+    for name in [
+      "rnn-forward", "rnn-loss-and-gradients", "lstm-forward", "lstm-loss-and-gradients",
+      "gru-forward", "gru-loss-and-gradients", "bptt-recursive", "bptt-jacobian-product",
+      "check-all", "echo-train",
+    ] {
+      #expect(names.contains(name), "\(name)")
+    }
+    for r in results {
+      #expect(Set(r.keys) == ["name", "T", "D", "H", "K", "runs", "median_seconds"])
+      #expect((r["runs"] as? Int) == 1)
+    }
+    let steps = results.filter { ($0["name"] as? String) == "bptt-recursive" }.compactMap {
+      $0["T"] as? Int
+    }
+    #expect(steps == [10, 20, 40, 80, 160])
   }
 
   @Test func helpAgreesAcrossSpellings() throws {
