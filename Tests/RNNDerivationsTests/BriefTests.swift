@@ -21,4 +21,16 @@ import Testing
     #expect(!text.contains("∂E/∂U vs dual"))
     #expect(!text.contains("relative error per entry"))
   }
+
+  /// `RNN_EXPLAIN_TRACES` picks what `swift test` prints of each trace.
+  @Test func theTestTraceSetting() throws {
+    let trace = try #require(Catalog.derivation("softmax")).trace(Config())
+    #expect(traceOutput(trace, setting: nil) == TextRenderer().render(trace))
+    #expect(traceOutput(trace, setting: "full") == TextRenderer().render(trace))
+    #expect(traceOutput(trace, setting: "brief") == TextRenderer(brief: true).render(trace))
+    #expect(traceOutput(trace, setting: "off") == nil)
+    #expect(
+      (traceOutput(trace, setting: "brief")?.count ?? 0)
+        < (traceOutput(trace, setting: nil)?.count ?? 0))
+  }
 }

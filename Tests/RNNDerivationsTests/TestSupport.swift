@@ -11,7 +11,20 @@ func expectPasses(_ trace: Trace, sourceLocation: SourceLocation = #_sourceLocat
     #expect(check.passed, "\(trace.id): \(check.summary)", sourceLocation: sourceLocation)
   }
   // One write(2) of the whole trace, bypassing stdio buffering, which could split it.
-  FileHandle.standardOutput.write(Data((TextRenderer().render(trace) + "\n").utf8))
+  let setting = ProcessInfo.processInfo.environment["RNN_EXPLAIN_TRACES"]
+  if let text = traceOutput(trace, setting: setting) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+  }
+}
+
+/// What `swift test` prints of a trace under `RNN_EXPLAIN_TRACES` (README): the whole trace
+/// when unset or `full`, `show --brief`'s form for `brief`, nothing for `off`.
+func traceOutput(_ trace: Trace, setting: String?) -> String? {
+  switch setting {
+  case "off": nil
+  case "brief": TextRenderer(brief: true).render(trace)
+  default: TextRenderer().render(trace)
+  }
 }
 
 /// Runs a derivation over the sizes and seeds `check` uses and asserts every check.
