@@ -25,11 +25,7 @@ extension CLI {
         progress.report("train: epoch \(report.epoch + 1), chunk \(report.chunk) of \(t.chunks)")
       }
     }
-    switch args.model {
-    case .rnn: run(RNNCell())
-    case .lstm: run(LSTMCell(forgetBias: 0))
-    case .gru: run(GRUCell(variant: .resetBefore))
-    }
+    run(args.model.kind.cell())  // lstm: forget_bias 0; gru: reset-before
     let final = reports.last?.meanLoss ?? .nan
     let learned =
       final < (base.first + base.both) / 2

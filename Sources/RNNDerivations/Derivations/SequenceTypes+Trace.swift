@@ -18,18 +18,12 @@ func sequenceMaskTrace(_ config: Config) -> [TraceStep] {
     return model
   }
   let batch = SequenceBatch(sequences)
-  let gradients = batch.gradients(ex.p, from: ex.initial)
+  let total = batch.gradients(at: ex.point)
+  let each = total.each
   // The shortest sequence with its padding replaced by zeros: nothing may change.
   var short = sequences[2]
   for t in 1..<T { short.xs[t] = short.xs[t].map { _ in 0 } }
-  let padded = sequences[2].backward(sequences[2].forward(ex.p, from: ex.initial), ex.p).flat
-  let zeroed = short.backward(short.forward(ex.p, from: ex.initial), ex.p).flat
-  let runs = sequences.map { $0.forward(ex.p, from: ex.initial) }
-  // The largest term summed into each gradient, over every sequence: the scale of rounding.
-  let batchMagnitudes = zip(sequences, runs).map { $0.backward($1, ex.p).magnitudes }
-    .reduce(into: [Double](repeating: 0, count: ex.point.count)) { largest, m in
-      largest = zip(largest, m).map { max($0, $1) }
-    }
+  let zeroed = short.gradients(at: ex.point).gradients
   let names = ex.point.map(\.name)
   return [
     TraceStep(
@@ -43,10 +37,10 @@ func sequenceMaskTrace(_ config: Config) -> [TraceStep] {
       values: sequences.indices.flatMap { b in
         [
           NamedValue("sequence \(b): runs at step", indicator((0..<T).map { $0 < lengths[b] })),
-          NamedValue("E_\(b)", runs[b].loss),
+          NamedValue("E_\(b)", each[b].loss),
           NamedValue(
             "final s of sequence \(b) (that of step \(lengths[b] - 1))",
-            runs[b].states.last?.h ?? []),
+            each[b].finalState[0].values),
         ]
       }),
     TraceStep(
@@ -60,7 +54,7 @@ func sequenceMaskTrace(_ config: Config) -> [TraceStep] {
       checks: names.indices.map { k in
         GradientCheck(
           quantity: "∂E_2/∂\(names[k]) (random padding)", parameter: names[k],
-          reference: "zero padding", shape: ex.point[k].shape, analytic: padded[k],
+          reference: "zero padding", shape: ex.point[k].shape, analytic: each[2].gradients[k],
           expected: zeroed[k], tolerance: 0)
       }),
     TraceStep(
@@ -73,12 +67,11 @@ func sequenceMaskTrace(_ config: Config) -> [TraceStep] {
           "∂E/∂W",
           Matrix(
             rows: config.dims.H, cols: config.dims.H,
-            storage: gradients[names.firstIndex(of: "W") ?? 0]))
+            storage: total.gradients[names.firstIndex(of: "W") ?? 0]))
       ],
       checks: verify(
-        batch, at: ex.point, analytic: gradients, seed: config.seed,
-        conditioning: zip(sequences, runs).map { $0.conditioning($1) }.max() ?? 1,
-        magnitudes: batchMagnitudes)),
+        batch, at: ex.point, analytic: total.gradients, seed: config.seed,
+        conditioning: total.conditioning, magnitudes: total.magnitudes)),
   ]
 }
 

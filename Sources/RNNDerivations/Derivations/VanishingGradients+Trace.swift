@@ -5,6 +5,15 @@
 /// The cells `rnn-explain vanishing --model` runs.
 public enum VanishingModel: String, Sendable, CaseIterable {
   case rnn, lstm, gru
+
+  /// The same model as `grad` names it, whose `cell()` builds it.
+  public var kind: ModelKind {
+    switch self {
+    case .rnn: .rnn
+    case .lstm: .lstm
+    case .gru: .gru
+    }
+  }
 }
 
 /// `state_t` as a function of the initial state `state_0`: the first `t` steps of the walk

@@ -14,9 +14,32 @@ public struct SequenceBatch<Cell: RecurrentCell>: ForwardFunction {
     [sequences.reduce(T(0)) { $0 + $1.evaluate(point)[0] }]
   }
 
-  /// Each sequence's hand-derived gradients (parameters, then the initial state), summed.
-  public func gradients(_ p: Parameters<Double>, from initial: CellState<Double>) -> [[Double]] {
-    let each = sequences.map { $0.backward($0.forward(p, from: initial), p).flat }
-    return each.dropFirst().reduce(each.first ?? []) { sum, g in zip(sum, g).map { $0 .+ $1 } }
+  /// Every sequence's loss and hand-derived gradients at `point` (one forward and one
+  /// backward pass each), and the batch's.
+  public func gradients(at point: [Variable]) -> BatchGradients {
+    BatchGradients(each: sequences.map { $0.gradients(at: point) })
+  }
+}
+
+/// The gradients of a `SequenceBatch`: each sequence's, and the batch's from them.
+public struct BatchGradients: Sendable {
+  /// One per sequence: loss, gradients (parameters, then the initial state), conditioning,
+  /// magnitudes, final state.
+  public var each: [ModelGradients]
+
+  /// The batch's gradients: the sequences' summed.
+  public var gradients: [[Double]] {
+    each.dropFirst().reduce(each.first?.gradients ?? []) { sum, g in
+      zip(sum, g.gradients).map { $0 .+ $1 }
+    }
+  }
+  /// The largest conditioning of any sequence.
+  public var conditioning: Double { each.map(\.conditioning).max() ?? 1 }
+  /// Per variable, the largest term summed into its gradient in any sequence: the scale of
+  /// rounding the error model allows for.
+  public var magnitudes: [Double] {
+    each.dropFirst().reduce(each.first?.magnitudes ?? []) { largest, g in
+      zip(largest, g.magnitudes).map { max($0, $1) }
+    }
   }
 }
