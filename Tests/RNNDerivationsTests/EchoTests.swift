@@ -48,4 +48,47 @@ import Testing
     #expect(losses.count == 4)
     #expect((losses.last ?? 1) < (b.nothing + b.first) / 2, "\(losses)")
   }
+
+  /// One training step of the echo task: the batch of chunks, each row from a carried state
+  /// (non-zero, as after the first chunk), with a small batch and H = 3.
+  static func trainingStep<C: RecurrentCell>(_ cell: C) -> (EchoStep<C>, Parameters<Double>) {
+    var rng = SplitMix64(seed: 11)
+    let dims = Dims(D: 2, H: 3, K: 2)
+    let specs = SequenceModel(cell, xs: [], targets: [], dims: dims).parameters
+    let p = Parameters<Double>.random(specs, dims, &rng, scale: 1)
+    let (x, y) = EchoTask.series(length: 3 * 6, rng: &rng)
+    let rows = (0..<3).map { b in
+      let range = (b * 6)..<(b * 6 + 6)
+      return (xs: range.map { x[$0] == 1 ? [0.0, 1] : [1.0, 0] }, targets: range.map { y[$0] })
+    }
+    let states = (0..<3).map { _ in
+      CellState(
+        h: (0..<3).map { _ in rng.unit() - 0.5 },
+        c: cell.hasCellState ? (0..<3).map { _ in rng.unit() - 0.5 } : nil)
+    }
+    return (EchoStep(cell, rows: rows, dims: dims, states: states), p)
+  }
+
+  /// The gradient `train` steps with is checked by every oracle, for every cell it can train.
+  @Test func oneTrainingStepsGradientAgreesWithTheOracles() {
+    func check(_ cell: some RecurrentCell) {
+      let (step, p) = Self.trainingStep(cell)
+      let g = step.gradients(p).gradients
+      let checks = verify(step, at: p.variables, analytic: g.values)
+      #expect(Set(checks.map(\.reference)) == ["dual", "tape", "finite-difference"])
+      for check in checks { #expect(check.passed, "\(type(of: cell)): \(check.summary)") }
+    }
+    check(RNNCell())
+    check(LSTMCell(forgetBias: 0))
+    check(GRUCell(variant: .resetBefore))
+  }
+
+  /// The check can fail: the summed gradient (no `reduce_mean`), a training loop's classic
+  /// slip, is 18× too large, and every oracle says so.
+  @Test func aTrainingStepsGradientWithoutTheMeanFails() {
+    let (step, p) = Self.trainingStep(RNNCell())
+    let summed = step.gradients(p).gradients.values.map { $0.map { $0 * 18 } }
+    let failing = verify(step, at: p.variables, analytic: summed).filter { !$0.passed }
+    #expect(Set(failing.map(\.reference)) == ["dual", "tape", "finite-difference"])
+  }
 }

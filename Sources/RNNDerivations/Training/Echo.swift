@@ -128,23 +128,16 @@ extension EchoTraining {
       }
       var (lossSum, steps) = (0.0, 0)
       for chunk in 0..<chunks {
-        var g = Parameters<Double>.zeros(p.layout)
-        for b in 0..<batchSize {
-          let range = (b * row + chunk * numSteps)..<(b * row + (chunk + 1) * numSteps)
-          let model = SequenceModel(
-            cell, xs: range.map { x[$0] == 1 ? [0, 1] : [1, 0] }, targets: range.map { y[$0] },
-            dims: dims)
-          let run = model.forward(p, from: states[b])
-          let chunkGradients = model.backward(run, p)  // ∂E/∂h_{−1} dropped: truncation
-          for k in g.values.indices {
-            g.values[k] = g.values[k] .+ chunkGradients.parameters.values[k]
-          }
-          states[b] = run.states.last ?? states[b]  // carried into the next chunk
-          lossSum += run.loss
-        }
+        let step = EchoStep(
+          cell,
+          rows: (0..<batchSize).map { b in
+            let range = (b * row + chunk * numSteps)..<(b * row + (chunk + 1) * numSteps)
+            return (xs: range.map { x[$0] == 1 ? [0, 1] : [1, 0] }, targets: range.map { y[$0] })
+          }, dims: dims, states: states)
+        let (summedLoss, g, finalStates) = step.gradients(p)
+        states = finalStates  // carried into the next chunk
+        lossSum += summedLoss
         steps += batchSize * numSteps
-        let mean = 1 / Double(batchSize * numSteps)  // the mean loss, as R2RT's reduce_mean
-        g.values = g.values.map { $0.map { $0 * mean } }
         optimizer.update(&p, with: g)
         if (chunk + 1) % every == 0 || chunk + 1 == chunks {
           progress(EchoReport(epoch: epoch, chunk: chunk + 1, meanLoss: lossSum / Double(steps)))
@@ -153,5 +146,60 @@ extension EchoTraining {
       }
     }
     return p
+  }
+}
+
+/// One training step's objective: the mean cross-entropy over a batch of chunks, as R2RT's
+/// `reduce_mean`, each row's chunk starting from the state that row carried out of its last
+/// chunk.
+///
+/// The carried states are constants: the gradient stops at each chunk's first step, as
+/// TensorFlow's `num_steps` does. As a forward function it is that mean of the parameters
+/// alone, so the oracles check the very gradient `train` steps with.
+public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
+  /// One model per row: its chunk's inputs and targets.
+  public var rows: [SequenceModel<Cell>]
+  /// The state each row enters its chunk with.
+  public var states: [CellState<Double>]
+
+  public init(
+    _ cell: Cell, rows: [(xs: [[Double]], targets: [Int])], dims: Dims,
+    states: [CellState<Double>]
+  ) {
+    precondition(rows.count == states.count, "one carried state per row")
+    self.rows = rows.map { SequenceModel(cell, xs: $0.xs, targets: $0.targets, dims: dims) }
+    self.states = states
+  }
+
+  public var outputName: String { "mean E" }
+  public var cost: Int { rows.reduce(0) { $0 + $1.cost } }
+  /// The steps the mean is over: every row's.
+  var steps: Double { Double(rows.reduce(0) { $0 + $1.xs.count }) }
+
+  public func evaluate<T: Scalar>(_ p: Parameters<T>) -> [T] {
+    let total = zip(rows, states).reduce(T(0)) { sum, row in
+      sum + row.0.walkForward(from: row.1.lifted(), p) { (row.0.cell.step($0, $1, p), ()) }.loss
+    }
+    return [total / T(steps)]
+  }
+
+  /// The rows' summed loss `Σ E` (the objective is that over `steps`), the objective's
+  /// hand-derived gradient (each row's walk back through its chunk, summed, over the steps),
+  /// and the state each row ends its chunk with.
+  public func gradients(_ p: Parameters<Double>) -> (
+    summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
+  ) {
+    var (summedLoss, g) = (0.0, Parameters<Double>.zeros(p.layout))
+    var finalStates: [CellState<Double>] = []
+    for (model, state) in zip(rows, states) {
+      let run = model.forward(p, from: state)
+      let rowGradients = model.backward(run, p)  // ∂E/∂h_{−1} dropped: the state is a constant
+      for k in g.values.indices { g.values[k] = g.values[k] .+ rowGradients.parameters.values[k] }
+      summedLoss += run.loss
+      finalStates.append(run.states.last ?? state)
+    }
+    let mean = 1 / steps  // the mean: ∂(E/N)/∂θ = (∂E/∂θ)/N
+    g.values = g.values.map { $0.map { $0 * mean } }
+    return (summedLoss, g, finalStates)
   }
 }
