@@ -23,6 +23,7 @@ enum Flag: String {
   case scale = "--scale"
   case model = "--model"
   case numSteps = "--num-steps"
+  case batchSize = "--batch-size"
   case stateSize = "--state-size"
   case epochs = "--epochs"
   case seriesLength = "--series-length"
@@ -94,7 +95,8 @@ enum Command: String, CaseIterable {
     case .check: "[ID...]"
     case .help: "[COMMAND]"
     case .mistakes: "[ID]"
-    case .list, .grad, .train, .bench, .vanishing: nil
+    case .train: "[echo]"
+    case .list, .grad, .bench, .vanishing: nil
     }
   }
 
@@ -158,8 +160,12 @@ enum Command: String, CaseIterable {
         OptionSpec(
           flag: .stateSize, valueName: "H", help: "Hidden size, 1...64 (default: 4)."),
         OptionSpec(
+          flag: .batchSize, valueName: "B",
+          help: "Rows of the series trained side by side, each carrying its own state, "
+            + "1...1000 (default: 200)."),
+        OptionSpec(
           flag: .seriesLength, valueName: "L",
-          help: "Steps of each epoch's series, a multiple of 200 × N, up to 10^7 "
+          help: "Steps of each epoch's series, a multiple of B × N, up to 10^7 "
             + "(default: 1000000)."),
         OptionSpec(flag: .epochs, valueName: "E", help: "Epochs, 1...100 (default: 1)."),
         OptionSpec(
@@ -168,6 +174,9 @@ enum Command: String, CaseIterable {
         OptionSpec(
           flag: .seed, valueName: "N",
           help: "Seed of the series and the initial weights (default: 0)."),
+        OptionSpec(
+          flag: .svg, valueName: "FILE",
+          help: "Also write the loss curve as SVG to FILE, with the three baselines."),
         .format("text", "json"),
       ]
     case .bench:
@@ -306,7 +315,7 @@ struct Arguments {
   var precision = Precision.double
   /// `vanishing --model`, `train --model`.
   var model = VanishingModel.rnn
-  /// `vanishing --svg FILE`.
+  /// `vanishing --svg FILE`, `train --svg FILE`.
   var svg: String?
 
   init(command: Command, _ words: [String]) throws(UsageError) {
@@ -430,6 +439,8 @@ struct Arguments {
       sweep = try integer(1...Limits.sweep, "an integer in 1...\(Limits.sweep)")
     case .numSteps:
       training.numSteps = try integer(1...100, "an integer in 1...100")
+    case .batchSize:
+      training.batchSize = try integer(1...1000, "an integer in 1...1000")
     case .stateSize:
       training.stateSize = try integer(
         1...Limits.dimension, "an integer in 1...\(Limits.dimension)")

@@ -92,11 +92,13 @@ enum Help {
       """
     case .train:
       """
-      Learn the task of R2RT's "Recurrent Neural Networks in Tensorflow I" (X_t a random bit;
-      P(Y_t = 1) = 0.5 + 0.5 X_{t−3} − 0.25 X_{t−8}) with this project's hand-derived
+      Learn the echo task of R2RT's "Recurrent Neural Networks in Tensorflow I" (X_t a random
+      bit; P(Y_t = 1) = 0.5 + 0.5 X_{t−3} − 0.25 X_{t−8}) with this project's hand-derived
       gradients: TensorFlow-style truncated BPTT over chunks of N steps, the state carried
-      from chunk to chunk, batches of 200 rows, Adagrad with learning rate 0.1. Prints the mean
-      cross-entropy against the three baselines (nothing, X_{t−3}, both learned).
+      from chunk to chunk, batches of B rows, Adagrad. Prints the loss curve (a sparkline and
+      the logged mean cross-entropies) against the three baselines computed from the task
+      (nothing, X_{t−3}, both learned); --svg plots it. Progress goes to standard error: a
+      status line on a terminal, one line per epoch otherwise.
       """
     case .bench:
       """

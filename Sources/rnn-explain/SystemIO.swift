@@ -59,6 +59,12 @@ struct Progress {
     try? SystemIO.writeAll("\r\u{1B}[K" + text, to: STDERR_FILENO)
   }
 
+  /// Writes `text` as a line of its own: the periodic progress of a run whose standard error
+  /// is not a terminal (a log file, CI).
+  func line(_ text: String) {
+    try? SystemIO.writeAll(text + "\n", to: STDERR_FILENO)
+  }
+
   /// Clears the line.
   func finish() { report("") }
 }

@@ -28,6 +28,13 @@ extension CLI {
   /// Creates (or truncates) `path` and writes `text` to it: 73 if it cannot be created, 74 if
   /// writing fails.
   func write(_ text: String, to path: String) throws(InputError) {
+    let file = try create(path)
+    defer { close(file.descriptor) }
+    try write(text, to: file)
+  }
+
+  /// Creates (or truncates) `path` for `--svg`: 73 if it cannot be created.
+  func create(_ path: String) throws(InputError) -> (descriptor: Int32, name: String) {
     let name = quoted(path, limit: Self.pathLimit)
     let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard descriptor >= 0 else {
@@ -35,11 +42,16 @@ extension CLI {
       throw InputError(
         "--svg: cannot create \(name) (\(error.reason))", code: ExitCode.cannotCreate)
     }
-    defer { close(descriptor) }
+    return (descriptor, name)
+  }
+
+  /// Writes `text` to a file `create` made: 74 if writing fails.
+  func write(_ text: String, to file: (descriptor: Int32, name: String)) throws(InputError) {
     do {
-      try SystemIO.writeAll(text, to: descriptor)
+      try SystemIO.writeAll(text, to: file.descriptor)
     } catch {
-      throw InputError("--svg: cannot write \(name) (\(error.reason))", code: ExitCode.ioError)
+      throw InputError(
+        "--svg: cannot write \(file.name) (\(error.reason))", code: ExitCode.ioError)
     }
   }
 

@@ -77,6 +77,10 @@ import Testing
       ("show-brief-json", ["show", "softmax", "--brief", "--format", "json"]),
       ("train-short", ["train", "--series-length", "4000"]),
       (
+        "train-echo-batch-json",
+        ["train", "echo", "--series-length", "4000", "--batch-size", "20", "--format", "json"]
+      ),
+      (
         "train-short-gru-json",
         ["train", "--model", "gru", "--series-length", "2000", "--format", "json"]
       ),

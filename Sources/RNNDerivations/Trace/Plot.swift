@@ -17,10 +17,23 @@ public func decades(_ series: [[Double]]) -> (lo: Int, hi: Int) {
 /// space for a value that is zero, negative or not finite (no logarithm).
 public func sparkline(_ values: [Double], decades: (lo: Int, hi: Int)) -> String {
   let span = Double(decades.hi - decades.lo)
-  return String(
+  return blocks(
     values.map { v in
-      guard v > 0, v.isFinite else { return " " }
-      let position = (Foundation.log10(v) - Double(decades.lo)) / span  // 0 … 1
+      v > 0 && v.isFinite ? (Foundation.log10(v) - Double(decades.lo)) / span : nil
+    })
+}
+
+/// One character per value on a linear scale: `▁` at `lo`, `█` at `hi` (`lo < hi`), a space
+/// for a value that is not finite.
+public func sparkline(_ values: [Double], from lo: Double, to hi: Double) -> String {
+  blocks(values.map { v in v.isFinite ? (v - lo) / (hi - lo) : nil })
+}
+
+/// A block per position in 0 … 1 (clamped), a space for none.
+private func blocks(_ positions: [Double?]) -> String {
+  String(
+    positions.map { position in
+      guard let position else { return " " }
       let level = Int((position * Double(sparkBlocks.count - 1)).rounded())
       return sparkBlocks[min(max(level, 0), sparkBlocks.count - 1)]
     })
@@ -28,8 +41,8 @@ public func sparkline(_ values: [Double], decades: (lo: Int, hi: Int)) -> String
 
 /// A line plot as plain SVG text.
 ///
-/// A log-scale y axis labelled at each decade, the x axis `1…n`, a title, axis labels and a
-/// legend. The same input gives the same bytes.
+/// A y axis on a log scale labelled at each decade (or a linear one labelled at round values),
+/// the x axis `1…n`, a title, axis labels and a legend. The same input gives the same bytes.
 public struct LinePlot: Sendable {
   /// One line: a name for the legend, one value per x, and whether it is drawn dashed.
   public struct Series: Sendable {
@@ -47,11 +60,56 @@ public struct LinePlot: Sendable {
   /// The x of each value: `1…n`.
   public var x: [Int]
   public var series: [Series]
+  /// How values map to heights: by decade (norms over many orders of magnitude) or evenly (a
+  /// loss curve).
+  public enum Scale: Sendable { case log, linear }
+  public var yScale: Scale
 
-  public init(title: String, xLabel: String, yLabel: String, x: [Int], series: [Series]) {
-    (self.title, self.xLabel, self.yLabel, self.x, self.series) = (
-      title, xLabel, yLabel, x, series
+  public init(
+    title: String, xLabel: String, yLabel: String, x: [Int], series: [Series],
+    yScale: Scale = .log
+  ) {
+    (self.title, self.xLabel, self.yLabel, self.x, self.series, self.yScale) = (
+      title, xLabel, yLabel, x, series, yScale
     )
+  }
+
+  /// Where a value sits on the y axis, 0 at the bottom to 1 at the top, and the labelled
+  /// grid lines: each decade (thinned to the multiples of `every`, so 1 is always labelled
+  /// when in range, at most 11), or round values 1, 2 or 5 × 10^m apart (at most 11).
+  func yAxis() -> (position: (Double) -> Double?, ticks: [(value: Double, label: String)]) {
+    switch yScale {
+    case .log:
+      let (lo, hi) = decades(series.map(\.values))
+      let every = max(1, (hi - lo + 9) / 10)
+      return (
+        { v in
+          v > 0 && v.isFinite ? (Foundation.log10(v) - Double(lo)) / Double(hi - lo) : nil
+        },
+        (lo...hi).filter { $0 % every == 0 }.map { e in
+          (Foundation.pow(10, Double(e)), e == 0 ? "1" : "1e\(e)")
+        }
+      )
+    case .linear:
+      let finite = series.flatMap(\.values).filter(\.isFinite)
+      let (smallest, largest) = (finite.min() ?? 0, finite.max() ?? 1)
+      let magnitude = Foundation.pow(
+        10, Foundation.floor(Foundation.log10(max(largest - smallest, 1e-300))) - 1)
+      let step =
+        [1.0, 2, 5, 10, 20, 50].map { $0 * magnitude }.first { (largest - smallest) / $0 <= 10 }
+        ?? 100 * magnitude
+      let lo = Foundation.floor(smallest / step) * step
+      let hi = max(Foundation.ceil(largest / step) * step, lo + step)
+      let decimals = max(0, Int(-Foundation.floor(Foundation.log10(step))))
+      let count = Int(((hi - lo) / step).rounded())
+      return (
+        { v in v.isFinite ? (v - lo) / (hi - lo) : nil },
+        (0...count).map { k in
+          let v = lo + Double(k) * step
+          return (v, String(format: "%.\(decimals)f", v))
+        }
+      )
+    }
   }
 
   // The canvas and the plot area inside it, in SVG user units (pixels).
@@ -61,14 +119,12 @@ public struct LinePlot: Sendable {
   static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
 
   public func svg() -> String {
-    let (lo, hi) = decades(series.map(\.values))
+    let (position, ticks) = yAxis()
     let (first, last) = (Double(x.first ?? 1), Double(max(x.last ?? 1, (x.first ?? 1) + 1)))
     func px(_ v: Double) -> Double {
       Self.left + (v - first) / (last - first) * (Self.right - Self.left)
     }
-    func py(_ v: Double) -> Double {
-      Self.bottom - (Foundation.log10(v) - Double(lo)) / Double(hi - lo) * (Self.bottom - Self.top)
-    }
+    func py(_ position: Double) -> Double { Self.bottom - position * (Self.bottom - Self.top) }
     var out = """
       <?xml version="1.0" encoding="UTF-8"?>
       <svg xmlns="http://www.w3.org/2000/svg" width="\(n(Self.width))" height="\(n(Self.height))" \
@@ -77,15 +133,13 @@ public struct LinePlot: Sendable {
       <text x="\(n(Self.width / 2))" y="28" text-anchor="middle" font-size="16">\(escaped(title))</text>
 
       """
-    // Decades: a grid line and a label each, thinned to the multiples of `every` (so 1 is
-    // always labelled when in range), at most 11 of them.
-    let every = max(1, (hi - lo + 9) / 10)
-    for e in lo...hi where e % every == 0 {
-      let y = py(Foundation.pow(10, Double(e)))
+    // The y axis's grid lines and labels.
+    for (value, label) in ticks {
+      let y = py(position(value) ?? 0)
       out += "<line x1=\"\(n(Self.left))\" y1=\"\(n(y))\" x2=\"\(n(Self.right))\" y2=\"\(n(y))\" "
       out += "stroke=\"#dddddd\"/>\n"
       out += "<text x=\"\(n(Self.left - 8))\" y=\"\(n(y + 4))\" text-anchor=\"end\">"
-      out += "\(e == 0 ? "1" : "1e\(e)")</text>\n"
+      out += "\(label)</text>\n"
     }
     // x ticks: 1, then multiples of a step of 1, 2 or 5 × 10^m giving at most 10 of them.
     let range = Int(last - first)
@@ -109,7 +163,8 @@ public struct LinePlot: Sendable {
     let middle = (Self.top + Self.bottom) / 2
     out += "<text x=\"20\" y=\"\(n(middle))\" text-anchor=\"middle\" "
     out += "transform=\"rotate(-90 20 \(n(middle)))\">\(escaped(yLabel))</text>\n"
-    // The lines: a polyline per run of plottable values (a zero has no logarithm).
+    // The lines: a polyline per run of plottable values (on a log scale, a zero has no
+    // logarithm).
     var solid = 0
     var styles: [String] = []
     for s in series {
@@ -123,8 +178,8 @@ public struct LinePlot: Sendable {
       styles.append(style)
       var runs: [[String]] = [[]]
       for (xv, v) in zip(x, s.values) {
-        if v > 0, v.isFinite {
-          runs[runs.count - 1].append("\(n(px(Double(xv)))),\(n(py(v)))")
+        if let p = position(v) {
+          runs[runs.count - 1].append("\(n(px(Double(xv)))),\(n(py(p)))")
         } else if !(runs.last?.isEmpty ?? true) {
           runs.append([])
         }

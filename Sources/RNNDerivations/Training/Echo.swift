@@ -104,6 +104,27 @@ public struct EchoReport: Sendable {
   public var meanLoss: Double
 }
 
+/// A training run's loss curve, read against the task's baselines.
+public struct EchoCurve: Sendable {
+  /// One mean cross-entropy per logged point, in order.
+  public var losses: [Double]
+  public init(losses: [Double]) { self.losses = losses }
+
+  /// The mean of the curve's last tenth (at least its last point): where it settled.
+  public var finalLoss: Double {
+    let tail = losses.suffix(max(1, losses.count / 10))
+    return tail.isEmpty ? .nan : tail.reduce(0, +) / Double(tail.count)
+  }
+
+  /// What the final loss says was learned: the baseline it is closest to, by the midpoints.
+  public var learned: String {
+    let base = EchoTask.baselines
+    return finalLoss < (base.first + base.both) / 2
+      ? "both X_{t−3} and X_{t−8}"
+      : finalLoss < (base.nothing + base.first) / 2 ? "X_{t−3} only" : "neither dependency"
+  }
+}
+
 extension EchoTraining {
   /// Trains `cell` with its own hand-derived gradients, reporting `reports` times an epoch.
   ///
