@@ -175,7 +175,7 @@ extension GradInput {
   var mechanicsText: String {
     var out = ""
     if let carriesLoss {
-      out += " · \(carriesLoss.filter { $0 }.count) of \(inputs.count) targets"
+      out += " · loss at \(carriesLoss.filter { $0 }.count) of \(inputs.count) steps"
     }
     if let length { out += " · sequence_length \(length)" }
     if let (style, steps) = truncationFields { out += " · truncate \(style) \(steps)" }

@@ -326,8 +326,7 @@ extension GradInput {
         carries.append(false)
         continue
       }
-      let x = try finite(item, "targets[\(t)]")
-      guard x == x.rounded(), x >= 0, x < Double(K) else {
+      guard case .number(let x) = item, x.isFinite, x == x.rounded(), x >= 0, x < Double(K) else {
         throw InputError(
           "targets[\(t)]: expected an integer class index in 0..<\(K) or null, "
             + "found \(describe(item))")
