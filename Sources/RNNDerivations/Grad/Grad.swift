@@ -171,11 +171,12 @@ extension GradInput {
   }
 
   /// The same for the text report's first line: ` · sequence_length 3 · truncate tf 2`, and
-  /// how many steps carry a loss when some targets are null.
+  /// how many steps carry a loss when some targets are null (none from `sequence_length` on).
   var mechanicsText: String {
     var out = ""
     if let carriesLoss {
-      out += " · loss at \(carriesLoss.filter { $0 }.count) of \(inputs.count) steps"
+      let scored = carriesLoss.prefix(length ?? inputs.count).filter { $0 }.count
+      out += " · loss at \(scored) of \(inputs.count) steps"
     }
     if let length { out += " · sequence_length \(length)" }
     if let (style, steps) = truncationFields { out += " · truncate \(style) \(steps)" }
