@@ -214,8 +214,10 @@ private func expectError(
     }
     var documents: [String] = []
     for text in Self.hostile {
-      let escaped = text.unicodeScalars.map { $0.value < 0x20 || $0 == "\\" || $0 == "\"" ?
-        String(format: "\\u%04x", $0.value) : String($0) }.joined()
+      let escaped = text.unicodeScalars.map {
+        $0.value < 0x20 || $0 == "\\" || $0 == "\""
+          ? String(format: "\\u%04x", $0.value) : String($0)
+      }.joined()
       documents += [
         with(#""truncate": {"style": "\#(escaped)", "steps": 2}"#),
         with(#""truncate": {"style": "tf", "steps": 2, "\#(escaped)": 1}"#),

@@ -61,7 +61,8 @@ public struct GradInput: Sendable {
   /// `truncate`: how far back each error's gradient goes (the loss is the same in every style).
   public var truncation: Truncation = .none
   public var dims: Dims
-  /// In the order of `model.parameters`.
+  /// In the order of `cell`'s parameters, then the output layer's (`model.parameters`, and
+  /// `b_hn` after `b_h` when given).
   public var params: [Variable]
   /// `h` (and `c`), zeros unless given.
   public var initialState: [Variable]
@@ -389,8 +390,7 @@ extension GradInput {
 extension GradInput {
   /// The parameters `params` must hold: the model's, and `b_hn` when a reset-after GRU's
   /// params name it (any other model, or reset-before, rejects it as unexpected).
-  static func specs(_ model: ModelKind, _ variant: GRUVariant, _ params: JSON?) -> [ParameterSpec]
-  {
+  static func specs(_ model: ModelKind, _ variant: GRUVariant, _ params: JSON?) -> [ParameterSpec] {
     guard model == .gru, variant == .resetAfter, case .object(let given)? = params,
       given.contains(where: { $0.0 == GRUCell.recurrentBias })
     else { return model.parameters }
@@ -415,8 +415,10 @@ extension GradInput {
     let scored = carriesLoss.prefix(length ?? carriesLoss.count)
     guard !scored.contains(true) else { return }
     throw InputError(
-      length.map { "targets: every target before sequence_length = \($0) is null (expected one "
-        + "class index at least)" }
+      length.map {
+        "targets: every target before sequence_length = \($0) is null (expected one "
+          + "class index at least)"
+      }
         ?? "targets: every target is null (expected one class index at least)")
   }
 
