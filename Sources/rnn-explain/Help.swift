@@ -83,6 +83,14 @@ enum Help {
       standard input). Models: rnn, rnn-concat, lstm, gru. With --compare, judge gradients
       you computed elsewhere against these instead: where they differ, which time steps
       explain it, and which known mistake reproduces them; exit 1 if any differs.
+
+      Besides model, inputs, targets and params (README, "grad"), the input may give:
+      a target of null (that step has no loss; many-to-one: only the last), sequence_length L
+      (1 ≤ L ≤ T: the steps from L on copy the state through and carry no loss), truncate
+      {"style": "tf" or "true", "steps": n} (tf: chunks of n steps, the gradient stopped
+      between them; true: each error back n steps; the loss is unchanged), and for a
+      reset-after gru the recurrent candidate bias b_hn (H numbers: PyTorch's bias_hh n part).
+      --check and --compare differentiate what these define.
       """
     case .mistakes:
       """

@@ -5,6 +5,7 @@ import Testing
 /// The `grad` inputs of Fixtures/ (TensorFlow's golden vectors; see Fixtures/README.md).
 private let fixtureNames = [
   "rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after",
+  "gru-reset-after-bhn",
 ]
 
 private func fixtureInput(_ name: String) throws -> GradInput {

@@ -2,8 +2,8 @@ import Foundation
 import RNNDerivations
 import Testing
 
-/// The golden vectors of Fixtures/ (TensorFlow, see Fixtures/README.md).
-private enum Fixture {
+/// The golden vectors of Fixtures/ (TensorFlow and JAX, see Fixtures/README.md).
+enum Fixture {
   static func text(_ name: String) throws -> String {
     let url = try #require(
       Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
@@ -21,7 +21,7 @@ private enum Fixture {
 ///
 /// Edited as a dictionary and written back by Foundation. A string `"@TOKEN"` is written as the bare token (`NaN`, `Infinity`,
 /// `1e999`), which Foundation cannot write itself.
-private func rnnInput(_ edit: (inout [String: Any]) -> Void) throws -> String {
+func rnnInput(_ edit: (inout [String: Any]) -> Void) throws -> String {
   var object = try Fixture.object("rnn.input")
   edit(&object)
   let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -31,7 +31,7 @@ private func rnnInput(_ edit: (inout [String: Any]) -> Void) throws -> String {
 
 extension Dictionary where Key == String, Value == Any {
   /// `params.NAME` of a `grad` input.
-  fileprivate subscript(param name: String) -> Any? {
+  subscript(param name: String) -> Any? {
     get { (self["params"] as? [String: Any])?[name] }
     set {
       var params = self["params"] as? [String: Any] ?? [:]
@@ -49,7 +49,7 @@ extension Dictionary where Key == String, Value == Any {
 
 /// Parses `text` and asserts it is rejected as bad data (65) with a one-line message that
 /// contains every fragment (the field's name, what was expected, what was found).
-private func expectRejected(
+func expectRejected(
   _ text: String, mentions fragments: [String], sourceLocation: SourceLocation = #_sourceLocation
 ) {
   do {
@@ -112,7 +112,10 @@ private func zerosInput(D: Int, H: Int, K: Int, T: Int) -> String {
   }
 
   /// `--check`: both oracles agree with the hand-derived gradients of every variable.
-  @Test(arguments: ["rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after"])
+  @Test(arguments: [
+    "rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after",
+    "gru-reset-after-bhn",
+  ])
   func checkPassesOnFixture(name: String) throws {
     let input = try GradInput.parse(try Fixture.text(name + ".input"))
     let result = try GradResult(input, check: true)
@@ -314,7 +317,7 @@ private func zerosInput(D: Int, H: Int, K: Int, T: Int) -> String {
 
 /// A fixture input (`lstm`, `gru`, …), edited as a dictionary and written back by Foundation,
 /// as `rnnInput` does for `rnn` (`"@TOKEN"` is written as the bare token).
-private func fixtureInput(_ name: String, _ edit: (inout [String: Any]) -> Void) throws -> String {
+func fixtureInput(_ name: String, _ edit: (inout [String: Any]) -> Void) throws -> String {
   var object = try Fixture.object(name + ".input")
   edit(&object)
   let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -324,20 +327,22 @@ private func fixtureInput(_ name: String, _ edit: (inout [String: Any]) -> Void)
 
 extension GradTests {
   /// Loss, every parameter gradient and every initial-state gradient (h, and c for an LSTM)
-  /// equal TensorFlow's, with forget_bias and the reset-after variant read from the input.
-  @Test(arguments: ["lstm", "lstm-forget-bias", "gru", "gru-reset-after"])
+  /// equal TensorFlow's, with forget_bias and the reset-after variant read from the input;
+  /// `gru-reset-after-bhn`'s, with the recurrent bias `b_hn`, equal JAX's.
+  @Test(arguments: ["lstm", "lstm-forget-bias", "gru", "gru-reset-after", "gru-reset-after-bhn"])
   func gatedCellMatchesFixture(name: String) throws {
     let input = try GradInput.parse(try Fixture.text(name + ".input"))
     let expected = try Fixture.object(name + ".expected")
     #expect(input.forgetBias == (name == "lstm-forget-bias" ? 1.0 : 0.0))
-    #expect(input.variant == (name == "gru-reset-after" ? .resetAfter : .resetBefore))
+    #expect(input.variant == (name.hasPrefix("gru-reset-after") ? .resetAfter : .resetBefore))
+    #expect(input.hasRecurrentBias == name.hasSuffix("bhn"))
     let result = try GradResult(input, check: false).result
     let loss = try #require(expected["loss"] as? Double)
     #expect(relativeError(result.loss, loss) <= 1e-12, "loss \(result.loss) vs \(loss)")
 
     let gradients = try #require(expected["gradients"] as? [String: Any])
     #expect(Set(gradients.keys) == Set(input.params.map(\.name)))
-    #expect(input.params.count == (name.hasPrefix("lstm") ? 14 : 11))
+    #expect(input.params.count == (name.hasPrefix("lstm") ? 14 : name.hasSuffix("bhn") ? 12 : 11))
     for (variable, gradient) in zip(input.params, result.gradients) {
       let value = try #require(gradients[variable.name], "no expected \(variable.name)")
       let flat = (value as? [[Double]])?.flatMap { $0 } ?? (value as? [Double])

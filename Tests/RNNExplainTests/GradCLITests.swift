@@ -183,3 +183,62 @@ extension GradCLITests {
     #expect(run.stderr.split(separator: "\n").count == 1)
   }
 }
+
+/// The `rnn` fixture input with `fields` set, as JSON text (Foundation writes it).
+private func rnnInput(with fields: [String: Any]) throws -> String {
+  let text = try String(contentsOfFile: fixture("rnn.input"), encoding: .utf8)
+  var object = try jsonObject(text)
+  object.merge(fields) { $1 }
+  return String(
+    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
+    as: UTF8.self)
+}
+
+extension GradCLITests {
+  /// The options reach the output: `sequence_length` and `truncate` echoed after the model, the
+  /// text header says them, `--check` passes, and the output fed back to `--compare` matches.
+  @Test func optionsAreEchoedCheckedAndCompared() throws {
+    let input = try rnnInput(with: [
+      "targets": [NSNull(), 1, 0, 0], "sequence_length": 3,
+      "truncate": ["style": "true", "steps": 2],
+    ])
+    let json = try Run(["grad", "--params", "-", "--check"], stdin: input)
+    #expect(json.code == 0, "\(json.stderr)")
+    let object = try jsonObject(json.stdout)
+    #expect(object["sequence_length"] as? Int == 3)
+    let truncate = try #require(object["truncate"] as? [String: Any])
+    #expect(truncate["style"] as? String == "true" && truncate["steps"] as? Int == 2)
+    #expect((object["check"] as? [String: Any])?["passed"] as? Bool == true)
+
+    let text = try Run(
+      ["grad", "--params", "-", "--format", "text"], stdin: input, environment: ["NO_COLOR": "1"])
+    #expect(
+      text.stdout.hasPrefix(
+        "rnn · T=4 · D=3, H=5, K=2 · loss at 2 of 4 steps · sequence_length 3 · truncate true 2\n"
+      ), "\(text.stdout.prefix(120))")
+
+    let directory = FileManager.default.temporaryDirectory
+    let path = directory.appendingPathComponent("grad-options-\(UUID().uuidString).json")
+    try input.write(to: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: path) }
+    let compare = try Run(["grad", "--params", path.path, "--compare", "-"], stdin: json.stdout)
+    #expect(compare.code == 0, "\(compare.stderr)")
+  }
+
+  /// Each bad option: exit 65, one line naming the field.
+  @Test func badOptionsAreBadData() throws {
+    let cases: [([String: Any], String)] = [
+      (["targets": [NSNull(), NSNull(), NSNull(), NSNull()]], "targets: every target is null"),
+      (["sequence_length": 0], "sequence_length: expected an integer in 1…4"),
+      (["sequence_length": 9], "sequence_length: expected an integer in 1…4"),
+      (["sequence_length": [3]], "sequence_length: expected a number"),
+      (["truncate": ["style": "tf"]], "truncate.steps: expected an integer in 1…1000"),
+      (["truncate": ["style": "TF", "steps": 2]], "truncate.style: expected \"tf\" or \"true\""),
+      (["truncate": "tf"], "truncate: expected an object"),
+    ]
+    for (fields, message) in cases {
+      let run = try Run(["grad", "--params", "-"], stdin: try rnnInput(with: fields))
+      expectOneErrorLine(run, code: 65, mentions: message)
+    }
+  }
+}

@@ -204,6 +204,39 @@ private func expectError(
     }
   }
 
+  /// The `rnn` fixture with hostile text or values in the optional fields (`sequence_length`,
+  /// `truncate`, a target): each is bad data, said in one line with the text escaped.
+  @Test func hostileOptionsAreBadData() throws {
+    let original = try String(contentsOfFile: Self.rnnInput, encoding: .utf8)
+    let brace = try #require(original.lastIndex(of: "}"))
+    func with(_ field: String) -> String {
+      String(original[..<brace]) + ", " + field + "}"
+    }
+    var documents: [String] = []
+    for text in Self.hostile {
+      let escaped = text.unicodeScalars.map {
+        $0.value < 0x20 || $0 == "\\" || $0 == "\""
+          ? String(format: "\\u%04x", $0.value) : String($0)
+      }.joined()
+      documents += [
+        with(#""truncate": {"style": "\#(escaped)", "steps": 2}"#),
+        with(#""truncate": {"style": "tf", "steps": 2, "\#(escaped)": 1}"#),
+        with(#""sequence_length": "\#(escaped)""#),
+      ]
+    }
+    documents += [
+      with(#""sequence_length": 1e999"#), with(#""sequence_length": -0"#),
+      with(#""sequence_length": 18446744073709551616"#),
+      with(#""truncate": {"style": "true", "steps": 1e300}"#),
+      with(#""truncate": {"style": "true", "steps": null}"#), with(#""truncate": []"#),
+      with(#""truncate": null"#), with(#""sequence_length": null"#),
+    ]
+    for document in documents {
+      let run = try Run(["grad", "--params", "-"], stdin: document)
+      expectError(run, code: 65, String(document.suffix(80)))
+    }
+  }
+
   /// A standard stream closed, full, or a directory: exit 74, one line if stderr works.
   @Test(arguments: [
     (["list"], ">&-", "cannot write standard output (Bad file descriptor)"),

@@ -5,20 +5,22 @@
 public enum GRUVariant: String, Sendable, CaseIterable {
   /// Source 001, TF GRUCell: `h̃ = tanh(W_h (r ⊙ h_{t−1}) + U_h x_t + b_h)`.
   case resetBefore = "reset-before"
-  /// PyTorch, cuDNN, Keras default: `h̃ = tanh(r ⊙ (W_h h_{t−1}) + U_h x_t + b_h)`.
+  /// PyTorch, cuDNN, Keras default: `h̃ = tanh(r ⊙ (W_h h_{t−1} + b_hn) + U_h x_t + b_h)`,
+  /// where the recurrent bias `b_hn` (PyTorch's `bias_hh` n-part, Keras's recurrent bias) is
+  /// optional: zero when a model has none.
   case resetAfter = "reset-after"
 }
 
 /// The candidate `h̃_t` in either convention.
 /// - reset-before: `tanh(W_h (r_t ⊙ h_{t−1}) + U_h x_t + b_h)`
-/// - reset-after: `tanh(r_t ⊙ (W_h h_{t−1}) + U_h x_t + b_h)`
+/// - reset-after: `tanh(r_t ⊙ (W_h h_{t−1} + b_hn) + U_h x_t + b_h)`, `b_hn` nil: none
 @inlinable public func gruCandidateForward<T: Scalar>(
-  x: [T], hPrev: [T], r: [T], p: GateParameters<T>, variant: GRUVariant
+  x: [T], hPrev: [T], r: [T], p: GateParameters<T>, variant: GRUVariant, b_hn: [T]? = nil
 ) -> [T] {
   let recurrent =
     switch variant {
     case .resetBefore: p.W * (r .* hPrev)
-    case .resetAfter: r .* (p.W * hPrev)
+    case .resetAfter: r .* (b_hn.map { p.W * hPrev .+ $0 } ?? p.W * hPrev)
     }
   return tanhForward(recurrent .+ p.U * x .+ p.b)
 }
@@ -27,6 +29,8 @@ public enum GRUVariant: String, Sendable, CaseIterable {
 public struct GRUCandidateGradients: Sendable {
   public var dW, dU: Matrix<Double>
   public var db, dr, dhPrev, dx: [Double]
+  /// `∂E/∂b_hn`, when the reset-after candidate has a recurrent bias.
+  public var db_hn: [Double]?
 }
 
 /// Backward through the candidate, given `∂E/∂h̃_t`.
@@ -34,10 +38,11 @@ public struct GRUCandidateGradients: Sendable {
 /// The conventions differ only in how `W_h`, `r` and `h_{t−1}` meet.
 public func gruCandidateBackward(
   _ dCandidate: [Double], candidate: [Double], x: [Double], hPrev: [Double], r: [Double],
-  p: GateParameters<Double>, variant: GRUVariant
+  p: GateParameters<Double>, variant: GRUVariant, b_hn: [Double]? = nil
 ) -> GRUCandidateGradients {
   let da = tanhBackward(dCandidate, h: candidate)  // through tanh: 1 − h̃²
   let (dW, dr, dhPrev): (Matrix<Double>, [Double], [Double])
+  var db_hn: [Double]? = nil
   switch variant {
   case .resetBefore:
     let dReset = p.W.transposeTimes(da)  // ∂/∂(r ⊙ h_{t−1}) = W_hᵀ da
@@ -47,11 +52,14 @@ public func gruCandidateBackward(
   case .resetAfter:
     let dGated = da .* r  // ∂/∂(W_h h_{t−1}) = r ⊙ da
     dW = .outer(dGated, hPrev)  // (r ⊙ da) ⊗ h_{t−1}
-    dr = da .* (p.W * hPrev)  // ∂(r ⊙ W_h h)/∂r = W_h h_{t−1}
+    // ∂(r ⊙ (W_h h + b_hn))/∂r = W_h h_{t−1} + b_hn
+    dr = da .* (b_hn.map { p.W * hPrev .+ $0 } ?? p.W * hPrev)
     dhPrev = p.W.transposeTimes(dGated)  // W_hᵀ (r ⊙ da)
+    if b_hn != nil { db_hn = dGated }  // ∂(r ⊙ (W_h h + b_hn))/∂b_hn = r: r ⊙ da
   }
   return GRUCandidateGradients(
-    dW: dW, dU: .outer(da, x), db: da, dr: dr, dhPrev: dhPrev, dx: p.U.transposeTimes(da))
+    dW: dW, dU: .outer(da, x), db: da, dr: dr, dhPrev: dhPrev, dx: p.U.transposeTimes(da),
+    db_hn: db_hn)
 }
 
 /// The update `h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ h̃_t`.
@@ -73,13 +81,20 @@ public func gruUpdateBackward(_ dh: [Double], z: [Double], hPrev: [Double], cand
 /// The weights of the GRU's gates, read by name: `W_r U_r b_r`, `W_z U_z b_z`, `W_h U_h b_h`.
 public struct GRUGates<T: Scalar>: Sendable {
   public var r, z, h: GateParameters<T>  // reset, update gates; candidate
-  public init(r: GateParameters<T>, z: GateParameters<T>, h: GateParameters<T>) {
-    (self.r, self.z, self.h) = (r, z, h)
+  /// The reset-after candidate's recurrent bias `b_hn`; nil: none.
+  public var b_hn: [T]?
+  public init(
+    r: GateParameters<T>, z: GateParameters<T>, h: GateParameters<T>, b_hn: [T]? = nil
+  ) {
+    (self.r, self.z, self.h, self.b_hn) = (r, z, h, b_hn)
   }
+  /// The gates by name, and `b_hn` when `p` has one.
   @inlinable public init(_ p: Parameters<T>) {
+    let b_hn = GRUCell.recurrentBias
     self.init(
       r: GateParameters(p, GRUCell.gates.r), z: GateParameters(p, GRUCell.gates.z),
-      h: GateParameters(p, GRUCell.gates.h))
+      h: GateParameters(p, GRUCell.gates.h),
+      b_hn: p.layout.names.contains(b_hn) ? p[b_hn] : nil)
   }
 }
 
@@ -97,7 +112,8 @@ public struct GRUStepCache<T: Scalar>: Sendable {
 ) -> (h: [T], cache: GRUStepCache<T>) {
   let r = gateForward(x: x, hPrev: hPrev, W: p.r.W, U: p.r.U, b: p.r.b)
   let z = gateForward(x: x, hPrev: hPrev, W: p.z.W, U: p.z.U, b: p.z.b)
-  let candidate = gruCandidateForward(x: x, hPrev: hPrev, r: r, p: p.h, variant: variant)
+  let candidate = gruCandidateForward(
+    x: x, hPrev: hPrev, r: r, p: p.h, variant: variant, b_hn: p.b_hn)
   let h = gruUpdateForward(z: z, hPrev: hPrev, candidate: candidate)
   return (h, GRUStepCache(x: x, hPrev: hPrev, r: r, z: z, candidate: candidate, h: h))
 }
@@ -116,8 +132,7 @@ public func gruStepBackward(
   let update = gruUpdateBackward(dh, z: cache.z, hPrev: cache.hPrev, candidate: cache.candidate)
   let gh = gruCandidateBackward(
     update.dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, r: cache.r,
-    p: p.h,
-    variant: variant)
+    p: p.h, variant: variant, b_hn: p.b_hn)
   let gr = gateBackward(gh.dr, gate: cache.r, x: cache.x, hPrev: cache.hPrev, W: p.r.W, U: p.r.U)
   let gz = gateBackward(
     update.dz, gate: cache.z, x: cache.x, hPrev: cache.hPrev, W: p.z.W, U: p.z.U)
@@ -129,15 +144,24 @@ public func gruStepBackward(
 
 // MARK: - The cell
 
-/// The GRU as a cell, in either convention: the nine gate parameters, state `h`.
+/// The GRU as a cell, in either convention: the nine gate parameters (and, reset-after,
+/// optionally the recurrent candidate bias `b_hn`), state `h`.
 public struct GRUCell: RecurrentCell {
   public var variant: GRUVariant
-  public init(variant: GRUVariant) { self.variant = variant }
+  /// Whether the candidate has the recurrent bias `b_hn` (reset-after only).
+  public var hasRecurrentBias: Bool
+  public init(variant: GRUVariant, hasRecurrentBias: Bool = false) {
+    precondition(!hasRecurrentBias || variant == .resetAfter, "b_hn is a reset-after bias")
+    (self.variant, self.hasRecurrentBias) = (variant, hasRecurrentBias)
+  }
 
   /// Reset and update gates, and the candidate, in the order of the parameters.
   public static let gates = (r: GateNames("r"), z: GateNames("z"), h: GateNames("h"))
+  /// The reset-after candidate's recurrent bias, inside `r ⊙ (W_h h_{t−1} + b_hn)`.
+  public static let recurrentBias = "b_hn"
   public var parameters: [ParameterSpec] {
     [Self.gates.r, Self.gates.z, Self.gates.h].flatMap(\.specs)
+      + (hasRecurrentBias ? [ParameterSpec(Self.recurrentBias, .H, scale: 0.2)] : [])
   }
 
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
@@ -158,7 +182,9 @@ public struct GRUCell: RecurrentCell {
   {
     let g = gruStepBackward(dState.h, cache: cache, p: GRUGates(p), variant: variant)
     let h = Self.gates.h
-    let candidate = [(h.W, g.h.dW.storage), (h.U, g.h.dU.storage), (h.b, g.h.db)]
+    let candidate =
+      [(h.W, g.h.dW.storage), (h.U, g.h.dU.storage), (h.b, g.h.db)]
+      + (g.h.db_hn.map { [(Self.recurrentBias, $0)] } ?? [])
     return CellGradients(
       parameters: g.r.named(Self.gates.r) + g.z.named(Self.gates.z) + candidate,
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)

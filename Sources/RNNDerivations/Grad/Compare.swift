@@ -154,14 +154,13 @@ struct StepFit {
       bounds: totals.mapValues { Tolerances.learnerGradient * GradComparison.scale($0) },
       steps: input.inputs.count)
     func walk(_ cell: some RecurrentCell) {
-      let model = SequenceModel(cell, xs: input.inputs, targets: input.targets, dims: input.dims)
+      let model = input.sequence(cell)
       let point = Parameters(input.point)
       let p = model.parameters(of: point)
-      _ = model.backward(model.forward(p, from: model.initialState(of: point)), p) {
-        fit.visit($0, $1, $2)
-      }
+      let run = model.forward(p, from: model.initialState(of: point))
+      _ = model.backward(run, p, truncation: input.truncation) { fit.visit($0, $1, $2) }
     }
-    walk(input.model.cell(variant: input.variant, forgetBias: input.forgetBias))
+    walk(input.cell)
     return fit.found.compactMapValues(pick)
   }
 

@@ -1,10 +1,9 @@
 extension GradInput {
-  /// The model as a forward function with its backward pass.
+  /// The model as a forward function with its backward pass: the objective `grad`
+  /// differentiates (truncated when the input asks).
   public var sequenceModel: any DifferentiableModel {
-    func run(_ cell: some RecurrentCell) -> any DifferentiableModel {
-      SequenceModel(cell, xs: inputs, targets: targets, dims: dims)
-    }
-    return run(model.cell(variant: variant, forgetBias: forgetBias))
+    func run(_ cell: some RecurrentCell) -> any DifferentiableModel { objective(sequence(cell)) }
+    return run(cell)
   }
 
   /// Parameters then initial state: the point every gradient and oracle is taken at.
@@ -38,7 +37,9 @@ public struct GradResult: Sendable {
       throw InputError("params: ∂E/∂\(v.name) is not finite in double precision (values too large)")
     }
     guard check else { return }
-    if Self.perVariableOperations(input.point, steps: input.inputs.count)
+    // True truncation evaluates each scored step through its window: up to T·n cell steps.
+    let window = if case .window(let n) = input.truncation { min(n, input.inputs.count) } else { 1 }
+    if Self.perVariableOperations(input.point, steps: input.inputs.count * window)
       <= Tolerances.perVariableCheckMaxOperations
     {
       progress("checking every variable in turn")
@@ -88,6 +89,7 @@ public struct GradResult: Sendable {
     var pairs: [(String, JSON)] = [("model", .string(input.model.rawValue))]
     if input.model == .gru { pairs.append(("variant", .string(input.variant.rawValue))) }
     if input.model == .lstm { pairs.append(("forget_bias", .number(input.forgetBias))) }
+    pairs += input.mechanicsJSON
     pairs += [
       ("loss", .number(result.loss)),
       (
@@ -128,7 +130,7 @@ public struct GradResult: Sendable {
     var out = "\(input.model.rawValue)"
     if input.model == .gru { out += " (\(input.variant.rawValue))" }
     if input.model == .lstm { out += " (forget_bias \(format(input.forgetBias)))" }
-    out += " · T=\(input.inputs.count) · \(d)\nE = \(result.loss)\n\n"
+    out += " · T=\(input.inputs.count) · \(d)\(input.mechanicsText)\nE = \(result.loss)\n\n"
     out += pad("GRADIENT", 14) + pad("SHAPE", 8) + pad("‖·‖_F", 12) + pad("MAX |·|", 12)
     out += checks == nil ? "\n" : pad("DUAL", 10) + pad("TAPE", 10) + pad("FD", 10) + "RESULT\n"
     func verdicts(_ name: String) -> String {
@@ -152,6 +154,32 @@ public struct GradResult: Sendable {
     out += "\n"
     for (v, g) in named { out += renderer.render(NamedValue(label(v), Self.value(v, g))) }
     for s in result.finalState { out += renderer.render(NamedValue("final \(s.name)", s.values)) }
+    return out
+  }
+}
+
+extension GradInput {
+  /// `sequence_length` and `truncate` as given, echoed in `grad`'s output (nothing if absent).
+  var mechanicsJSON: [(String, JSON)] {
+    var pairs: [(String, JSON)] = []
+    if let length { pairs.append(("sequence_length", .number(Double(length)))) }
+    if let (style, steps) = truncationFields {
+      pairs.append(
+        ("truncate", .object([("style", .string(style)), ("steps", .number(Double(steps)))])))
+    }
+    return pairs
+  }
+
+  /// The same for the text report's first line: ` · sequence_length 3 · truncate tf 2`, and
+  /// how many steps carry a loss when some targets are null (none from `sequence_length` on).
+  var mechanicsText: String {
+    var out = ""
+    if let carriesLoss {
+      let scored = carriesLoss.prefix(length ?? inputs.count).filter { $0 }.count
+      out += " · loss at \(scored) of \(inputs.count) steps"
+    }
+    if let length { out += " · sequence_length \(length)" }
+    if let (style, steps) = truncationFields { out += " · truncate \(style) \(steps)" }
     return out
   }
 }

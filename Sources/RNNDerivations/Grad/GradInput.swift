@@ -8,15 +8,15 @@ public enum ModelKind: String, Sendable, CaseIterable {
 
 extension ModelKind {
   /// The cell this model runs; the GRU convention and the forget bias change its equations,
-  /// never its parameters.
-  public func cell(variant: GRUVariant = .resetBefore, forgetBias: Double = 0)
-    -> any RecurrentCell
-  {
+  /// never its parameters (a reset-after GRU's optional `b_hn` adds one).
+  public func cell(
+    variant: GRUVariant = .resetBefore, forgetBias: Double = 0, recurrentBias: Bool = false
+  ) -> any RecurrentCell {
     switch self {
     case .rnn: RNNCell()
     case .rnnConcat: ConcatRNNCell()
     case .lstm: LSTMCell(forgetBias: forgetBias)
-    case .gru: GRUCell(variant: variant)
+    case .gru: GRUCell(variant: variant, hasRecurrentBias: recurrentBias)
     }
   }
 
@@ -52,9 +52,17 @@ public struct GradInput: Sendable {
   public var variant: GRUVariant = .resetBefore
   public var forgetBias = 0.0
   public var inputs: [[Double]]
+  /// One class index per step; a `null` target's placeholder is 0, and `carriesLoss` is false.
   public var targets: [Int]
+  /// Which steps carry a loss: false where the target is `null`; nil when every step does.
+  public var carriesLoss: [Bool]? = nil
+  /// `sequence_length`: steps from it on copy the state through and carry no loss; nil: all.
+  public var length: Int? = nil
+  /// `truncate`: how far back each error's gradient goes (the loss is the same in every style).
+  public var truncation: Truncation = .none
   public var dims: Dims
-  /// In the order of `model.parameters`.
+  /// In the order of `cell`'s parameters, then the output layer's (`model.parameters`, and
+  /// `b_hn` after `b_h` when given).
   public var params: [Variable]
   /// `h` (and `c`), zeros unless given.
   public var initialState: [Variable]
@@ -63,11 +71,20 @@ public struct GradInput: Sendable {
   public var modelVariant: ModelVariant {
     ModelVariant(kind: model, variant: model == .gru ? variant : .resetBefore)
   }
+
+  /// Whether the params include a reset-after GRU's recurrent candidate bias `b_hn`.
+  public var hasRecurrentBias: Bool { params.contains { $0.name == GRUCell.recurrentBias } }
+
+  /// The cell this input's model runs.
+  public var cell: any RecurrentCell {
+    model.cell(variant: variant, forgetBias: forgetBias, recurrentBias: hasRecurrentBias)
+  }
 }
 
 extension GradInput {
   private static let fields = [
     "model", "variant", "forget_bias", "inputs", "targets", "initial_state", "params",
+    "sequence_length", "truncate",
   ]
 
   /// Parses and validates a `grad` input; the error names the field and what was expected.
@@ -98,16 +115,21 @@ extension GradInput {
       guard model == .lstm else { throw InputError("forget_bias: only an lstm has a forget bias") }
       forgetBias = try finite(v, "forget_bias")
     }
-    let (params, dims) = try parameters(json["params"], model)
+    let (params, dims) = try parameters(
+      json["params"], model, specs: specs(model, variant, json["params"]))
     let dSource = model.parameters.first { $0.cols == .D || $0.cols == .DPlusH }
     let inputs = try sequence(
       json["inputs"], dims,
       dFrom: "params.\(dSource?.name ?? "?")'s columns" + (dSource?.cols == .DPlusH ? " − H" : ""))
-    let targets = try classes(json["targets"], count: inputs.count, K: dims.K)
+    let (targets, carriesLoss) = try classes(json["targets"], count: inputs.count, K: dims.K)
+    let length = try sequenceLength(json["sequence_length"], T: inputs.count)
+    try requireALoss(carriesLoss, length: length)
+    let truncation = try truncation(json["truncate"])
     let state = try initialState(json["initial_state"], model, H: dims.H)
     return GradInput(
       model: model, variant: variant, forgetBias: forgetBias, inputs: inputs, targets: targets,
-      dims: dims, params: params, initialState: state)
+      carriesLoss: carriesLoss, length: length, truncation: truncation, dims: dims,
+      params: params, initialState: state)
   }
 
   /// The fields of a JSON document that must be an object (an empty document is not).
@@ -179,11 +201,12 @@ extension GradInput {
     return out
   }
 
-  static func parameters(_ v: JSON?, _ model: ModelKind) throws(InputError) -> ([Variable], Dims) {
+  static func parameters(_ v: JSON?, _ model: ModelKind, specs: [ParameterSpec])
+    throws(InputError) -> ([Variable], Dims)
+  {
     guard case .object(let given)? = v else {
       throw InputError("params: expected an object of named parameters, found \(describe(v))")
     }
-    let specs = model.parameters
     let expected = specs.map(\.name).joined(separator: ", ")
     if let extra = given.first(where: { pair in !specs.contains { $0.name == pair.0 } }) {
       throw InputError(
@@ -284,7 +307,10 @@ extension GradInput {
     return out
   }
 
-  static func classes(_ v: JSON?, count T: Int, K: Int) throws(InputError) -> [Int] {
+  /// The class indices, and which steps carry a loss (nil when no target is `null`).
+  static func classes(_ v: JSON?, count T: Int, K: Int) throws(InputError)
+    -> (targets: [Int], carriesLoss: [Bool]?)
+  {
     guard case .array(let items)? = v else {
       throw InputError("targets: expected an array of \(T) class indices, found \(describe(v))")
     }
@@ -293,15 +319,23 @@ extension GradInput {
         "targets: expected T = \(T) class indices (one per input row), found \(items.count)")
     }
     var out: [Int] = []
+    var carries: [Bool] = []
     for (t, item) in items.enumerated() {
-      let x = try finite(item, "targets[\(t)]")
-      guard x == x.rounded(), x >= 0, x < Double(K) else {
+      // null: step t has no target and no E_t (many-to-one keeps only the last).
+      guard item != .null else {
+        out.append(0)
+        carries.append(false)
+        continue
+      }
+      guard case .number(let x) = item, x.isFinite, x == x.rounded(), x >= 0, x < Double(K) else {
         throw InputError(
-          "targets[\(t)]: expected an integer class index in 0..<\(K), found \(describe(item))")
+          "targets[\(t)]: expected an integer class index in 0..<\(K) or null, "
+            + "found \(describe(item))")
       }
       out.append(Int(x))
+      carries.append(true)
     }
-    return out
+    return (out, carries.allSatisfy { $0 } ? nil : carries)
   }
 
   static func initialState(_ v: JSON?, _ model: ModelKind, H: Int) throws(InputError) -> [Variable]
@@ -348,5 +382,89 @@ extension GradInput {
     return GradInput(
       model: model, inputs: xs, targets: targets, dims: dims, params: params,
       initialState: model.stateNames.map { Variable($0, [Double](repeating: 0, count: dims.H)) })
+  }
+}
+
+// The training mechanics a `grad` input can ask for: null targets (in `classes`),
+// `sequence_length`, `truncate`, and a reset-after GRU's recurrent bias `b_hn`.
+extension GradInput {
+  /// The parameters `params` must hold: the model's, and `b_hn` when a reset-after GRU's
+  /// params name it (any other model, or reset-before, rejects it as unexpected).
+  static func specs(_ model: ModelKind, _ variant: GRUVariant, _ params: JSON?) -> [ParameterSpec] {
+    guard model == .gru, variant == .resetAfter, case .object(let given)? = params,
+      given.contains(where: { $0.0 == GRUCell.recurrentBias })
+    else { return model.parameters }
+    let cell = model.cell(variant: variant, recurrentBias: true)
+    return cell.parameters + cell.outputParameters
+  }
+
+  /// `sequence_length`: an integer L with 1 ≤ L ≤ T, or nil when absent.
+  static func sequenceLength(_ v: JSON?, T: Int) throws(InputError) -> Int? {
+    guard let v else { return nil }
+    let x = try finite(v, "sequence_length")
+    guard x == x.rounded(), x >= 1, x <= Double(T) else {
+      throw InputError(
+        "sequence_length: expected an integer in 1…\(T) (T, the input rows), found \(describe(v))")
+    }
+    return Int(x)
+  }
+
+  /// At least one step before `length` must carry a loss, or there is nothing to differentiate.
+  static func requireALoss(_ carriesLoss: [Bool]?, length: Int?) throws(InputError) {
+    guard let carriesLoss else { return }
+    let scored = carriesLoss.prefix(length ?? carriesLoss.count)
+    guard !scored.contains(true) else { return }
+    throw InputError(
+      length.map {
+        "targets: every target before sequence_length = \($0) is null (expected one "
+          + "class index at least)"
+      }
+        ?? "targets: every target is null (expected one class index at least)")
+  }
+
+  /// `truncate`: `{"style": "tf" | "true", "steps": n}`; `.none` when absent.
+  static func truncation(_ v: JSON?) throws(InputError) -> Truncation {
+    guard let v else { return .none }
+    let expected = "{\"style\": \"tf\" or \"true\", \"steps\": n}"
+    guard case .object(let fields) = v else {
+      throw InputError("truncate: expected an object \(expected), found \(describe(v))")
+    }
+    if let extra = fields.first(where: { !["style", "steps"].contains($0.0) }) {
+      throw InputError(
+        "truncate: unexpected field \(quoted(extra.0)) (expected style, steps)")
+    }
+    let style = fields.first { $0.0 == "style" }?.1
+    let steps = fields.first { $0.0 == "steps" }?.1
+    guard case .string(let name)? = style, ["tf", "true"].contains(name) else {
+      throw InputError("truncate.style: expected \"tf\" or \"true\", found \(describe(style))")
+    }
+    guard case .number(let x)? = steps, x == x.rounded(), x >= 1, x <= Double(Limits.gradSteps)
+    else {
+      throw InputError(
+        "truncate.steps: expected an integer in 1…\(Limits.gradSteps), found \(describe(steps))")
+    }
+    return name == "tf" ? .chunks(Int(x)) : .window(Int(x))
+  }
+
+  /// `cell` run over this input's sequence: its `sequence_length` and null targets.
+  func sequence<C: RecurrentCell>(_ cell: C) -> SequenceModel<C> {
+    var model = SequenceModel(cell, xs: inputs, targets: targets, dims: dims)
+    (model.length, model.carriesLoss) = (length, carriesLoss)
+    return model
+  }
+
+  /// What `grad` differentiates: `model` itself, or its truncated objective, whose cuts are
+  /// frozen at this input's point.
+  func objective<C: RecurrentCell>(_ model: SequenceModel<C>) -> any DifferentiableModel {
+    truncation == .none ? model : TruncatedObjective(model, truncation, at: point)
+  }
+
+  /// `truncate` as the input gave it, for the output: `tf 2`, `true 3`; nil when absent.
+  var truncationFields: (style: String, steps: Int)? {
+    switch truncation {
+    case .none: nil
+    case .chunks(let n): ("tf", n)
+    case .window(let n): ("true", n)
+    }
   }
 }

@@ -25,11 +25,12 @@ public struct TheirGradients: Sendable {
     do {
       let json = JSON.object(try GradInput.topLevelObject(text))
       let model = input.model
+      // The input's own parameters: a reset-after GRU's `b_hn` when it has one.
+      let specs = input.cell.parameters + input.cell.outputParameters
       let gradients = try given(
-        json["gradients"], "gradients", names: model.parameters.map(\.name), required: true,
-        for: model)
+        json["gradients"], "gradients", names: specs.map(\.name), required: true, for: model)
       var parameters: [Given] = []
-      for spec in model.parameters {
+      for spec in specs {
         guard let value = gradients[spec.name] else { continue }
         parameters.append(
           try gradient(

@@ -275,10 +275,19 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   @_specialize(where Cell == LSTMCell)
   @_specialize(where Cell == GRUCell)
   public func gradients(at point: [Variable]) -> ModelGradients {
+    gradients(at: point, truncation: .none)
+  }
+
+  /// The loss, and the gradients as `truncation` cuts them (`TruncatedObjective`'s).
+  @_specialize(where Cell == RNNCell)
+  @_specialize(where Cell == ConcatRNNCell)
+  @_specialize(where Cell == LSTMCell)
+  @_specialize(where Cell == GRUCell)
+  public func gradients(at point: [Variable], truncation: Truncation) -> ModelGradients {
     let all = Parameters(point)
     let (p, initial) = (parameters(of: all), initialState(of: all))
     let run = forward(p, from: initial)
-    let g = backward(run, p)
+    let g = backward(run, p, truncation: truncation)
     let final = run.states.last ?? initial
     return ModelGradients(
       loss: run.loss, gradients: g.flat, conditioning: conditioning(run), magnitudes: g.magnitudes,

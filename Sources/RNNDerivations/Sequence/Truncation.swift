@@ -46,14 +46,11 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
 
   /// The objective of `model` truncated in `truncation`'s style, its cuts held at `point`.
   ///
-  /// True truncation recomputes each scored step from its window alone, which this type does
-  /// for a plain sequence only: no `length`, `carriesLoss` or `dropout` (asking for one is a
-  /// programming error).
+  /// True truncation recomputes each scored step from its window alone: the steps before
+  /// `length` that carry a loss, without `dropout` (asking for it is a programming error).
   public init(_ model: SequenceModel<Cell>, _ truncation: Truncation, at point: [Variable]) {
     if case .window = truncation {
-      precondition(
-        model.length == nil && model.carriesLoss == nil && model.dropout == nil,
-        "true truncation of a masked or dropout sequence is not implemented")
+      precondition(model.dropout == nil, "true truncation with dropout is not implemented")
     }
     (self.model, self.truncation) = (model, truncation)
     let all = Parameters(point)
@@ -79,11 +76,21 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
       point.matrix(model.cell.outputNames.weights), point[model.cell.outputNames.bias]
     )
     var loss = T(0)
-    for t in model.xs.indices {
+    // Past `length` no step runs; a step that carries no loss has no window to recompute.
+    for t in model.xs.indices.prefix(model.length ?? model.xs.count)
+    where model.carriesLoss?[t] ?? true {
       var state: CellState<T> = t >= n ? frozen[t - n].lifted() : initial
       for j in max(0, t - n + 1)...t { state = model.cell.step(lift(model.xs[j]), state, point) }
       loss += outputStepForward(s: state.h, V: V, b_y: b_y, target: model.targets[t]).loss
     }
     return [loss]
+  }
+}
+
+extension TruncatedObjective: DifferentiableModel {
+  /// The model's loss (truncation leaves the forward pass alone) and the truncated gradients,
+  /// the exact gradients of this objective at `point`, the point its cuts were frozen at.
+  public func gradients(at point: [Variable]) -> ModelGradients {
+    model.gradients(at: point, truncation: truncation)
   }
 }

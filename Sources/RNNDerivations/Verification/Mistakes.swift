@@ -157,7 +157,10 @@ extension LSTMCell: CatalogueCell {
 
 extension GRUCell: CatalogueCell {
   var model: ModelVariant { ModelVariant(kind: .gru, variant: variant) }
-  func configured(for _: GradInput) -> Self { self }
+  /// With the input's `b_hn`, if it has one: the backward steps read it from the parameters.
+  func configured(for input: GradInput) -> Self {
+    GRUCell(variant: variant, hasRecurrentBias: input.hasRecurrentBias)
+  }
 }
 
 /// The catalogue, by id.
@@ -186,12 +189,13 @@ public enum Mistakes {
   ) -> Mistake {
     Mistake(id: id, model: base.model, summary: summary, names: names) { input in
       let real = base.configured(for: input)
-      var wrong = SequenceModel(
-        MistakenCell(base: real, backwardStep: backward ?? { real.backward($0, $1, $2) }),
-        xs: input.inputs, targets: input.targets, dims: input.dims)
+      // The input's own sequence_length, null targets and truncation: the mistake is made in
+      // the objective `grad` differentiates.
+      var wrong = input.sequence(
+        MistakenCell(base: real, backwardStep: backward ?? { real.backward($0, $1, $2) }))
       if let output { wrong.outputBackward = output }
       if let accumulate { wrong.accumulate = accumulate }
-      return wrong.gradients(at: input.point).gradients
+      return input.objective(wrong).gradients(at: input.point).gradients
     }
   }
 
