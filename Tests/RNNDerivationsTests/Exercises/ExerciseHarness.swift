@@ -25,6 +25,9 @@ struct Problem: Sendable {
   var conditioning: Double
   /// `seed 0, D=3, H=5`.
   var label: String
+  /// The variables in the order a backward pass reaches them, when the point's order (which
+  /// the forward function fixes) is not.
+  var chainOrder: [String]? = nil
 }
 
 /// A numbers pattern a classic mistake leaves: the values it predicts for some variables.
@@ -51,7 +54,9 @@ struct Walked: Sendable {
 }
 
 /// An exercise: where the learner writes, the problem it is checked on, and how its classic
-/// mistakes are recognised. `Answer` is the learner's function's type.
+/// mistakes are recognised.
+///
+/// `Answer` is the type of the learner's function.
 struct Exercise<Answer: Sendable>: Sendable {
   /// The `show` id of the matching derivation: `rnn-step`.
   var id: String
@@ -69,7 +74,11 @@ struct Exercise<Answer: Sendable>: Sendable {
   /// The patterns of the classic mistakes, predicted from the oracle's values by name.
   var patterns: @Sendable (_ reference: [String: [Double]]) -> [Pattern] = { _ in [] }
   /// Through time: per parameter, which steps' contributions explain a difference.
-  var steps: (@Sendable (_ deltas: [String: [Double]], _ reference: [String: [Double]]) -> [String: GradComparison.Steps])? = nil
+  var steps:
+    (
+      @Sendable (_ deltas: [String: [Double]], _ reference: [String: [Double]]) -> [String:
+        GradComparison.Steps]
+    )? = nil
 
   var file: String { "Tests/RNNDerivationsTests/Exercises/\(stem)Exercise.swift" }
 
@@ -92,16 +101,23 @@ struct Exercise<Answer: Sendable>: Sendable {
         result.shapeErrors[v.name] =
           "is \(a.shape), expected \(v.shape): transposed (judged transposed back)"
         result.hints.append(
-          Hint(id: "transposed", text: "∂/∂\(v.name) is \(a.shape), the shape of \(v.name)ᵀ: " + Self.outerProduct))
-        analytic.append(Matrix(rows: a.shape.rows, cols: a.shape.cols, storage: a.values).transposed.storage)
+          Hint(
+            id: "transposed",
+            text: "∂E/∂\(v.name) is \(a.shape), the shape of \(v.name)ᵀ: " + Self.outerProduct))
+        analytic.append(
+          Matrix(rows: a.shape.rows, cols: a.shape.cols, storage: a.values).transposed.storage)
       } else {
-        result.shapeErrors[v.name] = "has \(a.values.count) entries (\(a.shape)), expected \(v.shape)"
+        result.shapeErrors[v.name] =
+          "has \(a.values.count) entries (\(a.shape)), expected \(v.shape)"
         analytic.append(v.values.map { _ in 0 })
       }
     }
     result.checks = verify(
       problem.function, at: problem.point, analytic: analytic, conditioning: problem.conditioning)
-    result.variables = problem.point.map { ($0.name, $0.shape) }
+    let order = problem.chainOrder ?? problem.point.map(\.name)
+    result.variables = order.compactMap { name in
+      problem.point.first { $0.name == name }.map { ($0.name, $0.shape) }
+    }
     guard !result.passed else { return result }
     // The dual numbers' values: exact to rounding, the reference every pattern is built on.
     let reference = Dictionary(
@@ -110,7 +126,11 @@ struct Exercise<Answer: Sendable>: Sendable {
       })
     let yours = Dictionary(uniqueKeysWithValues: zip(problem.point.map(\.name), analytic))
     let failing = Set(result.checks.filter { !$0.passed }.map(\.parameter))
-    result.hints += walkedMistakes(walk(answer))
+    // The walk adds what the learner's step returns into vectors of the right length: only
+    // answers of the right sizes can run through it.
+    if zip(problem.point, given).allSatisfy({ $0.values.count == $1.values.count }) {
+      result.hints += walkedMistakes(walk(answer))
+    }
     result.hints += classicPatterns(problem.point, yours, reference, failing)
     if let steps {
       // yours − the oracle's, for every failing variable.
@@ -119,13 +139,19 @@ struct Exercise<Answer: Sendable>: Sendable {
         if let y = yours[name], let r = reference[name] { differences[name] = y .- r }
       }
       result.steps = steps(differences, reference)
-      for (name, s) in result.steps.sorted(by: { $0.key < $1.key })
-      where Self.rounded(s.factor) == -1 && !(s.first == 0 && s.last == s.count - 1) {
+      // A difference of −1 × some steps' contributions: those steps were never added in.
+      let partial = result.variables.map(\.name).filter { name in
+        result.steps[name].map { s in
+          Self.rounded(s.factor) == -1 && !(s.first == 0 && s.last == s.count - 1)
+        } ?? false
+      }
+      if !partial.isEmpty {
         result.hints.append(
           Hint(
             id: "no-accumulation",
-            text: "∂E/∂\(name) leaves steps out (\(s)): a weight every step shares gets one "
-              + "contribution per step, added with +=, not ="))
+            text: partial.map { "∂E/∂\($0)" }.joined(separator: ", ")
+              + " leave steps out (see above): a weight every step shares gets one contribution per "
+              + "step, added with +=, not ="))
       }
     }
     return result
@@ -160,21 +186,25 @@ struct Exercise<Answer: Sendable>: Sendable {
         agree(y, Matrix(rows: v.shape.rows, cols: v.shape.cols, storage: r).transposed.storage)
       {
         hints.append(
-          Hint(id: "transposed", text: "∂/∂\(v.name) is the right gradient transposed: " + Self.outerProduct))
+          Hint(
+            id: "transposed",
+            text: "∂E/∂\(v.name) is the right gradient transposed: " + Self.outerProduct))
       }
       if agree(y, r.map { -$0 }) {
-        hints.append(Hint(id: "wrong-sign", text: "∂/∂\(v.name) has the wrong sign"))
+        hints.append(Hint(id: "wrong-sign", text: "∂E/∂\(v.name) has the wrong sign"))
       }
       if y.allSatisfy({ $0 == 0 }) {
         hints.append(
           Hint(
             id: "zero",
-            text: "∂/∂\(v.name) is zero: never computed, or the path that carries it was dropped"))
+            text: "∂E/∂\(v.name) is zero: never computed, or the path that carries it was dropped"))
       }
     }
     for pattern in patterns(reference)
     where pattern.predicted.keys.contains(where: failing.contains)
-      && pattern.predicted.allSatisfy({ name, values in yours[name].map { agree($0, values) } ?? false })
+      && pattern.predicted.allSatisfy({ name, values in
+        yours[name].map { agree($0, values) } ?? false
+      })
     {
       hints.append(Hint(id: pattern.id, text: pattern.hint))
     }
@@ -224,13 +254,18 @@ struct ExerciseResult: Sendable {
       out += pad(quantity, 26) + pad("\(shape)", 8) + pad(sci(error), 12) + verdict + "\n"
     }
     if passed { return out + "\nEvery quantity agrees with every oracle: solved.\n" }
-    let first = variables.first { v in shapeErrors[v.name] != nil || !checks(of: v.name).allSatisfy(\.passed) }
+    let first = variables.first { v in
+      shapeErrors[v.name] != nil || !checks(of: v.name).allSatisfy(\.passed)
+    }
     if let first {
-      out += "\nThe first quantity that differs is ∂/∂\(first.name): "
+      out +=
+        "\nThe first quantity that differs is \(checks(of: first.name).first?.quantity ?? first.name): "
       out += "look there first; what the chain rule computes from it inherits its error.\n"
     }
     for (name, _) in variables {
-      if let error = shapeErrors[name] { out += "\n∂/∂\(name) \(error)\n" }
+      if let error = shapeErrors[name] {
+        out += "\n\(checks(of: name).first?.quantity ?? name) \(error)\n"
+      }
       guard let failing = checks(of: name).first(where: { !$0.passed }) else { continue }
       let oracles = checks(of: name).filter { !$0.passed }.map(\.reference).joined(separator: ", ")
       out += "\n\(failing.quantity) differs (\(oracles)): \(failing.failures) of "
@@ -238,7 +273,8 @@ struct ExerciseResult: Sendable {
       let worst = failing.analytic.indices.filter(failing.fails)
         .sorted { failing.difference($0) > failing.difference($1) }.prefix(3)
       for k in worst {
-        out += "  " + pad(failing.shape.index(k), 10) + "yours " + pad(format(failing.analytic[k]), 14)
+        out +=
+          "  " + pad(failing.shape.index(k), 10) + "yours " + pad(format(failing.analytic[k]), 14)
         out += "\(failing.reference) \(format(failing.expected[k]))\n"
       }
       if let s = steps[name] { out += "  through time: \(s)\n" }
@@ -257,7 +293,10 @@ struct ExerciseResult: Sendable {
 /// catalogue's example of `model`: its gradients, parameters then initial state.
 func walked<Cell: RecurrentCell>(
   _ cell: Cell, _ model: ModelVariant,
-  backward: @escaping @Sendable (CellState<Double>, Cell.Cache, Parameters<Double>) -> CellGradients? = { _, _, _ in nil },
+  backward:
+    @escaping @Sendable (CellState<Double>, Cell.Cache, Parameters<Double>) -> CellGradients? = {
+      _, _, _ in nil
+    },
   output: (@Sendable ([Double], Int, [Double], Matrix<Double>) -> OutputLayerGradients?)? = nil
 ) -> Walked {
   let input = catalogueExample(cell, model)
@@ -303,5 +342,7 @@ func expectSolved(_ result: ExerciseResult?, sourceLocation: SourceLocation = #_
     return
   }
   FileHandle.standardOutput.write(Data((result.report + "\n").utf8))
-  #expect(result.passed, "\(result.id): \(result.report)", sourceLocation: sourceLocation)
+  let solved = result.passed
+  #expect(
+    solved, "\(result.id): not solved yet, see its report above", sourceLocation: sourceLocation)
 }

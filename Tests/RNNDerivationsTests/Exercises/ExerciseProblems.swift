@@ -60,9 +60,10 @@ struct UntiedRNN: ForwardFunction {
     var h: [T] = v["h"]
     var E: T = 0
     for (t, (x, k)) in zip(xs, targets).enumerated() {
-      h = rnnStepForward(
-        x: lift(x), hPrev: h, W: v.matrix("W@\(t)"), U: v.matrix("U@\(t)"), b: v["b@\(t)"]
-      ).h
+      h =
+        rnnStepForward(
+          x: lift(x), hPrev: h, W: v.matrix("W@\(t)"), U: v.matrix("U@\(t)"), b: v["b@\(t)"]
+        ).h
       E += outputStepForward(s: h, V: v.matrix("V@\(t)"), b_y: v["b_y@\(t)"], target: k).loss
     }
     return [E]
@@ -130,11 +131,13 @@ enum Exercises {
       ask: { answer in answer(g, y).map { [Answered($0)] } },
       walk: { answer in
         // The output layer's ∂E/∂z as softmax's backward pass of ∂E/∂ŷ = −y/ŷ.
-        walked(RNNCell(), rnn, output: { yHat, k, s, V in
-          answer(crossEntropyBackward(yHat, target: oneHot(k, yHat.count)), yHat).map {
-            outputLayerBackward(dz: $0, s: s, V: V)
-          }
-        })
+        walked(
+          RNNCell(), rnn,
+          output: { yHat, k, s, V in
+            answer(crossEntropyBackward(yHat, target: oneHot(k, yHat.count)), yHat).map {
+              outputLayerBackward(dz: $0, s: s, V: V)
+            }
+          })
       })
   }()
 
@@ -150,15 +153,18 @@ enum Exercises {
     return Exercise(
       id: "softmax-cross-entropy", function: "yourSoftmaxCrossEntropyBackward",
       stem: "CrossEntropy",
-      solution: "softmaxCrossEntropyBackward in Sources/RNNDerivations/Equations/CrossEntropy.swift",
+      solution:
+        "softmaxCrossEntropyBackward in Sources/RNNDerivations/Equations/CrossEntropy.swift",
       problem: Problem(
         function: SoftmaxCrossEntropyFunction(target: y), point: [Variable("z", z)],
         conditioning: sigmoidConditioning(yHat), label: "seed 0, K=\(dims.K)"),
       ask: { answer in answer(yHat, y).map { [Answered($0)] } },
       walk: { answer in
-        walked(RNNCell(), rnn, output: { yHat, k, s, V in
-          answer(yHat, oneHot(k, yHat.count)).map { outputLayerBackward(dz: $0, s: s, V: V) }
-        })
+        walked(
+          RNNCell(), rnn,
+          output: { yHat, k, s, V in
+            answer(yHat, oneHot(k, yHat.count)).map { outputLayerBackward(dz: $0, s: s, V: V) }
+          })
       },
       patterns: { _ in
         [
@@ -174,7 +180,9 @@ enum Exercises {
   // MARK: - The vanilla RNN step
 
   typealias RNNStepAnswer =
-    @Sendable (_ dh: [Double], _ cache: RNNStepCache<Double>, _ W: Matrix<Double>, _ U: Matrix<Double>)
+    @Sendable (
+      _ dh: [Double], _ cache: RNNStepCache<Double>, _ W: Matrix<Double>, _ U: Matrix<Double>
+    )
     -> AffineGradients?
 
   static let rnnStep: Exercise<RNNStepAnswer> = {
@@ -274,7 +282,8 @@ enum Exercises {
         + "Sources/RNNDerivations/Equations/BPTT.swift (source 004's loops)",
       problem: Problem(
         function: ex.model, point: point, conditioning: ex.conditioning,
-        label: "seed 0, \(Mistakes.config.dims), T=\(Mistakes.config.steps)"),
+        label: "seed 0, \(Mistakes.config.dims), T=\(Mistakes.config.steps)",
+        chainOrder: ["b_y", "V", "b", "W", "U", "h"]),
       ask: { answer in answer(run, targets, p).map(answered) },
       walk: { answer in
         Walked(input: input, gradients: (answer(run, targets, p).map(answered) ?? []).map(\.values))

@@ -68,7 +68,9 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
         dhInitial: g.initialState.h)
     }
     try expectPassesExercise(Exercises.bptt, learnerBPTT())
-    try expectPassesExercise(Exercises.lstmStep) { lstmStepBackward(dh: $0, dc: $1, cache: $2, p: $3) }
+    try expectPassesExercise(Exercises.lstmStep) {
+      lstmStepBackward(dh: $0, dc: $1, cache: $2, p: $3)
+    }
     try expectPassesExercise(Exercises.gruResetBefore) {
       gruStepBackward($0, cache: $1, p: $2, variant: $3)
     }
@@ -80,11 +82,12 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
   /// A failing answer's report names the exercise, the first quantity that differs, the worst
   /// entries against an oracle, the hint and where the solution is.
   @Test func reportSaysWhereAndWhy() throws {
-    let wrong = try #require(Self.rnnStepMistakes.first { $0.hints.first == "rnn-missing-transpose" })
+    let wrong = try #require(
+      Self.rnnStepMistakes.first { $0.hints.first == "rnn-missing-transpose" })
     let result = try #require(Exercises.rnnStep.check(wrong.answer))
     let report = result.report
     #expect(report.contains("Exercise rnn-step: yourRNNStepBackward"))
-    #expect(report.contains("The first quantity that differs is ∂/∂h_{t−1}"))
+    #expect(report.contains("The first quantity that differs is ∂(g·h_t)/∂h_{t−1}"))
     #expect(report.contains("∂(g·h_t)/∂h_{t−1} differs (dual, tape, finite-difference)"))
     #expect(report.contains("matches known mistake rnn-missing-transpose"))
     #expect(report.contains("rnnStepBackward in Sources/RNNDerivations/Equations/RNNStep.swift"))
@@ -92,11 +95,41 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
     for name in ["b", "W", "U"] { #expect(result.checks(of: name).allSatisfy { $0.passed }) }
   }
 
+  /// An answer of the wrong size is reported, not trapped on: `∂E/∂x_t` with H entries
+  /// instead of D.
+  @Test func wrongSizeIsReported() throws {
+    let result = try #require(
+      Exercises.rnnStep.check { dh, k, W, U in
+        var g = rnnStepBackward(dh, cache: k, W: W, U: U)
+        g.dx = g.dhPrev
+        return g
+      })
+    #expect(!result.passed)
+    #expect(result.shapeErrors["x_t"] == "has 5 entries (5), expected 3")
+    #expect(result.report.contains("WRONG SHAPE"))
+  }
+
+  /// Every catalogued mistake a learner can make in these exercises (all but the concatenated
+  /// step's, which has none) is among the mistaken answers above, so each is shown caught.
+  @Test func everyApplicableCatalogueMistakeIsExercised() {
+    let named = Set(
+      (Self.softmaxMistakes.flatMap(\.hints) + Self.crossEntropyMistakes.flatMap(\.hints)
+        + Self.rnnStepMistakes.flatMap(\.hints) + Self.outputLayerMistakes.flatMap(\.hints)
+        + Self.bpttMistakes.flatMap(\.hints) + Self.lstmMistakes.flatMap(\.hints)
+        + Self.gruResetBeforeMistakes.flatMap(\.hints) + Self.gruResetAfterMistakes.flatMap(\.hints))
+    )
+    for m in Mistakes.all where m.model.kind != .rnnConcat {
+      #expect(named.contains(m.id), "\(m.id) has no exercise answer")
+    }
+  }
+
   static let softmaxMistakes: [Mistaken<Exercises.SoftmaxAnswer>] = [
     Mistaken("softmax-diagonal-only") { g, y in y.indices.map { y[$0] * (1 - y[$0]) * g[$0] } },
     Mistaken("output-y-minus-yhat", "wrong-sign") { g, y in softmaxBackward(g, y: y).map { -$0 } },
   ]
-  @Test(arguments: softmaxMistakes) func softmaxMistakesAreNamed(_ m: Mistaken<Exercises.SoftmaxAnswer>) throws {
+  @Test(arguments: softmaxMistakes) func softmaxMistakesAreNamed(
+    _ m: Mistaken<Exercises.SoftmaxAnswer>
+  ) throws {
     try expectCaught(Exercises.softmax, m)
   }
 
@@ -117,7 +150,11 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
     { dh, k, W, U in affineBackward(through(dh, k.h), x: k.x, hPrev: k.hPrev, W: W, U: U) }
   }
   /// The right step with one gradient changed.
-  static func rnnChanging(_ change: @escaping @Sendable (inout AffineGradients, [Double], RNNStepCache<Double>, Matrix<Double>) -> Void)
+  static func rnnChanging(
+    _ change:
+      @escaping @Sendable (inout AffineGradients, [Double], RNNStepCache<Double>, Matrix<Double>) ->
+      Void
+  )
     -> Exercises.RNNStepAnswer
   {
     { dh, k, W, U in
@@ -128,27 +165,41 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
   }
   static let rnnStepMistakes: [Mistaken<Exercises.RNNStepAnswer>] = [
     Mistaken("rnn-1-minus-h", answer: rnnThrough { dh, h in dh .* h.map { 1 - $0 } }),
-    Mistaken("rnn-sigmoid-prime-for-tanh", answer: rnnThrough { dh, h in dh .* h.map { $0 * (1 - $0) } }),
+    Mistaken(
+      "rnn-sigmoid-prime-for-tanh", answer: rnnThrough { dh, h in dh .* h.map { $0 * (1 - $0) } }),
     Mistaken(
       "rnn-no-activation-derivative", "missing-activation-derivative",
       answer: rnnThrough { dh, _ in dh }),
-    Mistaken("rnn-missing-transpose", "missing-transpose", answer: rnnChanging { g, _, _, W in g.dhPrev = W * g.db }),
-    Mistaken("rnn-no-dhnext", "zero", answer: rnnChanging { g, _, _, _ in g.dhPrev = zeros(g.dhPrev) }),
-    Mistaken("rnn-dW-sign", "wrong-sign", answer: rnnChanging { g, _, _, _ in g.dW = g.dW.map { -$0 } }),
-    Mistaken("rnn-dW-transposed", "transposed", answer: rnnChanging { g, _, k, _ in g.dW = .outer(k.hPrev, g.db) }),
+    Mistaken(
+      "rnn-missing-transpose", "missing-transpose",
+      answer: rnnChanging { g, _, _, W in g.dhPrev = W * g.db }),
+    Mistaken(
+      "rnn-no-dhnext", "zero", answer: rnnChanging { g, _, _, _ in g.dhPrev = zeros(g.dhPrev) }),
+    Mistaken(
+      "rnn-dW-sign", "wrong-sign", answer: rnnChanging { g, _, _, _ in g.dW = g.dW.map { -$0 } }),
+    Mistaken(
+      "rnn-dW-transposed", "transposed",
+      answer: rnnChanging { g, _, k, _ in g.dW = .outer(k.hPrev, g.db) }),
     Mistaken("rnn-dW-uses-h-t", answer: rnnChanging { g, _, k, _ in g.dW = .outer(g.db, k.h) }),
     Mistaken("rnn-db-before-tanh", answer: rnnChanging { g, dh, _, _ in g.db = dh }),
-    Mistaken("rnn-dU-forgotten", "zero", answer: rnnChanging { g, _, _, _ in g.dU = g.dU.map { _ in 0 } }),
-    Mistaken("rnn-dhprev-skips-tanh", answer: rnnChanging { g, dh, _, W in g.dhPrev = W.transposeTimes(dh) }),
+    Mistaken(
+      "rnn-dU-forgotten", "zero", answer: rnnChanging { g, _, _, _ in g.dU = g.dU.map { _ in 0 } }),
+    Mistaken(
+      "rnn-dhprev-skips-tanh",
+      answer: rnnChanging { g, dh, _, W in g.dhPrev = W.transposeTimes(dh) }),
     // Not in the catalogue: ∂E/∂U as x_t ⊗ da, D×H.
     Mistaken("transposed", answer: rnnChanging { g, _, k, _ in g.dU = .outer(k.x, g.db) }),
   ]
-  @Test(arguments: rnnStepMistakes) func rnnStepMistakesAreNamed(_ m: Mistaken<Exercises.RNNStepAnswer>) throws {
+  @Test(arguments: rnnStepMistakes) func rnnStepMistakesAreNamed(
+    _ m: Mistaken<Exercises.RNNStepAnswer>
+  ) throws {
     try expectCaught(Exercises.rnnStep, m)
   }
 
   /// The output layer with `∂E/∂z` computed by `dz` instead of `ŷ − y`.
-  static func outputWith(_ dz: @escaping @Sendable ([Double], [Double]) -> [Double]) -> Exercises.OutputLayerAnswer {
+  static func outputWith(_ dz: @escaping @Sendable ([Double], [Double]) -> [Double])
+    -> Exercises.OutputLayerAnswer
+  {
     { yHat, k, s, V in outputLayerBackward(dz: dz(yHat, oneHot(k, yHat.count)), s: s, V: V) }
   }
   static let outputLayerMistakes: [Mistaken<Exercises.OutputLayerAnswer>] = [
@@ -157,7 +208,9 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
       g.db_y = zeros(g.db_y)
       return g
     },
-    Mistaken("softmax-diagonal-only", answer: outputWith { yHat, y in y.indices.map { -y[$0] * (1 - yHat[$0]) } }),
+    Mistaken(
+      "softmax-diagonal-only",
+      answer: outputWith { yHat, y in y.indices.map { -y[$0] * (1 - yHat[$0]) } }),
     Mistaken("output-y-minus-yhat", answer: outputWith { yHat, y in y .- yHat }),
     Mistaken("output-no-error-to-state", "zero") { yHat, k, s, V in
       var g = outputLayerBackward(yHat: yHat, target: k, s: s, V: V)
@@ -181,7 +234,9 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
     Mistaken("rnn-no-accumulation", "no-accumulation", answer: learnerBPTT(accumulate: false)),
     Mistaken("output-no-error-to-state", answer: learnerBPTT(errorToState: false)),
   ]
-  @Test(arguments: bpttMistakes) func bpttMistakesAreNamed(_ m: Mistaken<Exercises.BPTTAnswer>) throws {
+  @Test(arguments: bpttMistakes) func bpttMistakesAreNamed(_ m: Mistaken<Exercises.BPTTAnswer>)
+    throws
+  {
     try expectCaught(Exercises.bptt, m)
   }
 
@@ -195,7 +250,9 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
   }
 
   static let lstmMistakes: [Mistaken<Exercises.LSTMAnswer>] = [
-    Mistaken("lstm-no-dcnext") { dh, dc, k, p in lstmStepBackward(dh: dh, dc: zeros(dc), cache: k, p: p) },
+    Mistaken("lstm-no-dcnext") { dh, dc, k, p in
+      lstmStepBackward(dh: dh, dc: zeros(dc), cache: k, p: p)
+    },
     Mistaken("lstm-forget-path-dropped", "zero") { dh, dc, k, p in
       var g = lstmStepBackward(dh: dh, dc: dc, cache: k, p: p)
       g.dcPrev = zeros(g.dcPrev)
@@ -230,7 +287,8 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
     Mistaken("lstm-candidate-sigmoid-prime") { dh, dc, k, p in
       let g = lstmStepBackward(dh: dh, dc: dc, cache: k, p: p)
       let dCandidate = (dc .+ g.dcThroughH) .* k.i
-      let c = gateBackward(dCandidate, gate: k.candidate, x: k.x, hPrev: k.hPrev, W: p.c.W, U: p.c.U)
+      let c = gateBackward(
+        dCandidate, gate: k.candidate, x: k.x, hPrev: k.hPrev, W: p.c.W, U: p.c.U)
       return lstmAssembled(g, c: c)
     },
     Mistaken("lstm-dhprev-misses-candidate") { dh, dc, k, p in
@@ -245,7 +303,9 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
       return lstmAssembled(g, f: affineBackward(df, x: k.x, hPrev: k.hPrev, W: p.f.W, U: p.f.U))
     },
   ]
-  @Test(arguments: lstmMistakes) func lstmMistakesAreNamed(_ m: Mistaken<Exercises.LSTMAnswer>) throws {
+  @Test(arguments: lstmMistakes) func lstmMistakesAreNamed(_ m: Mistaken<Exercises.LSTMAnswer>)
+    throws
+  {
     try expectCaught(Exercises.lstmStep, m)
   }
 
@@ -253,7 +313,8 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
     Mistaken("gru-dz-sign") { dh, k, p, v in
       let g = gruStepBackward(dh, cache: k, p: p, variant: v)
       let dz = dh .* (k.candidate .- k.hPrev)  // h̃ − h_{t−1}: z and 1 − z swapped
-      return gruAssembled(dh, k, g, z: gateBackward(dz, gate: k.z, x: k.x, hPrev: k.hPrev, W: p.z.W, U: p.z.U))
+      return gruAssembled(
+        dh, k, g, z: gateBackward(dz, gate: k.z, x: k.x, hPrev: k.hPrev, W: p.z.W, U: p.z.U))
     },
     Mistaken("gru-direct-path-dropped") { dh, k, p, v in
       var g = gruStepBackward(dh, cache: k, p: p, variant: v)
@@ -262,7 +323,8 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
     },
     Mistaken("gru-reset-gate-forgotten", "zero") { dh, k, p, v in
       let g = gruStepBackward(dh, cache: k, p: p, variant: v)
-      return gruAssembled(dh, k, g, r: affineBackward(zeros(dh), x: k.x, hPrev: k.hPrev, W: p.r.W, U: p.r.U))
+      return gruAssembled(
+        dh, k, g, r: affineBackward(zeros(dh), x: k.x, hPrev: k.hPrev, W: p.r.W, U: p.r.U))
     },
     Mistaken("gru-dU-z-sign", "wrong-sign") { dh, k, p, v in
       var g = gruStepBackward(dh, cache: k, p: p, variant: v)
@@ -273,7 +335,8 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
     Mistaken("missing-activation-derivative") { dh, k, p, v in
       let g = gruStepBackward(dh, cache: k, p: p, variant: v)
       let dz = dh .* (k.hPrev .- k.candidate)
-      return gruAssembled(dh, k, g, z: affineBackward(dz, x: k.x, hPrev: k.hPrev, W: p.z.W, U: p.z.U))
+      return gruAssembled(
+        dh, k, g, z: affineBackward(dz, x: k.x, hPrev: k.hPrev, W: p.z.W, U: p.z.U))
     },
   ]
   @Test(arguments: gruResetBeforeMistakes)
@@ -310,7 +373,8 @@ func learnerBPTT(carry: Bool = true, accumulate: Bool = true, errorToState: Bool
     func add(_ sum: inout [Double], _ term: [Double]) { sum = accumulate ? sum .+ term : term }
     var dhNext = zeros(p["b"])
     for t in seq.caches.indices.reversed() {
-      let out = outputLayerBackward(yHat: seq.yHats[t], target: targets[t], s: seq.caches[t].h, V: V)
+      let out = outputLayerBackward(
+        yHat: seq.yHats[t], target: targets[t], s: seq.caches[t].h, V: V)
       let dh = (errorToState ? out.ds : zeros(out.ds)) .+ dhNext
       let step = rnnStepBackward(dh, cache: seq.caches[t], W: W, U: U)
       add(&dU, step.dU.storage)
