@@ -112,12 +112,13 @@ private func zeros(_ v: [Double]) -> [Double] { v.map { _ in 0 } }
   /// Every catalogued mistake a learner can make in these exercises (all but the concatenated
   /// step's, which has none) is among the mistaken answers above, so each is shown caught.
   @Test func everyApplicableCatalogueMistakeIsExercised() {
-    let named = Set(
-      (Self.softmaxMistakes.flatMap(\.hints) + Self.crossEntropyMistakes.flatMap(\.hints)
-        + Self.rnnStepMistakes.flatMap(\.hints) + Self.outputLayerMistakes.flatMap(\.hints)
-        + Self.bpttMistakes.flatMap(\.hints) + Self.lstmMistakes.flatMap(\.hints)
-        + Self.gruResetBeforeMistakes.flatMap(\.hints) + Self.gruResetAfterMistakes.flatMap(\.hints))
-    )
+    let lists: [[String]] = [
+      Self.softmaxMistakes.flatMap(\.hints), Self.crossEntropyMistakes.flatMap(\.hints),
+      Self.rnnStepMistakes.flatMap(\.hints), Self.outputLayerMistakes.flatMap(\.hints),
+      Self.bpttMistakes.flatMap(\.hints), Self.lstmMistakes.flatMap(\.hints),
+      Self.gruResetBeforeMistakes.flatMap(\.hints), Self.gruResetAfterMistakes.flatMap(\.hints),
+    ]
+    let named = Set(lists.joined())
     for m in Mistakes.all where m.model.kind != .rnnConcat {
       #expect(named.contains(m.id), "\(m.id) has no exercise answer")
     }
