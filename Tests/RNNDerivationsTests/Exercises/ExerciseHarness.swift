@@ -74,11 +74,12 @@ struct Exercise<Answer: Sendable>: Sendable {
   /// The patterns of the classic mistakes, predicted from the oracle's values by name.
   var patterns: @Sendable (_ reference: [String: [Double]]) -> [Pattern] = { _ in [] }
   /// Through time: per parameter, which steps' contributions explain a difference.
-  var steps:
-    (
-      @Sendable (_ deltas: [String: [Double]], _ reference: [String: [Double]]) -> [String:
-        GradComparison.Steps]
-    )? = nil
+  var steps: StepExplanation? = nil
+
+  /// Per parameter, the steps whose contributions explain `deltas` (yours − the oracle's).
+  typealias StepExplanation =
+    @Sendable (_ deltas: [String: [Double]], _ reference: [String: [Double]]) -> [String:
+    GradComparison.Steps]
 
   var file: String { "Tests/RNNDerivationsTests/Exercises/\(stem)Exercise.swift" }
 
@@ -142,7 +143,8 @@ struct Exercise<Answer: Sendable>: Sendable {
       // A difference of −1 × some steps' contributions: those steps were never added in.
       let partial = result.variables.map(\.name).filter { name in
         result.steps[name].map { s in
-          Self.rounded(s.factor) == -1 && !(s.first == 0 && s.last == s.count - 1)
+          GradComparison.Steps.number(s.factor) == "−1.00"
+            && !(s.first == 0 && s.last == s.count - 1)
         } ?? false
       }
       if !partial.isEmpty {
@@ -162,13 +164,13 @@ struct Exercise<Answer: Sendable>: Sendable {
       + "per unit of a"
   }
 
-  static func rounded(_ x: Double) -> Double { (x * 100).rounded() / 100 }
-
   /// The catalogued mistakes of the walk's model whose gradients the learner's reproduce.
   func walkedMistakes(_ walked: Walked) -> [Hint] {
     Mistakes.all.filter { $0.applies(to: walked.input) }.compactMap { m in
       let wrong = m.gradients(walked.input)
-      let same = zip(walked.gradients, wrong).allSatisfy { agree($0, $1) }
+      let same =
+        walked.gradients.count == wrong.count
+        && zip(walked.gradients, wrong).allSatisfy { agree($0, $1) }
       return same ? Hint(id: m.id, text: "matches known mistake \(m.id): \"\(m.summary)\"") : nil
     }
   }
