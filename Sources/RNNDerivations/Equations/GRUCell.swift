@@ -180,13 +180,17 @@ public struct GRUCell: RecurrentCell {
   )
     -> CellGradients
   {
-    let g = gruStepBackward(dState.h, cache: cache, p: GRUGates(p), variant: variant)
-    let h = Self.gates.h
+    Self.cellGradients(gruStepBackward(dState.h, cache: cache, p: GRUGates(p), variant: variant))
+  }
+
+  /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
+  public static func cellGradients(_ g: GRUStepGradients) -> CellGradients {
+    let h = gates.h
     let candidate =
       [(h.W, g.h.dW.storage), (h.U, g.h.dU.storage), (h.b, g.h.db)]
-      + (g.h.db_hn.map { [(Self.recurrentBias, $0)] } ?? [])
+      + (g.h.db_hn.map { [(recurrentBias, $0)] } ?? [])
     return CellGradients(
-      parameters: g.r.named(Self.gates.r) + g.z.named(Self.gates.z) + candidate,
+      parameters: g.r.named(gates.r) + g.z.named(gates.z) + candidate,
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
   }
 

@@ -159,10 +159,16 @@ public struct LSTMCell: RecurrentCell {
   )
     -> CellGradients
   {
-    let g = lstmStepBackward(dh: dState.h, dc: dState.cellState, cache: cache, p: LSTMGates(p))
-    return CellGradients(
-      parameters: g.i.named(Self.gates.i) + g.f.named(Self.gates.f) + g.o.named(Self.gates.o)
-        + g.c.named(Self.gates.c),
+    Self.cellGradients(
+      lstmStepBackward(dh: dState.h, dc: dState.cellState, cache: cache, p: LSTMGates(p)))
+  }
+
+  /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}` and
+  /// `∂E/∂c_{t−1}`.
+  public static func cellGradients(_ g: LSTMStepGradients) -> CellGradients {
+    CellGradients(
+      parameters: g.i.named(gates.i) + g.f.named(gates.f) + g.o.named(gates.o)
+        + g.c.named(gates.c),
       dStatePrev: CellState(h: g.dhPrev, c: g.dcPrev), dx: g.dx)
   }
 

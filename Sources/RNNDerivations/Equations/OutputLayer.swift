@@ -33,10 +33,17 @@ public func outputLayerBackward(yHat: [Double], target: Int, s: [Double], V: Mat
   -> OutputLayerGradients
 {
   let dz = softmaxCrossEntropyBackward(yHat, target: oneHot(target, yHat.count))  // ŷ_t − y_t
-  return OutputLayerGradients(
-    dV: .outer(dz, s),  // ∂z/∂V_kh = s_h: (ŷ_t − y_t) ⊗ s_t
+  return outputLayerBackward(dz: dz, s: s, V: V)
+}
+
+/// Backward through the logits `z_t = V s_t + b_y`, given `dz = ∂E_t/∂z_t` (`ŷ_t − y_t`).
+public func outputLayerBackward(dz: [Double], s: [Double], V: Matrix<Double>)
+  -> OutputLayerGradients
+{
+  OutputLayerGradients(
+    dV: .outer(dz, s),  // ∂z/∂V_kh = s_h: dz ⊗ s_t
     db_y: dz,  // ∂z/∂b_y = I
-    ds: V.transposeTimes(dz))  // ∂z/∂s_t = V: Vᵀ(ŷ_t − y_t)
+    ds: V.transposeTimes(dz))  // ∂z/∂s_t = V: Vᵀ dz
 }
 
 /// `E = Σ_t −log ŷ_t[k_t]` over a whole sequence of states.

@@ -133,8 +133,12 @@ public struct RNNCell: RecurrentCell {
   )
     -> CellGradients
   {
-    let g = rnnStepBackward(dState.h, cache: cache, W: p.matrix("W"), U: p.matrix("U"))
-    return CellGradients(
+    Self.cellGradients(rnnStepBackward(dState.h, cache: cache, W: p.matrix("W"), U: p.matrix("U")))
+  }
+
+  /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
+  public static func cellGradients(_ g: AffineGradients) -> CellGradients {
+    CellGradients(
       parameters: [("U", g.dU.storage), ("W", g.dW.storage), ("b", g.db)],
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
   }

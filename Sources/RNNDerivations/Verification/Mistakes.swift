@@ -95,13 +95,8 @@ public struct Mistake: Sendable {
   public func checks(_ config: Config = Mistakes.config) -> [GradientCheck] {
     func run(_ cell: some RecurrentCell) -> [GradientCheck] {
       let ex = SequenceExample(cell, config, stateNames: model.kind.stateNames)
-      let count = ex.p.values.count
-      let input = GradInput(
-        model: model.kind, variant: model.variant, inputs: ex.model.xs,
-        targets: ex.model.targets, dims: config.dims, params: Array(ex.point.prefix(count)),
-        initialState: Array(ex.point.dropFirst(count)))
       return verify(
-        ex.model, at: ex.point, analytic: gradients(input), seed: config.seed,
+        ex.model, at: ex.point, analytic: gradients(ex.input(model)), seed: config.seed,
         conditioning: ex.conditioning, magnitudes: ex.gradients.magnitudes)
     }
     return run(model.kind.cell(variant: model.variant))
@@ -126,6 +121,18 @@ public struct Mistake: Sendable {
       for check in failing where !seen.contains(check.parameter) { seen.append(check.parameter) }
       return seen
     }
+  }
+}
+
+extension SequenceExample {
+  /// This example as a `grad` input of `model`: the data, parameters and initial state a
+  /// mistake's gradients run on.
+  func input(_ model: ModelVariant) -> GradInput {
+    let count = p.values.count
+    return GradInput(
+      model: model.kind, variant: model.variant, inputs: self.model.xs,
+      targets: self.model.targets, dims: self.model.dims, params: Array(point.prefix(count)),
+      initialState: Array(point.dropFirst(count)))
   }
 }
 
@@ -296,14 +303,13 @@ public enum Mistakes {
       output: { yHat, target, s, V in
         let y = oneHot(target, yHat.count)
         let dz = y.indices.map { -y[$0] * (1 - yHat[$0]) }  // diag(ŷ(1 − ŷ)) · (−y/ŷ)
-        return OutputLayerGradients(dV: .outer(dz, s), db_y: dz, ds: V.transposeTimes(dz))
+        return outputLayerBackward(dz: dz, s: s, V: V)
       }),
     cell(
       "output-y-minus-yhat", "∂E/∂z = y − ŷ: the sign of the softmax gradient flipped",
       names: ["V", "b_y"], rnn,
       output: { yHat, target, s, V in
-        let dz = oneHot(target, yHat.count) .- yHat
-        return OutputLayerGradients(dV: .outer(dz, s), db_y: dz, ds: V.transposeTimes(dz))
+        return outputLayerBackward(dz: oneHot(target, yHat.count) .- yHat, s: s, V: V)
       }),
     cell(
       "output-no-error-to-state", "E_t's error never sent into h_t (Vᵀ(ŷ − y) dropped)",
