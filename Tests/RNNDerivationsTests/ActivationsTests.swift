@@ -2,10 +2,6 @@ import RNNDerivations
 import Testing
 
 @Suite struct ActivationsTests {
-  @Test func traceAtDefaultsPassesAndPrints() {
-    expectPasses(Catalog.derivation("activations")!.trace(Config()))
-  }
-
   @Test func everySizeAndSeedPasses() throws { try expectPassesEverywhere("activations") }
 
   /// Values from Python's math.tanh / math.exp: tanh(0.5), 1 − tanh²(0.5), σ(1); σ'(0) = ¼.

@@ -17,11 +17,6 @@ private let withoutDhNext = MistakenCell(base: RNNCell()) { dState, cache, p in
 
 @Suite struct BPTTTests {
   @Test(arguments: ["bptt-recursive", "bptt-jacobian-product", "bptt-index-form"])
-  func traceAtDefaultsPassesAndPrints(id: String) throws {
-    expectPasses(try #require(Catalog.derivation(id)).trace(Config()))
-  }
-
-  @Test(arguments: ["bptt-recursive", "bptt-jacobian-product", "bptt-index-form"])
   func everySizeAndSeedPasses(id: String) throws { try expectPassesEverywhere(id) }
 
   /// Source 003's sum has one term per pair k ≤ t: T(T+1)/2 = 10 for T = 4, and the terms

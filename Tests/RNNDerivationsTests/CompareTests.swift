@@ -72,7 +72,8 @@ private func compare(_ input: GradInput, _ text: String) throws -> GradCompariso
         comparison.mistakes.map(\.id) == [mistake.id],
         "\(name): \(mistake.id) reproduced by \(comparison.mistakes.map(\.id))")
     }
-    print("\(name): closest mistake \(closest.id), \(sci(closest.difference)) of a largest entry")
+    TestOutput.write(
+      "\(name): closest mistake \(closest.id), \(sci(closest.difference)) of a largest entry")
     #expect(closest.difference > 10 * Tolerances.learnerGradient)
   }
 }

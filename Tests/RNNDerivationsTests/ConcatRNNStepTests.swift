@@ -2,10 +2,6 @@ import RNNDerivations
 import Testing
 
 @Suite struct ConcatRNNStepTests {
-  @Test func traceAtDefaultsPassesAndPrints() {
-    expectPasses(Catalog.derivation("rnn-concat-step")!.trace(Config()))
-  }
-
   @Test func everySizeAndSeedPasses() throws { try expectPassesEverywhere("rnn-concat-step") }
 
   /// By hand: [A | B] with A = [[1, 2], [3, 4]], B = [[5], [6]] is [[1, 2, 5], [3, 4, 6]];

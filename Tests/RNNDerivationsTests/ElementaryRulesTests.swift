@@ -99,7 +99,7 @@ private func ulps(_ ours: Double, _ reference: Double) -> Double {
       #expect(ulps(ours.tape, reference) <= Self.bound, "d log at \(x): tape \(ours.tape)")
       worst = max(worst, ulps(ours.dual, reference), ulps(ours.tape, reference))
     }
-    print("exp, log: worst \(worst) ulps from the compiler's derivative")
+    TestOutput.write("exp, log: worst \(worst) ulps from the compiler's derivative")
   }
 
   /// `sech²` against the compiler's derivative of `tanhFromExp` (to 8 ulps everywhere) and
@@ -125,7 +125,7 @@ private func ulps(_ ours: Double, _ reference: Double) -> Double {
         worstRegistered = max(worstRegistered, abs(value - registered))
       }
     }
-    print(
+    TestOutput.write(
       "tanh: worst \(worst) ulps from AD of tanh via exp; "
         + "worst |difference| from the registered 1 − tanh² \(worstRegistered)")
   }
@@ -139,7 +139,7 @@ private func ulps(_ ours: Double, _ reference: Double) -> Double {
       #expect(ulps(ours.tape, reference) <= Self.bound, "dσ at \(x): tape \(ours.tape)")
       worst = max(worst, ulps(ours.dual, reference), ulps(ours.tape, reference))
     }
-    print("sigmoid: worst \(worst) ulps from AD of σ via exp")
+    TestOutput.write("sigmoid: worst \(worst) ulps from AD of σ via exp")
   }
 
   /// The product and quotient rules at every pair of nonzero points: `∂(ab) = (b, a)` exactly,
@@ -161,6 +161,6 @@ private func ulps(_ ours: Double, _ reference: Double) -> Double {
         }
       }
     }
-    print("product exact; quotient: worst \(worst) ulps from the compiler's derivative")
+    TestOutput.write("product exact; quotient: worst \(worst) ulps from the compiler's derivative")
   }
 }

@@ -29,11 +29,6 @@ private func example(_ variant: GRUVariant, _ dims: Dims, steps: Int, seed: UInt
   // MARK: Traces
 
   @Test(arguments: ["gru-gates", "gru-bptt"])
-  func traceAtDefaultsPassesAndPrints(id: String) throws {
-    expectPasses(try #require(Catalog.derivation(id)).trace(Config()))
-  }
-
-  @Test(arguments: ["gru-gates", "gru-bptt"])
   func everySizeAndSeedPasses(id: String) throws { try expectPassesEverywhere(id) }
 
   // MARK: The two conventions

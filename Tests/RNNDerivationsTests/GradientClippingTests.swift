@@ -8,10 +8,6 @@ private func norm(_ g: [[Double]]) -> Double {
 }
 
 @Suite struct GradientClippingTests {
-  @Test func traceAtDefaultsPassesAndPrints() throws {
-    expectPasses(try #require(Catalog.derivation("gradient-clipping")).trace(Config()))
-  }
-
   @Test func everySizeAndSeedPasses() throws { try expectPassesEverywhere("gradient-clipping") }
 
   /// Clipping by global norm, by hand.

@@ -55,11 +55,6 @@ private func gateVariables(_ g: String, W: [[Double]], U: [[Double]], b: [Double
   // MARK: Traces
 
   @Test(arguments: ["lstm-gates", "lstm-bptt"])
-  func traceAtDefaultsPassesAndPrints(id: String) throws {
-    expectPasses(try #require(Catalog.derivation(id)).trace(Config()))
-  }
-
-  @Test(arguments: ["lstm-gates", "lstm-bptt"])
   func everySizeAndSeedPasses(id: String) throws { try expectPassesEverywhere(id) }
 
   // MARK: Single functions, known answers

@@ -2,10 +2,6 @@ import RNNDerivations
 import Testing
 
 @Suite struct OutputLayerTests {
-  @Test func traceAtDefaultsPassesAndPrints() {
-    expectPasses(Catalog.derivation("output-layer")!.trace(Config()))
-  }
-
   @Test func everySizeAndSeedPasses() throws { try expectPassesEverywhere("output-layer") }
 
   /// ∂E_t/∂V = (ŷ − y) ⊗ s at K = 2, H = 2.

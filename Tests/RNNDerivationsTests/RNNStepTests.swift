@@ -2,10 +2,6 @@
 import Testing
 
 @Suite struct RNNStepTests {
-  @Test func traceAtDefaultsPassesAndPrints() {
-    expectPasses(Catalog.derivation("rnn-step")!.trace(Config()))
-  }
-
   @Test func everySizeAndSeedPasses() throws { try expectPassesEverywhere("rnn-step") }
 
   /// Hand calculation at D = H = 1.

@@ -161,7 +161,7 @@ enum TapeModel: String, CaseIterable, Sendable {
         }
       }
     }
-    print(
+    TestOutput.write(
       "tape \(model): max error relative to the largest entry vs dual \(sci(worstDual)), "
         + "vs hand-derived \(sci(worstHand)); worst entry vs dual \(sci(worstEntry)) relative")
   }

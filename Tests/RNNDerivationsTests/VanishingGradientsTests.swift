@@ -9,10 +9,6 @@ private func transposed(_ m: Matrix<Double>) -> Matrix<Double> {
 }
 
 @Suite struct VanishingGradientsTests {
-  @Test func traceAtDefaultsPassesAndPrints() throws {
-    expectPasses(try #require(Catalog.derivation("vanishing-gradients")).trace(Config()))
-  }
-
   @Test func everySizeAndSeedPasses() throws { try expectPassesEverywhere("vanishing-gradients") }
 
   /// Golden values by hand: a diagonal matrix's largest |entry|; a rotation scaled by 2 has both
