@@ -83,6 +83,13 @@ enum Help {
       standard input). Models: rnn, rnn-concat, lstm, gru. With --compare, judge gradients
       you computed elsewhere against these instead: where they differ, which time steps
       explain it, and which known mistake reproduces them; exit 1 if any differs.
+
+      Stacked layers (MultiRNNCell): instead of "model", give "layers", bottom first, each
+      {"model": "rnn"|"lstm"|"gru", "params": {its own U, W, b / W_i, ...}} with its
+      "variant" or "forget_bias"; "params" then holds V, b_y only. Every layer has H units;
+      layer 2 on reads the h below it, so its input weights are H×H. "initial_state" is an
+      array of one {"h": ..., "c": ...} per layer; gradients, initial_state_gradients and
+      final_state come back grouped the same way. --compare takes single cells only.
       """
     case .mistakes:
       """
