@@ -142,7 +142,9 @@ private func expectRejected(
   /// gradients are exactly 0, and layer 2 is the plain cell with U = 0 on the same data.
   @Test func blindSecondLayer() {
     let config = Config(seed: 11, dims: Dims(D: 2, H: 3, K: 4), steps: 5)
-    let deep = SequenceExample(StackedCell([LSTMCell(forgetBias: 0), RNNCell()]), config, stateNames: StackedCell([LSTMCell(forgetBias: 0), RNNCell()]).stateNames)
+    let deep = SequenceExample(
+      StackedCell([LSTMCell(forgetBias: 0), RNNCell()]), config,
+      stateNames: StackedCell([LSTMCell(forgetBias: 0), RNNCell()]).stateNames)
     var p = deep.p
     p.replace("U^(2)", with: zeroed(p["U^(2)"]))
     let run = deep.model.forward(p, from: deep.initial)
@@ -266,24 +268,50 @@ private func expectRejected(
     }
     let row3 = [0.0, 0, 0]
     let cases: [(edit: (inout [String: Any]) -> Void, message: String)] = [
-      (param(1, "U_i", [row3, row3]), "layers[1].params.U_i: expected shape 3×3 (H×H, with H = 3 from layers[0].params.b; layers[1] reads layers[0]'s h), found 2×3"),
+      (
+        param(1, "U_i", [row3, row3]),
+        "layers[1].params.U_i: expected shape 3×3 (H×H, with H = 3 from layers[0].params.b; layers[1] reads layers[0]'s h), found 2×3"
+      ),
       (param(1, "U_i", [[0.0, 0], [0, 0], [0, 0]]), "layers[1].params.U_i: expected shape 3×3"),
-      (param(1, "b_f", [0.0, 0]), "layers[1].params.b_f: expected shape 3 (H, with H = 3 from layers[0].params.b; every layer has H units), found 2"),
+      (
+        param(1, "b_f", [0.0, 0]),
+        "layers[1].params.b_f: expected shape 3 (H, with H = 3 from layers[0].params.b; every layer has H units), found 2"
+      ),
       (param(0, "W", nil), "layers[0].params: missing parameter 'W' (H×H) for rnn"),
       (param(1, "V", [row3]), "layers[1].params: unexpected parameter 'V' for lstm"),
-      (layer(0) { $0["model"] = "rnn-concat" }, "layers[0].model: expected one of rnn, lstm, gru, found \"rnn-concat\""),
+      (
+        layer(0) { $0["model"] = "rnn-concat" },
+        "layers[0].model: expected one of rnn, lstm, gru, found \"rnn-concat\""
+      ),
       (layer(0) { $0["forget_bias"] = 1 }, "layers[0].forget_bias: only an lstm has a forget bias"),
       (layer(1) { $0["variant"] = "reset-after" }, "layers[1].variant: only a gru has a variant"),
       (layer(1) { $0["dropout"] = 0.5 }, "layers[1]: unexpected field 'dropout'"),
       ({ $0["layers"] = [Any]() }, "layers: expected an array of layer objects"),
-      ({ $0["layers"] = [Any](repeating: (good["layers"] as! [Any])[0], count: 9) }, "layers: 9 layers exceed the cap of 8"),
-      ({ $0["model"] = "rnn" }, "model: with layers, each layer gives its own (layers[0].model, …)"),
-      ({ $0["params"] = ["V": [row3, row3]] }, "params: missing parameter 'b_y' (K) for a stack's output layer"),
+      (
+        { $0["layers"] = [Any](repeating: (good["layers"] as! [Any])[0], count: 9) },
+        "layers: 9 layers exceed the cap of 8"
+      ),
+      (
+        { $0["model"] = "rnn" }, "model: with layers, each layer gives its own (layers[0].model, …)"
+      ),
+      (
+        { $0["params"] = ["V": [row3, row3]] },
+        "params: missing parameter 'b_y' (K) for a stack's output layer"
+      ),
       ({ $0["params"] = ["V": [row3], "b_y": [0.0, 0]] }, "params.V: expected shape 2×3"),
       ({ $0["initial_state"] = ["h": row3] }, "initial_state: expected an array of 2 objects"),
-      ({ $0["initial_state"] = [["h": row3], ["h": [0.0]]] }, "initial_state[1].h: expected H = 3 numbers, found 1"),
-      ({ $0["initial_state"] = [["c": row3], [:]] }, "initial_state[0].c: only an lstm has a cell state"),
-      ({ $0["inputs"] = [[1.0, 2, 3]] }, "inputs[0]: expected D = 2 numbers (D from layers[0].params.U's columns), found 3"),
+      (
+        { $0["initial_state"] = [["h": row3], ["h": [0.0]]] },
+        "initial_state[1].h: expected H = 3 numbers, found 1"
+      ),
+      (
+        { $0["initial_state"] = [["c": row3], [:]] },
+        "initial_state[0].c: only an lstm has a cell state"
+      ),
+      (
+        { $0["inputs"] = [[1.0, 2, 3]] },
+        "inputs[0]: expected D = 2 numbers (D from layers[0].params.U's columns), found 3"
+      ),
     ]
     for (edit, message) in cases { expectRejected(try edited(edit), message) }
   }

@@ -58,7 +58,8 @@ func expectOneErrorLine(
     let check = try #require(object["check"] as? [String: Any])
     #expect(check["passed"] as? Bool == true)
     let text = try String(contentsOfFile: fixture("stacked.input"), encoding: .utf8)
-    let bad = try temporaryFile(text.replacingOccurrences(of: "\"model\": \"lstm\"", with: "\"model\": \"elman\""))
+    let bad = try temporaryFile(
+      text.replacingOccurrences(of: "\"model\": \"lstm\"", with: "\"model\": \"elman\""))
     defer { try? FileManager.default.removeItem(atPath: bad) }
     expectOneErrorLine(
       try Run(["grad", "--params", bad]), code: 65,

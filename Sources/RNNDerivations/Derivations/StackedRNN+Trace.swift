@@ -67,7 +67,8 @@ func stackedRNNTrace(_ config: Config) -> [TraceStep] {
       values: backward),
     TraceStep(
       "Every gradient, checked",
-      equation: "U^(1), W^(1), b^(1), the twelve W_g^(2), U_g^(2), b_g^(2), V, b_y, each layer's initial state",
+      equation:
+        "U^(1), W^(1), b^(1), the twelve W_g^(2), U_g^(2), b_g^(2), V, b_y, each layer's initial state",
       latex:
         #"\frac{\partial E}{\partial \theta},\ \theta \in \{U^{(1)}, W^{(1)}, b^{(1)}\} \cup \{W_g^{(2)}, U_g^{(2)}, b_g^{(2)}\}_{g} \cup \{V, b_y, h_{-1}^{(1)}, h_{-1}^{(2)}, c_{-1}^{(2)}\}"#,
       values: [
@@ -80,7 +81,8 @@ func stackedRNNTrace(_ config: Config) -> [TraceStep] {
         conditioning: ex.conditioning, magnitudes: g.magnitudes)),
     TraceStep(
       "Three layers: an RNN over an LSTM over a GRU",
-      equation: "h_t^(1) = GRU(x_t, h_{t−1}^(1)),  h_t^(2) = LSTM(h_t^(1), …),  h_t^(3) = RNN(h_t^(2), h_{t−1}^(3))",
+      equation:
+        "h_t^(1) = GRU(x_t, h_{t−1}^(1)),  h_t^(2) = LSTM(h_t^(1), …),  h_t^(3) = RNN(h_t^(2), h_{t−1}^(3))",
       latex:
         #"h_t^{(1)} = \mathrm{GRU}(x_t, h_{t-1}^{(1)}),\ h_t^{(2)} = \mathrm{LSTM}(h_t^{(1)}, \dots),\ h_t^{(3)} = \mathrm{RNN}(h_t^{(2)}, h_{t-1}^{(3)})"#,
       note:

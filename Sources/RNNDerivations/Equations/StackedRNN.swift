@@ -63,13 +63,16 @@ public struct StackedCell: RecurrentCell {
     }
   }
 
+  /// Each layer takes as many parts as it has names, bottom first.
   public func state<T: Scalar>(_ parts: [[T]]) -> CellState<T> {
-    var rest = parts[...]
-    return CellState(
-      layers: layers.map { cell in
-        defer { rest = rest.dropFirst(cell.stateNames.count) }
-        return cell.state(Array(rest.prefix(cell.stateNames.count)))
-      })
+    var states: [CellState<T>] = []
+    var start = 0
+    for cell in layers {
+      let count = cell.stateNames.count
+      states.append(cell.state(Array(parts[start..<start + count])))
+      start += count
+    }
+    return CellState(layers: states)
   }
 
   /// Layer `l`'s values in `p`, under its cell's own names (`W`, not `W^(1)`): what the cell

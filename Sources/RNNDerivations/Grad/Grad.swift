@@ -78,8 +78,7 @@ public struct GradResult: Sendable {
   }
 
   /// `∂E/∂W` for a parameter, `∂E/∂h_{−1}` for the initial state (notes/Conventions.md: steps
-  /// count from 0, the state before step 0 is `h_{−1}`).
-  /// A stack's layer's state: `∂E/∂h_{−1}^(2)`.
+  /// count from 0, the state before step 0 is `h_{−1}`), `∂E/∂h_{−1}^(2)` for a stack's layer's.
   func label(_ v: Variable) -> String {
     if input.params.contains(where: { $0.name == v.name }) { return "∂E/∂" + v.name }
     guard let (layer, name) = StackedCell.splitName(v.name) else { return "∂E/∂\(v.name)_{−1}" }

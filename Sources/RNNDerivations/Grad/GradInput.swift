@@ -59,6 +59,7 @@ public struct GradInput: Sendable {
   /// `h` (and `c`), zeros unless given.
   public var initialState: [Variable]
   /// A stacked model's layers, bottom first (StackedGradInput.swift); `nil` for one cell.
+  ///
   /// `params` and `initialState` then hold every layer's under `W^(ℓ)`-style names, and
   /// `model` is the top layer's kind.
   public var layers: [GradLayer]? = nil

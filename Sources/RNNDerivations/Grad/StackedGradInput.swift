@@ -66,7 +66,10 @@ extension GradInput {
     let dSpec = first.first { $0.cols == .D }
     let hSpec = first.first { $0.rows == .H && $0.cols == nil }
     let origin = [
-      ("D", dSpec.flatMap { raw[0][$0.name]?.cols } ?? 0, "layers[0].params.\(dSpec?.name ?? "?")'s columns"),
+      (
+        "D", dSpec.flatMap { raw[0][$0.name]?.cols } ?? 0,
+        "layers[0].params.\(dSpec?.name ?? "?")'s columns"
+      ),
       ("H", hSpec.flatMap { raw[0][$0.name]?.rows } ?? 0, "layers[0].params.\(hSpec?.name ?? "?")"),
       ("K", output["b_y"]?.rows ?? 0, "params.b_y"),
     ]
@@ -80,7 +83,8 @@ extension GradInput {
         // Above the first layer: every layer has H units, and its input is the h below it.
         let note =
           l == 0
-          ? "" : onInput.contains(spec.name)
+          ? ""
+          : onInput.contains(spec.name)
             ? "; layers[\(l)] reads layers[\(l - 1)]'s h" : "; every layer has H units"
         params.append(
           try shaped(
@@ -90,7 +94,8 @@ extension GradInput {
     }
     for spec in cell.outputParameters {
       guard let found = output[spec.name] else { continue }
-      params.append(try shaped(found, spec, name: spec.name, field: "params.\(spec.name)", dims, origin))
+      params.append(
+        try shaped(found, spec, name: spec.name, field: "params.\(spec.name)", dims, origin))
     }
     let inputs = try sequence(json["inputs"], dims, dFrom: origin[0].2)
     let targets = try classes(json["targets"], count: inputs.count, K: dims.K)

@@ -3,8 +3,9 @@ public struct CellState<T: Scalar>: Sendable {
   public var h: [T]
   /// The LSTM's cell state; nil for cells without one.
   public var c: [T]?
-  /// A stack's lower layers' states, bottom first (`StackedCell`); `h` and `c` are then the
-  /// top layer's, the one the output layer reads. Empty for a single cell.
+  /// A stack's lower layers' states, bottom first (`StackedCell`); empty for a single cell.
+  ///
+  /// In a stack, `h` and `c` are the top layer's: the one the output layer reads.
   public var below: [CellState]
   @inlinable public init(h: [T], c: [T]? = nil, below: [CellState] = []) {
     (self.h, self.c, self.below) = (h, c, below)
