@@ -240,7 +240,7 @@ extension GradInput {
   /// `found` as the variable `name`, if it has `spec`'s shape at `dims`; the error names
   /// `field`, the shape expected and where each size in it came from (`origin`), then `note`.
   static func shaped(
-    _ found: (values: [Double], rows: Int, cols: Int?), _ spec: ParameterSpec, name: String,
+    _ found: GivenParameter, _ spec: ParameterSpec, name: String,
     field: String, _ dims: Dims, _ origin: [(letter: String, value: Int, from: String)],
     note: String = ""
   ) throws(InputError) -> Variable {
@@ -262,7 +262,7 @@ extension GradInput {
   /// missing, none extra (`owner` names whose parameters they are).
   static func namedValues(
     _ v: JSON?, _ specs: [ParameterSpec], field: String, owner: String
-  ) throws(InputError) -> [String: (values: [Double], rows: Int, cols: Int?)] {
+  ) throws(InputError) -> [String: GivenParameter] {
     guard case .object(let given)? = v else {
       throw InputError("\(field): expected an object of named parameters, found \(describe(v))")
     }
@@ -271,7 +271,7 @@ extension GradInput {
       throw InputError(
         "\(field): unexpected parameter \(quoted(extra.0)) for \(owner) (expected \(expected))")
     }
-    var raw: [String: (values: [Double], rows: Int, cols: Int?)] = [:]
+    var raw: [String: GivenParameter] = [:]
     for spec in specs {
       guard let value = given.first(where: { $0.0 == spec.name })?.1 else {
         throw InputError(
@@ -282,10 +282,13 @@ extension GradInput {
     return raw
   }
 
+  /// A parameter's numbers as given, and the shape they came in (`cols` nil for a vector).
+  typealias GivenParameter = (values: [Double], rows: Int, cols: Int?)
+
   /// One parameter's numbers as given, `field` naming it: a vector, or a matrix as rows (its
   /// shape is checked by the caller, against sizes from other parameters).
   static func parameterValue(_ value: JSON, _ spec: ParameterSpec, _ field: String)
-    throws(InputError) -> (values: [Double], rows: Int, cols: Int?)
+    throws(InputError) -> GivenParameter
   {
     let isMatrix =
       if case .array(let items) = value, case .array? = items.first { true } else { false }

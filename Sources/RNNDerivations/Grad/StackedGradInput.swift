@@ -35,7 +35,7 @@ extension GradInput {
   static func parseStacked(_ top: [(String, JSON)]) throws(InputError) -> GradInput {
     if let extra = top.first(where: { !stackedFields.contains($0.0) }) {
       throw InputError(
-        layerFields.contains(extra.0)
+        ["model", "variant", "forget_bias"].contains(extra.0)
           ? "\(extra.0): with layers, each layer gives its own (layers[0].\(extra.0), …)"
           : "unexpected field \(quoted(extra.0)) "
             + "(expected \(stackedFields.joined(separator: ", ")))")
@@ -52,7 +52,7 @@ extension GradInput {
     var layers: [GradLayer] = []
     for (l, item) in items.enumerated() { layers.append(try layer(item, "layers[\(l)]")) }
     let cell = StackedCell(layers.map(\.cell))
-    var raw = [[String: (values: [Double], rows: Int, cols: Int?)]]()
+    var raw = [[String: GivenParameter]]()
     for (l, item) in items.enumerated() {
       raw.append(
         try namedValues(
@@ -65,7 +65,7 @@ extension GradInput {
     let first = cell.parameters(ofLayer: 0)
     let dSpec = first.first { $0.cols == .D }
     let hSpec = first.first { $0.rows == .H && $0.cols == nil }
-    let origin = [
+    let origin: [(letter: String, value: Int, from: String)] = [
       (
         "D", dSpec.flatMap { raw[0][$0.name]?.cols } ?? 0,
         "layers[0].params.\(dSpec?.name ?? "?")'s columns"
@@ -74,7 +74,7 @@ extension GradInput {
       ("K", output["b_y"]?.rows ?? 0, "params.b_y"),
     ]
     try checkSizes(origin)
-    let dims = Dims(D: origin[0].1, H: origin[1].1, K: origin[2].1)
+    let dims = Dims(D: origin[0].value, H: origin[1].value, K: origin[2].value)
     var params: [Variable] = []
     for l in layers.indices {
       let onInput = Set(layers[l].cell.parameters.filter { $0.cols == .D }.map(\.name))
@@ -97,7 +97,7 @@ extension GradInput {
       params.append(
         try shaped(found, spec, name: spec.name, field: "params.\(spec.name)", dims, origin))
     }
-    let inputs = try sequence(json["inputs"], dims, dFrom: origin[0].2)
+    let inputs = try sequence(json["inputs"], dims, dFrom: origin[0].from)
     let targets = try classes(json["targets"], count: inputs.count, K: dims.K)
     let state = try stackedInitialState(json["initial_state"], layers, H: dims.H)
     return GradInput(
