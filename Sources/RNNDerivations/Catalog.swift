@@ -104,6 +104,10 @@ public enum Catalog {
       id: "dropout",
       title: "Dropout on inputs and outputs, never on the state",
       source: "001", usesSteps: true, run: dropoutTrace),
+    Derivation(
+      id: "stacked-rnn",
+      title: "Stacked layers: ∂E/∂h_t from the layer above and the next step",
+      source: "001", usesSteps: true, run: stackedRNNTrace),
   ]
 
   public static func derivation(_ id: String) -> Derivation? { all.first { $0.id == id } }

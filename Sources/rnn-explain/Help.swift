@@ -91,6 +91,12 @@ enum Help {
       between them; true: each error back n steps; the loss is unchanged), and for a
       reset-after gru the recurrent candidate bias b_hn (H numbers: PyTorch's bias_hh n part).
       --check and --compare differentiate what these define.
+      Stacked layers (MultiRNNCell): instead of "model", give "layers", bottom first, each
+      {"model": "rnn"|"lstm"|"gru", "params": {its own U, W, b / W_i, ...}} with its
+      "variant" or "forget_bias"; "params" then holds V, b_y only. Every layer has H units;
+      layer 2 on reads the h below it, so its input weights are H×H. "initial_state" is an
+      array of one {"h": ..., "c": ...} per layer; gradients, initial_state_gradients and
+      final_state come back grouped the same way. --compare takes single cells only.
       """
     case .mistakes:
       """

@@ -5,7 +5,7 @@ import Testing
 private let models = ["rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after"]
 
 /// `text` in a new temporary file, for `--compare`.
-private func temporaryFile(_ text: String) throws -> String {
+func temporaryFile(_ text: String) throws -> String {
   let url = FileManager.default.temporaryDirectory
     .appendingPathComponent("rnn-explain-compare-\(UUID().uuidString).json")
   try Data(text.utf8).write(to: url)

@@ -45,6 +45,30 @@ func expectOneErrorLine(
     #expect(object["check"] == nil, "no check without --check")
   }
 
+  /// A stack: gradients grouped by layer; a bad layer is one line naming it; `--compare`
+  /// takes single cells only.
+  @Test func stackedModel() throws {
+    let run = try Run(["grad", "--params", fixture("stacked.input"), "--check"])
+    #expect(run.code == 0, "\(run.stderr)")
+    let object = try jsonObject(run.stdout)
+    let layers = try #require(object["layers"] as? [[String: Any]])
+    #expect(layers.map { $0["model"] as? String } == ["rnn", "lstm"])
+    let gradients = try #require(object["gradients"] as? [String: Any])
+    #expect(Set(gradients.keys) == ["layers", "V", "b_y"])
+    let check = try #require(object["check"] as? [String: Any])
+    #expect(check["passed"] as? Bool == true)
+    let text = try String(contentsOfFile: fixture("stacked.input"), encoding: .utf8)
+    let bad = try temporaryFile(
+      text.replacingOccurrences(of: "\"model\": \"lstm\"", with: "\"model\": \"elman\""))
+    defer { try? FileManager.default.removeItem(atPath: bad) }
+    expectOneErrorLine(
+      try Run(["grad", "--params", bad]), code: 65,
+      mentions: "layers[1].model: expected one of rnn, lstm, gru, found \"elman\"")
+    expectOneErrorLine(
+      try Run(["grad", "--params", fixture("stacked.input"), "--compare", fixture("rnn.expected")]),
+      code: 65, mentions: "layers: --compare takes a single cell's gradients")
+  }
+
   @Test func standardInputGivesIdenticalOutput() throws {
     let path = fixture("rnn.input")
     let fromFile = try Run(["grad", "--params", path])

@@ -20,10 +20,10 @@ import Testing
     "rnn-concat-step", "output-layer", "bptt-jacobian-product", "bptt-recursive",
     "bptt-index-form", "lstm-gates", "lstm-bptt", "gru-gates", "gru-bptt", "vanishing-gradients",
     "gradient-clipping", "truncated-bptt", "state-carry", "sequence-mask", "sequence-types",
-    "dropout",
+    "dropout", "stacked-rnn",
   ]
   static let gradFixtures = [
-    "rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after",
+    "rnn", "rnn-concat", "lstm", "lstm-forget-bias", "gru", "gru-reset-after", "stacked",
   ]
 
   /// Every captured command: a file name and the arguments.

@@ -12,16 +12,14 @@ struct SequenceExample<Cell: RecurrentCell> {
   var point: [Variable] { model.point(p, initial: initial) }
 
   /// Draws the parameters (each at its declared scale times the config's), the sequence, then
-  /// `h` (and `c`)
-  /// uniform in `[−0.5, 0.5)`.
+  /// `h` (and `c`; a stack's layers bottom first) uniform in `[−0.5, 0.5)`.
   init(_ cell: Cell, _ config: Config, stateNames: [String]) {
     var rng = SplitMix64(seed: config.seed)
     let dims = config.dims
     let specs = SequenceModel(cell, xs: [], targets: [], dims: dims).parameters
     p = .random(specs, dims, &rng, scale: config.scale)
     let (xs, targets) = rng.sequence(dims, steps: config.steps)
-    let h = rng.vector(dims.H, scale: 0.5)
-    initial = CellState(h: h, c: cell.hasCellState ? rng.vector(dims.H, scale: 0.5) : nil)
+    initial = cell.state(cell.stateNames.map { _ in rng.vector(dims.H, scale: 0.5) })
     model = SequenceModel(cell, xs: xs, targets: targets, dims: dims, stateNames: stateNames)
     run = model.forward(p, from: initial)
     gradients = model.backward(run, p)

@@ -3,7 +3,8 @@ extension GradInput {
   /// differentiates (truncated when the input asks).
   public var sequenceModel: any DifferentiableModel {
     func run(_ cell: some RecurrentCell) -> any DifferentiableModel { objective(sequence(cell)) }
-    return run(cell)
+    guard let layers else { return run(cell) }
+    return run(StackedCell(layers.map(\.cell)))
   }
 
   /// Parameters then initial state: the point every gradient and oracle is taken at.
@@ -78,30 +79,30 @@ public struct GradResult: Sendable {
   }
 
   /// `∂E/∂W` for a parameter, `∂E/∂h_{−1}` for the initial state (notes/Conventions.md: steps
-  /// count from 0, the state before step 0 is `h_{−1}`).
+  /// count from 0, the state before step 0 is `h_{−1}`), `∂E/∂h_{−1}^(2)` for a stack's layer's.
   func label(_ v: Variable) -> String {
-    "∂E/∂" + (input.params.contains { $0.name == v.name } ? v.name : "\(v.name)_{−1}")
+    if input.params.contains(where: { $0.name == v.name }) { return "∂E/∂" + v.name }
+    guard let (layer, name) = StackedCell.splitName(v.name) else { return "∂E/∂\(v.name)_{−1}" }
+    return "∂E/∂" + StackedCell.layerName("\(name)_{−1}", layer: layer)
   }
 
   /// The output JSON (README, "grad"), keys in a fixed order.
   public var json: JSON {
     let paramCount = input.params.count
-    var pairs: [(String, JSON)] = [("model", .string(input.model.rawValue))]
-    if input.model == .gru { pairs.append(("variant", .string(input.variant.rawValue))) }
-    if input.model == .lstm { pairs.append(("forget_bias", .number(input.forgetBias))) }
+    var pairs = input.modelJSON
     pairs += input.mechanicsJSON
     pairs += [
       ("loss", .number(result.loss)),
       (
         "gradients",
-        .object(
+        input.parametersJSON(
           named.prefix(paramCount).map { ($0.0.name, JSONRenderer.json(Self.value($0.0, $0.1))) })
       ),
       (
         "initial_state_gradients",
-        .object(named.dropFirst(paramCount).map { ($0.0.name, .numbers($0.1)) })
+        input.stateJSON(named.dropFirst(paramCount).map { ($0.0.name, .numbers($0.1)) })
       ),
-      ("final_state", .object(result.finalState.map { ($0.name, .numbers($0.values)) })),
+      ("final_state", input.stateJSON(result.finalState.map { ($0.name, .numbers($0.values)) })),
     ]
     if let checks {
       let byParameter = checkedNames.map { name in
@@ -113,7 +114,7 @@ public struct GradResult: Sendable {
       }
       var check: [(String, JSON)] = [("passed", .bool(passed))]
       if let scope { check.append(("scope", .string(scope))) }
-      pairs.append(("check", .object(check + [("parameters", .object(byParameter))])))
+      pairs.append(("check", .object(check + [("parameters", input.parametersJSON(byParameter))])))
     }
     return .object(pairs)
   }
@@ -127,11 +128,11 @@ public struct GradResult: Sendable {
   /// A readable per-parameter table, then each gradient in full.
   public func text(renderer: TextRenderer) -> String {
     let d = input.dims
-    var out = "\(input.model.rawValue)"
-    if input.model == .gru { out += " (\(input.variant.rawValue))" }
-    if input.model == .lstm { out += " (forget_bias \(format(input.forgetBias)))" }
+    var out = input.title
     out += " · T=\(input.inputs.count) · \(d)\(input.mechanicsText)\nE = \(result.loss)\n\n"
-    out += pad("GRADIENT", 14) + pad("SHAPE", 8) + pad("‖·‖_F", 12) + pad("MAX |·|", 12)
+    // 14 wide, wider for a stack's longer names.
+    let width = named.reduce(14) { max($0, label($1.0).count + 1) }
+    out += pad("GRADIENT", width) + pad("SHAPE", 8) + pad("‖·‖_F", 12) + pad("MAX |·|", 12)
     out += checks == nil ? "\n" : pad("DUAL", 10) + pad("TAPE", 10) + pad("FD", 10) + "RESULT\n"
     func verdicts(_ name: String) -> String {
       guard let checks else { return "" }
@@ -143,12 +144,12 @@ public struct GradResult: Sendable {
       }.joined() + (mine.isEmpty ? "-" : renderer.verdict(mine.allSatisfy(\.passed)))
     }
     for (v, g) in named {
-      out += pad(label(v), 14) + pad("\(v.shape)", 8)
+      out += pad(label(v), width) + pad("\(v.shape)", 8)
       out += pad(format(g.reduce(0) { $0 + $1 * $1 }.squareRoot()), 12)
       out += pad(format(g.map(abs).max() ?? 0), 12) + verdicts(v.name) + "\n"
     }
     if let scope {
-      out += pad("∇E·v", 14) + pad("all", 32) + verdicts(WholeGradientCheck.allVariables) + "\n"
+      out += pad("∇E·v", width) + pad("all", 32) + verdicts(WholeGradientCheck.allVariables) + "\n"
       out += "Checked: \(scope).\n"
     }
     out += "\n"

@@ -66,6 +66,11 @@ public struct GradInput: Sendable {
   public var params: [Variable]
   /// `h` (and `c`), zeros unless given.
   public var initialState: [Variable]
+  /// A stacked model's layers, bottom first (StackedGradInput.swift); `nil` for one cell.
+  ///
+  /// `params` and `initialState` then hold every layer's under `W^(ℓ)`-style names, and
+  /// `model` is the top layer's kind.
+  public var layers: [GradLayer]? = nil
 
   /// The model and its GRU convention, as the catalogue of mistakes names them.
   public var modelVariant: ModelVariant {
@@ -90,6 +95,7 @@ extension GradInput {
   /// Parses and validates a `grad` input; the error names the field and what was expected.
   public static func parse(_ text: String) throws(InputError) -> GradInput {
     let top = try topLevelObject(text)
+    if top.contains(where: { $0.0 == "layers" }) { return try parseStacked(top) }
     if let extra = top.first(where: { !fields.contains($0.0) }) {
       throw InputError(
         "unexpected field \(quoted(extra.0)) (expected \(fields.joined(separator: ", ")))")
@@ -101,20 +107,8 @@ extension GradInput {
     guard let model = ModelKind(rawValue: name) else {
       throw InputError("model: expected one of \(kinds), found \(describe(.string(name)))")
     }
-    var variant = GRUVariant.resetBefore
-    if let v = json["variant"] {
-      guard model == .gru else { throw InputError("variant: only a gru has a variant") }
-      let names = GRUVariant.allCases.map(\.rawValue).joined(separator: ", ")
-      guard case .string(let s) = v, let parsed = GRUVariant(rawValue: s) else {
-        throw InputError("variant: expected one of \(names), found \(describe(v))")
-      }
-      variant = parsed
-    }
-    var forgetBias = 0.0
-    if let v = json["forget_bias"] {
-      guard model == .lstm else { throw InputError("forget_bias: only an lstm has a forget bias") }
-      forgetBias = try finite(v, "forget_bias")
-    }
+    let variant = try variant(json["variant"], model, field: "variant")
+    let forgetBias = try forgetBias(json["forget_bias"], model, field: "forget_bias")
     let (params, dims) = try parameters(
       json["params"], model, specs: specs(model, variant, json["params"]))
     let dSource = model.parameters.first { $0.cols == .D || $0.cols == .DPlusH }
@@ -130,6 +124,28 @@ extension GradInput {
       model: model, variant: variant, forgetBias: forgetBias, inputs: inputs, targets: targets,
       carriesLoss: carriesLoss, length: length, truncation: truncation, dims: dims,
       params: params, initialState: state)
+  }
+
+  /// A gru's `variant` (reset-before unless given).
+  static func variant(_ v: JSON?, _ model: ModelKind, field: String) throws(InputError)
+    -> GRUVariant
+  {
+    guard let v else { return .resetBefore }
+    guard model == .gru else { throw InputError("\(field): only a gru has a variant") }
+    let names = GRUVariant.allCases.map(\.rawValue).joined(separator: ", ")
+    guard case .string(let s) = v, let parsed = GRUVariant(rawValue: s) else {
+      throw InputError("\(field): expected one of \(names), found \(describe(v))")
+    }
+    return parsed
+  }
+
+  /// An lstm's `forget_bias` (0 unless given).
+  static func forgetBias(_ v: JSON?, _ model: ModelKind, field: String) throws(InputError)
+    -> Double
+  {
+    guard let v else { return 0 }
+    guard model == .lstm else { throw InputError("\(field): only an lstm has a forget bias") }
+    return try finite(v, field)
   }
 
   /// The fields of a JSON document that must be an object (an empty document is not).
@@ -204,41 +220,7 @@ extension GradInput {
   static func parameters(_ v: JSON?, _ model: ModelKind, specs: [ParameterSpec])
     throws(InputError) -> ([Variable], Dims)
   {
-    guard case .object(let given)? = v else {
-      throw InputError("params: expected an object of named parameters, found \(describe(v))")
-    }
-    let expected = specs.map(\.name).joined(separator: ", ")
-    if let extra = given.first(where: { pair in !specs.contains { $0.name == pair.0 } }) {
-      throw InputError(
-        "params: unexpected parameter \(quoted(extra.0)) for \(model.rawValue) (expected \(expected))"
-      )
-    }
-    var raw: [String: (values: [Double], rows: Int, cols: Int?)] = [:]
-    for spec in specs {
-      guard let value = given.first(where: { $0.0 == spec.name })?.1 else {
-        throw InputError(
-          "params: missing parameter '\(spec.name)' (\(spec.letters)) for \(model.rawValue)")
-      }
-      let field = "params.\(spec.name)"
-      let isMatrix =
-        if case .array(let items) = value, case .array? = items.first { true } else { false }
-      if spec.cols == nil {
-        guard !isMatrix else {
-          throw InputError(
-            "\(field): expected a vector of \(spec.letters) numbers, found an array of rows")
-        }
-        let v = try numbers(value, field)
-        raw[spec.name] = (v, v.count, nil)
-      } else {
-        guard isMatrix else {
-          throw InputError(
-            "\(field): expected a \(spec.letters) matrix as an array of rows, found \(describe(value))"
-          )
-        }
-        let m = try rows(value, field)
-        raw[spec.name] = (m.flatMap { $0 }, m.count, m.first?.count ?? 0)
-      }
-    }
+    let raw = try namedValues(v, specs, field: "params", owner: model.rawValue)
     // H and K from the first vector of that size, D from the first matrix with D columns;
     // every shape error says where they came from.
     let hSpec = specs.first { $0.rows == .H && $0.cols == nil }
@@ -252,6 +234,21 @@ extension GradInput {
       ("D", D, "params.\(dSpec?.name ?? "?")'s columns" + (dSpec?.cols == .DPlusH ? " − H" : "")),
       ("H", H, "params.\(hSpec?.name ?? "?")"), ("K", K, "params.\(kSpec?.name ?? "?")"),
     ]
+    try checkSizes(origin)
+    let dims = Dims(D: D, H: H, K: K)
+    var params: [Variable] = []
+    for spec in specs {
+      guard let found = raw[spec.name] else { continue }
+      params.append(
+        try shaped(found, spec, name: spec.name, field: "params.\(spec.name)", dims, origin))
+    }
+    return (params, dims)
+  }
+
+  /// Each size D, H, K within 1…`Limits.gradDimension`; `origin` says where each came from.
+  static func checkSizes(_ origin: [(letter: String, value: Int, from: String)])
+    throws(InputError)
+  {
     for (letter, value, from) in origin {
       guard value >= 1 else {
         throw InputError("params: \(letter) must be at least 1, found \(value) (from \(from))")
@@ -261,24 +258,78 @@ extension GradInput {
           "params: \(letter) = \(value) exceeds the cap of \(Limits.gradDimension) (from \(from))")
       }
     }
-    let dims = Dims(D: D, H: H, K: K)
-    var params: [Variable] = []
-    for spec in specs {
-      guard let found = raw[spec.name] else { continue }
-      let shape = spec.shape(dims)
-      let foundShape = found.cols.map { "\(found.rows)×\($0)" } ?? "\(found.rows)"
-      guard found.rows == shape.rows, (found.cols ?? 1) == shape.cols else {
-        let letters = Set(spec.letters.filter(\.isLetter).map(String.init))
-        let sources = origin.filter { letters.contains($0.0) }.map {
-          "\($0.0) = \($0.1) from \($0.2)"
-        }
-        throw InputError(
-          "params.\(spec.name): expected shape \(shape) (\(spec.letters), with "
-            + "\(sources.joined(separator: ", "))), found \(foundShape)")
+  }
+
+  /// `found` as the variable `name`, if it has `spec`'s shape at `dims`; the error names
+  /// `field`, the shape expected and where each size in it came from (`origin`), then `note`.
+  static func shaped(
+    _ found: GivenParameter, _ spec: ParameterSpec, name: String,
+    field: String, _ dims: Dims, _ origin: [(letter: String, value: Int, from: String)],
+    note: String = ""
+  ) throws(InputError) -> Variable {
+    let shape = spec.shape(dims)
+    let foundShape = found.cols.map { "\(found.rows)×\($0)" } ?? "\(found.rows)"
+    guard found.rows == shape.rows, (found.cols ?? 1) == shape.cols else {
+      let letters = Set(spec.letters.filter(\.isLetter).map(String.init))
+      let sources = origin.filter { letters.contains($0.letter) }.map {
+        "\($0.letter) = \($0.value) from \($0.from)"
       }
-      params.append(Variable(spec.name, shape: shape, found.values))
+      throw InputError(
+        "\(field): expected shape \(shape) (\(spec.letters), with "
+          + "\(sources.joined(separator: ", "))\(note)), found \(foundShape)")
     }
-    return (params, dims)
+    return Variable(name, shape: shape, found.values)
+  }
+
+  /// The object `field` of parameters named as `specs`, each one's numbers as given: none
+  /// missing, none extra (`owner` names whose parameters they are).
+  static func namedValues(
+    _ v: JSON?, _ specs: [ParameterSpec], field: String, owner: String
+  ) throws(InputError) -> [String: GivenParameter] {
+    guard case .object(let given)? = v else {
+      throw InputError("\(field): expected an object of named parameters, found \(describe(v))")
+    }
+    let expected = specs.map(\.name).joined(separator: ", ")
+    if let extra = given.first(where: { pair in !specs.contains { $0.name == pair.0 } }) {
+      throw InputError(
+        "\(field): unexpected parameter \(quoted(extra.0)) for \(owner) (expected \(expected))")
+    }
+    var raw: [String: GivenParameter] = [:]
+    for spec in specs {
+      guard let value = given.first(where: { $0.0 == spec.name })?.1 else {
+        throw InputError(
+          "\(field): missing parameter '\(spec.name)' (\(spec.letters)) for \(owner)")
+      }
+      raw[spec.name] = try parameterValue(value, spec, "\(field).\(spec.name)")
+    }
+    return raw
+  }
+
+  /// A parameter's numbers as given, and the shape they came in (`cols` nil for a vector).
+  typealias GivenParameter = (values: [Double], rows: Int, cols: Int?)
+
+  /// One parameter's numbers as given, `field` naming it: a vector, or a matrix as rows (its
+  /// shape is checked by the caller, against sizes from other parameters).
+  static func parameterValue(_ value: JSON, _ spec: ParameterSpec, _ field: String)
+    throws(InputError) -> GivenParameter
+  {
+    let isMatrix =
+      if case .array(let items) = value, case .array? = items.first { true } else { false }
+    if spec.cols == nil {
+      guard !isMatrix else {
+        throw InputError(
+          "\(field): expected a vector of \(spec.letters) numbers, found an array of rows")
+      }
+      let v = try numbers(value, field)
+      return (v, v.count, nil)
+    }
+    guard isMatrix else {
+      throw InputError(
+        "\(field): expected a \(spec.letters) matrix as an array of rows, found \(describe(value))"
+      )
+    }
+    let m = try rows(value, field)
+    return (m.flatMap { $0 }, m.count, m.first?.count ?? 0)
   }
 
   static func sequence(_ v: JSON?, _ dims: Dims, dFrom: String) throws(InputError) -> [[Double]] {
@@ -338,19 +389,20 @@ extension GradInput {
     return (out, carries.allSatisfy { $0 } ? nil : carries)
   }
 
-  static func initialState(_ v: JSON?, _ model: ModelKind, H: Int) throws(InputError) -> [Variable]
-  {
+  static func initialState(
+    _ v: JSON?, _ model: ModelKind, H: Int, field: String = "initial_state"
+  ) throws(InputError) -> [Variable] {
     let names = model.stateNames
     guard let v else { return names.map { Variable($0, [Double](repeating: 0, count: H)) } }
     guard case .object(let given) = v else {
       throw InputError(
-        "initial_state: expected an object {\"h\": [H numbers]}, found \(describe(v))")
+        "\(field): expected an object {\"h\": [H numbers]}, found \(describe(v))")
     }
     if let extra = given.first(where: { !names.contains($0.0) }) {
       throw InputError(
         extra.0 == "c"
-          ? "initial_state.c: only an lstm has a cell state"
-          : "initial_state: unexpected field \(quoted(extra.0)) "
+          ? "\(field).c: only an lstm has a cell state"
+          : "\(field): unexpected field \(quoted(extra.0)) "
             + "(expected \(names.joined(separator: ", ")))"
       )
     }
@@ -360,9 +412,9 @@ extension GradInput {
         out.append(Variable(name, [Double](repeating: 0, count: H)))
         continue
       }
-      let s = try numbers(value, "initial_state.\(name)")
+      let s = try numbers(value, "\(field).\(name)")
       guard s.count == H else {
-        throw InputError("initial_state.\(name): expected H = \(H) numbers, found \(s.count)")
+        throw InputError("\(field).\(name): expected H = \(H) numbers, found \(s.count)")
       }
       out.append(Variable(name, s))
     }

@@ -22,6 +22,9 @@ public struct TheirGradients: Sendable {
   public static func parse(_ text: String, for input: GradInput) throws(InputError)
     -> TheirGradients
   {
+    guard input.layers == nil else {
+      throw InputError("layers: --compare takes a single cell's gradients, not a stack's")
+    }
     do {
       let json = JSON.object(try GradInput.topLevelObject(text))
       let model = input.model

@@ -3,7 +3,13 @@ public struct CellState<T: Scalar>: Sendable {
   public var h: [T]
   /// The LSTM's cell state; nil for cells without one.
   public var c: [T]?
-  @inlinable public init(h: [T], c: [T]? = nil) { (self.h, self.c) = (h, c) }
+  /// A stack's lower layers' states, bottom first (`StackedCell`); empty for a single cell.
+  ///
+  /// In a stack, `h` and `c` are the top layer's: the one the output layer reads.
+  public var below: [CellState]
+  @inlinable public init(h: [T], c: [T]? = nil, below: [CellState] = []) {
+    (self.h, self.c, self.below) = (h, c, below)
+  }
 
   /// `c`, of a state that carries one (an LSTM's); asking a state without it is a programming
   /// error.
@@ -12,19 +18,21 @@ public struct CellState<T: Scalar>: Sendable {
     return c
   }
 
-  /// The parts in order, `h` then `c`: how a state appears in a point and in `grad`'s output.
-  public var parts: [[T]] { [h] + (c.map { [$0] } ?? []) }
+  /// The parts in order, `h` then `c` (a stack's layers bottom first): how a state appears in
+  /// a point and in `grad`'s output.
+  public var parts: [[T]] { below.flatMap(\.parts) + [h] + (c.map { [$0] } ?? []) }
 
   /// The sum of two states' gradients, part by part.
   static func + (a: CellState, b: CellState) -> CellState {
-    CellState(h: a.h .+ b.h, c: a.c.map { $0 .+ b.cellState })
+    CellState(
+      h: a.h .+ b.h, c: a.c.map { $0 .+ b.cellState }, below: zip(a.below, b.below).map(+))
   }
 }
 
 extension CellState<Double> {
   /// The same values as constants of any `Scalar`: no oracle differentiates through them.
   @inlinable public func lifted<S: Scalar>() -> CellState<S> {
-    CellState<S>(h: lift(h), c: c.map { lift($0) })
+    CellState<S>(h: lift(h), c: c.map { lift($0) }, below: below.map { $0.lifted() })
   }
 }
 
@@ -58,6 +66,10 @@ public protocol RecurrentCell: Sendable {
   var hasCellState: Bool { get }
   /// The output layer's weight and bias names: `V`, `b_y` (source 002 says `U`, `b_p`).
   var outputNames: (weights: String, bias: String) { get }
+  /// The names of the state's parts, in the order of `CellState.parts`: `h` (and `c`).
+  var stateNames: [String] { get }
+  /// The state from its parts, in the order of `stateNames`.
+  func state<T: Scalar>(_ parts: [[T]]) -> CellState<T>
 
   /// One step on any `Scalar`: the new state (what the oracles differentiate).
   func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T>
@@ -75,6 +87,14 @@ public protocol RecurrentCell: Sendable {
 extension RecurrentCell {
   public var hasCellState: Bool { false }
   public var outputNames: (weights: String, bias: String) { ("V", "b_y") }
+  public var stateNames: [String] { hasCellState ? ["h", "c"] : ["h"] }
+  public func state<T: Scalar>(_ parts: [[T]]) -> CellState<T> {
+    CellState(h: parts[0], c: hasCellState ? parts[1] : nil)
+  }
+  /// Nothing carried, nothing owed: `h` (and `c`) of H zeros, in the shape of `state`.
+  public func zeroState(_ dims: Dims) -> CellState<Double> {
+    state(stateNames.map { _ in [Double](repeating: 0, count: dims.H) })
+  }
 
   /// The softmax output layer's parameters, under this model's names.
   public var outputParameters: [ParameterSpec] {

@@ -80,7 +80,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     _ cell: Cell, xs: [[Double]], targets: [Int], dims: Dims, stateNames: [String]? = nil
   ) {
     (self.cell, self.xs, self.targets, self.dims) = (cell, xs, targets, dims)
-    self.stateNames = stateNames ?? (cell.hasCellState ? ["h", "c"] : ["h"])
+    self.stateNames = stateNames ?? cell.stateNames
   }
 
   /// The cell's parameters, then the output layer's: the order of every output.
@@ -110,7 +110,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
 
   /// The initial state of a point, by `stateNames`.
   func initialState<T>(of point: Parameters<T>) -> CellState<T> {
-    CellState(h: point[stateNames[0]], c: cell.hasCellState ? point[stateNames[1]] : nil)
+    cell.state(stateNames.map { point[$0] })
   }
 
   /// Forward through time with any step function: the one loop over t.
@@ -188,9 +188,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     if case .window(let n) = truncation { return backward(run, p, window: n, eachStep: eachStep) }
     var d = Parameters<Double>.zeros(p.layout)
     let V = p.matrix(cell.outputNames.weights)
-    let zeros = [Double](repeating: 0, count: dims.H)
     // dhNext (and dcNext): nothing comes back from beyond the last step.
-    var next = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
+    var next = cell.zeroState(dims)
     var upstream: [CellState<Double>] = []
     for t in run.caches.indices.reversed() {
       func join(_ name: String, _ contribution: [Double]) {
@@ -198,14 +197,15 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
         accumulate(&d, name, contribution)
       }
       let ds = outputGradients(run, t, V, join)
-      // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext as it came.
-      let dState = CellState(h: ds .+ next.h, c: next.c)
+      // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext (and a
+      // stack's lower layers' dhNext) as it came.
+      let dState = CellState(h: ds .+ next.h, c: next.c, below: next.below)
       upstream.append(dState)
       let g = cell.backward(dState, run.caches[t], p)
       for (name, values) in g.parameters { join(name, values) }  // shared weights: gradients add
       next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
       // A chunk's first step: nothing goes back past it (TensorFlow-style truncation).
-      if truncation.stops(before: t) { next = CellState(h: zeros, c: next.c.map { _ in zeros }) }
+      if truncation.stops(before: t) { next = cell.zeroState(dims) }
     }
     return SequenceGradients(
       parameters: d, initialState: next, upstream: upstream.reversed())
@@ -238,8 +238,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   ) -> SequenceGradients {
     var d = Parameters<Double>.zeros(p.layout)
     let V = p.matrix(cell.outputNames.weights)
-    let zeros = [Double](repeating: 0, count: dims.H)
-    let nothing = CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
+    let nothing = cell.zeroState(dims)
     var initial = nothing
     // What reaches step t, summed over the errors whose windows cover it.
     var upstream = run.caches.map { _ in nothing }
@@ -249,7 +248,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     }
     for t in run.caches.indices.reversed() {
       let ds = outputGradients(run, t, V) { join(t, $0, $1) }
-      var dState = CellState(h: ds, c: nothing.c)  // E_t's own ∂E_t/∂h_t
+      var dState = CellState(h: ds, c: nothing.c, below: nothing.below)  // E_t's own ∂E_t/∂h_t
       for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
         upstream[j] = upstream[j] + dState
         let g = cell.backward(dState, run.caches[j], p)
@@ -291,6 +290,6 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     let final = run.states.last ?? initial
     return ModelGradients(
       loss: run.loss, gradients: g.flat, conditioning: conditioning(run), magnitudes: g.magnitudes,
-      finalState: zip(["h", "c"], final.parts).map { Variable($0, $1) })
+      finalState: zip(cell.stateNames, final.parts).map { Variable($0, $1) })
   }
 }

@@ -1,0 +1,197 @@
+// The stacked RNN (TF MultiRNNCell, Keras StackedRNNCells, PyTorch's `num_layers`): L cells
+// in a column, layer ℓ reading layer ℓ−1's h_t; the output layer reads the top layer's.
+
+/// L cells stacked into one: a cell the walk (`SequenceModel`) runs like any other.
+///
+/// At step t, layer 1 reads `x_t` and layer ℓ reads `h_t^(ℓ−1)`, each with its own state
+/// `h_{t−1}^(ℓ)` (and `c_{t−1}^(ℓ)`); the stack's output is the top layer's `h_t^(L)`. Every
+/// layer has H units, so layer ℓ > 1's input weights are H×H. Parameters are the layers' under
+/// `W^(ℓ)`-style names (`layerName`), layers counted from 1 at the bottom.
+public struct StackedCell: RecurrentCell {
+  /// The layers, bottom first.
+  public let layers: [any RecurrentCell]
+
+  /// - Precondition: at least one layer, and no `ConcatRNNCell` above the first (its `W`
+  ///   spans D+H columns, and a layer above reads H).
+  public init(_ layers: [any RecurrentCell]) {
+    precondition(!layers.isEmpty, "a stack needs at least one layer")
+    precondition(
+      layers.dropFirst().allSatisfy { !$0.parameters.contains { $0.cols == .DPlusH } },
+      "a concatenated step reads D+H columns; only the first layer reads D")
+    self.layers = layers
+  }
+
+  /// Layer ℓ's `name` in the stack: `W^(2)` is layer 2's `W` (ℓ counted from 1).
+  public static func layerName(_ name: String, layer: Int) -> String { "\(name)^(\(layer))" }
+
+  /// The layer a stack's name belongs to and the cell's own name: `W^(2)` → (2, `W`); `nil`
+  /// for a name of no layer (`V`, `b_y`).
+  public static func splitName(_ name: String) -> (layer: Int, name: String)? {
+    guard name.hasSuffix(")"), let open = name.range(of: "^(", options: .backwards),
+      let layer = Int(name[open.upperBound..<name.index(before: name.endIndex)])
+    else { return nil }
+    return (layer, String(name[..<open.lowerBound]))
+  }
+
+  public var parameters: [ParameterSpec] {
+    layers.indices.flatMap { l in
+      parameters(ofLayer: l).map { spec in
+        var spec = spec
+        spec.name = Self.layerName(spec.name, layer: l + 1)
+        return spec
+      }
+    }
+  }
+
+  /// Layer `l`'s parameters (`l` from 0 at the bottom) under its cell's own names, in the
+  /// stack's sizes.
+  public func parameters(ofLayer l: Int) -> [ParameterSpec] {
+    layers[l].parameters.map { spec in
+      var spec = spec
+      if l > 0, spec.cols == .D { spec.cols = .H }  // layer ℓ > 1 reads h_t^(ℓ−1): H wide
+      return spec
+    }
+  }
+
+  /// The top layer's: whether the state the output layer sees has a `c`.
+  public var hasCellState: Bool { layers[layers.count - 1].hasCellState }
+
+  /// Each layer's state names, bottom first: `h^(1)`, `h^(2)`, `c^(2)`.
+  public var stateNames: [String] {
+    layers.enumerated().flatMap { l, cell in
+      cell.stateNames.map { Self.layerName($0, layer: l + 1) }
+    }
+  }
+
+  /// Each layer takes as many parts as it has names, bottom first.
+  public func state<T: Scalar>(_ parts: [[T]]) -> CellState<T> {
+    var states: [CellState<T>] = []
+    var start = 0
+    for cell in layers {
+      let count = cell.stateNames.count
+      states.append(cell.state(Array(parts[start..<start + count])))
+      start += count
+    }
+    return CellState(layers: states)
+  }
+
+  /// Layer `l`'s values in `p`, under its cell's own names (`W`, not `W^(1)`): what the cell
+  /// reads.
+  func parameters<T>(ofLayer l: Int, in p: Parameters<T>) -> Parameters<T> {
+    let start = layers.prefix(l).reduce(0) { $0 + $1.parameters.count }
+    let range = start..<start + layers[l].parameters.count
+    return Parameters(
+      Layout(names: layers[l].parameters.map(\.name), shapes: Array(p.layout.shapes[range])),
+      values: Array(p.values[range]))
+  }
+
+  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
+    var input = x  // layer 1 reads x_t
+    var next: [CellState<T>] = []
+    for (l, (cell, previous)) in zip(layers, state.layers).enumerated() {
+      let s = cell.step(input, previous, parameters(ofLayer: l, in: p))
+      next.append(s)
+      input = s.h  // h_t^(ℓ) is layer ℓ+1's input at the same step
+    }
+    return CellState(layers: next)
+  }
+
+  public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+    -> (state: CellState<Double>, cache: StackedCache)
+  {
+    var input = x
+    var next: [CellState<Double>] = []
+    var caches: [any Sendable] = []
+    for (l, (cell, previous)) in zip(layers, state.layers).enumerated() {
+      let (s, cache) = cell.forward(input, previous, parameters(ofLayer: l, in: p))
+      next.append(s)
+      caches.append(cache)
+      input = s.h
+    }
+    return (CellState(layers: next), StackedCache(layers: caches))
+  }
+
+  public func backward(_ dState: CellState<Double>, _ cache: StackedCache, _ p: Parameters<Double>)
+    -> CellGradients
+  {
+    backwardThroughLayers(dState, cache, p).gradients
+  }
+
+  /// Backward through one step of the stack, top layer first, keeping what each layer was
+  /// handed (what the `stacked-rnn` trace shows).
+  ///
+  /// `dState` is what the walk hands the stack: for the top layer `∂E/∂h_t^(L)` (from `E_t`
+  /// and from step t+1) and its `dcNext`; for each layer below, only what came back from step
+  /// t+1 (`dhNext^(ℓ)`, `dcNext^(ℓ)`). The rest of `∂E/∂h_t^(ℓ)` comes from the layer above at
+  /// the same step: its `∂E/∂x`, since `h_t^(ℓ)` is its input.
+  public func backwardThroughLayers(
+    _ dState: CellState<Double>, _ cache: StackedCache, _ p: Parameters<Double>
+  ) -> StackedStepGradients {
+    var handed = dState.layers  // dhNext^(ℓ) (and dcNext^(ℓ)), from step t+1
+    var fromAbove = layers.map { _ in [Double](repeating: 0, count: dState.h.count) }
+    var perLayer: [CellGradients] = []
+    for l in layers.indices.reversed() {
+      if l < layers.count - 1 {
+        // ∂E/∂h_t^(ℓ) = ∂E/∂x_t^(ℓ+1) (the layer above, same step) + dhNext^(ℓ) (step t+1)
+        fromAbove[l] = perLayer[0].dx
+        handed[l].h = handed[l].h .+ fromAbove[l]
+      }
+      let g = layers[l].backward(handed[l], erased: cache.layers[l], parameters(ofLayer: l, in: p))
+      perLayer.insert(g, at: 0)
+    }
+    let gradients = CellGradients(
+      parameters: perLayer.enumerated().flatMap { l, g in
+        g.parameters.map { (Self.layerName($0.name, layer: l + 1), $0.values) }
+      },
+      dStatePrev: CellState(layers: perLayer.map(\.dStatePrev)),  // each to its own h_{t−1}^(ℓ)
+      dx: perLayer[0].dx)  // ∂E/∂x_t: only layer 1 reads x_t
+    return StackedStepGradients(gradients: gradients, handed: handed, fromAbove: fromAbove)
+  }
+
+  /// The worst of the layers'.
+  public func conditioning(_ cache: StackedCache) -> Double {
+    zip(layers, cache.layers).reduce(1) { max($0, $1.0.conditioning(erased: $1.1)) }
+  }
+}
+
+/// Each layer's cache, bottom first (each cell's own `Cache`).
+public struct StackedCache: Sendable {
+  public var layers: [any Sendable]
+}
+
+/// One step of the stack backwards, layer by layer.
+public struct StackedStepGradients: Sendable {
+  /// What the stack's `backward` returns.
+  public var gradients: CellGradients
+  /// Per layer, bottom first, what its cell was handed: `∂E/∂h_t^(ℓ)` in full (and `dcNext`).
+  public var handed: [CellState<Double>]
+  /// Per layer, the part of `∂E/∂h_t^(ℓ)` from the layer above (zeros for the top layer).
+  public var fromAbove: [[Double]]
+}
+
+extension CellState {
+  /// A stack's state layer by layer, bottom first: `below`, then the top layer's `h` and `c`.
+  public var layers: [CellState] { below + [CellState(h: h, c: c)] }
+
+  /// A stack's state from its layers' states, bottom first.
+  public init(layers: [CellState]) {
+    let top = layers[layers.count - 1]
+    self.init(h: top.h, c: top.c, below: Array(layers.dropLast()))
+  }
+}
+
+extension RecurrentCell {
+  /// `backward` on a cache whose type a stack of mixed cells does not know statically.
+  func backward(_ dState: CellState<Double>, erased cache: any Sendable, _ p: Parameters<Double>)
+    -> CellGradients
+  {
+    guard let cache = cache as? Cache else { preconditionFailure("a cache from another cell") }
+    return backward(dState, cache, p)
+  }
+
+  /// `conditioning` on a cache of a statically unknown type.
+  func conditioning(erased cache: any Sendable) -> Double {
+    guard let cache = cache as? Cache else { preconditionFailure("a cache from another cell") }
+    return conditioning(cache)
+  }
+}
