@@ -24,9 +24,18 @@ public enum GRUVariant: String, Sendable, CaseIterable {
 }
 
 /// Gradients of the candidate, including what it sends to the reset gate.
+///
+/// `∂E/∂W_h` is an outer product, kept as its two factors (`dW` writes it out).
 public struct GRUCandidateGradients: Sendable {
-  public var dW, dU: Matrix<Double>
-  public var db, dr, dhPrev, dx: [Double]
+  /// `∂E/∂W_h = dWRows ⊗ dWColumns`.
+  public var dWRows, dWColumns: [Double]
+  /// `∂E/∂a`, the pre-activation's gradient, and `x_t`: `∂E/∂U_h = da ⊗ x_t`, `∂E/∂b_h = da`.
+  public var da, x: [Double]
+  public var dr, dhPrev, dx: [Double]
+
+  public var dW: Matrix<Double> { .outer(dWRows, dWColumns) }
+  public var dU: Matrix<Double> { .outer(da, x) }
+  public var db: [Double] { da }
 }
 
 /// Backward through the candidate, given `∂E/∂h̃_t`.
@@ -37,21 +46,22 @@ public func gruCandidateBackward(
   p: GateParameters<Double>, variant: GRUVariant
 ) -> GRUCandidateGradients {
   let da = tanhBackward(dCandidate, h: candidate)  // through tanh: 1 − h̃²
-  let (dW, dr, dhPrev): (Matrix<Double>, [Double], [Double])
+  let (dW, dr, dhPrev): ((rows: [Double], columns: [Double]), [Double], [Double])
   switch variant {
   case .resetBefore:
     let dReset = p.W.transposeTimes(da)  // ∂/∂(r ⊙ h_{t−1}) = W_hᵀ da
-    dW = .outer(da, r .* hPrev)  // da ⊗ (r ⊙ h_{t−1})
+    dW = (da, r .* hPrev)  // da ⊗ (r ⊙ h_{t−1})
     dr = dReset .* hPrev  // ∂(r ⊙ h)/∂r = h_{t−1}
     dhPrev = dReset .* r  // ∂(r ⊙ h)/∂h = r
   case .resetAfter:
     let dGated = da .* r  // ∂/∂(W_h h_{t−1}) = r ⊙ da
-    dW = .outer(dGated, hPrev)  // (r ⊙ da) ⊗ h_{t−1}
+    dW = (dGated, hPrev)  // (r ⊙ da) ⊗ h_{t−1}
     dr = da .* (p.W * hPrev)  // ∂(r ⊙ W_h h)/∂r = W_h h_{t−1}
     dhPrev = p.W.transposeTimes(dGated)  // W_hᵀ (r ⊙ da)
   }
   return GRUCandidateGradients(
-    dW: dW, dU: .outer(da, x), db: da, dr: dr, dhPrev: dhPrev, dx: p.U.transposeTimes(da))
+    dWRows: dW.rows, dWColumns: dW.columns, da: da, x: x, dr: dr, dhPrev: dhPrev,
+    dx: p.U.transposeTimes(da))  // dU = da ⊗ x_t, db = da
 }
 
 /// The update `h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ h̃_t`.
@@ -158,7 +168,10 @@ public struct GRUCell: RecurrentCell {
   {
     let g = gruStepBackward(dState.h, cache: cache, p: GRUGates(p), variant: variant)
     let h = Self.gates.h
-    let candidate = [(h.W, g.h.dW.storage), (h.U, g.h.dU.storage), (h.b, g.h.db)]
+    let candidate: [(name: String, gradient: StepGradient)] = [
+      (h.W, .outer(g.h.dWRows, g.h.dWColumns)), (h.U, .outer(g.h.da, g.h.x)),
+      (h.b, .vector(g.h.da)),
+    ]
     return CellGradients(
       parameters: g.r.named(Self.gates.r) + g.z.named(Self.gates.z) + candidate,
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)

@@ -47,12 +47,20 @@ public func rnnStepBackward(
 }
 
 /// Gradients of `a = W h_{t−1} + U x_t + b` with respect to everything it reads.
+///
+/// The weight gradients are outer products, kept as their two factors: `dW` and `dU` write
+/// them out when read; the walk adds them into its sums without forming them (`named`).
 public struct AffineGradients: Sendable {
-  public var dW: Matrix<Double>
-  public var dU: Matrix<Double>
-  public var db: [Double]
+  /// `∂E/∂a`.
+  public var da: [Double]
+  /// What `a` read: the factors of the weight gradients.
+  public var hPrev, x: [Double]
   public var dhPrev: [Double]
   public var dx: [Double]
+
+  public var dW: Matrix<Double> { .outer(da, hPrev) }  // ∂a_i/∂W_ij = h_{t−1,j}: da ⊗ h_{t−1}
+  public var dU: Matrix<Double> { .outer(da, x) }  // ∂a_i/∂U_ij = x_j: da ⊗ x_t
+  public var db: [Double] { da }  // ∂a/∂b = I
 }
 
 /// Backward through `a = W h_{t−1} + U x_t + b`, given `da = ∂E/∂a`.
@@ -60,9 +68,7 @@ public func affineBackward(
   _ da: [Double], x: [Double], hPrev: [Double], W: Matrix<Double>, U: Matrix<Double>
 ) -> AffineGradients {
   AffineGradients(
-    dW: .outer(da, hPrev),  // ∂a_i/∂W_ij = h_{t−1,j}: da ⊗ h_{t−1}
-    dU: .outer(da, x),  // ∂a_i/∂U_ij = x_j: da ⊗ x_t
-    db: da,  // ∂a/∂b = I
+    da: da, hPrev: hPrev, x: x,  // dW = da ⊗ h_{t−1}, dU = da ⊗ x_t, db = da
     dhPrev: W.transposeTimes(da),  // ∂a/∂h_{t−1} = W: Wᵀ da
     dx: U.transposeTimes(da))  // ∂a/∂x_t = U: Uᵀ da
 }
@@ -82,8 +88,8 @@ public struct GateParameters<T: Scalar>: Sendable {
 
 extension AffineGradients {
   /// This step's gradients of gate `g`'s weights, by name.
-  public func named(_ g: GateNames) -> [(name: String, values: [Double])] {
-    [(g.W, dW.storage), (g.U, dU.storage), (g.b, db)]
+  public func named(_ g: GateNames) -> [(name: String, gradient: StepGradient)] {
+    [(g.W, .outer(da, hPrev)), (g.U, .outer(da, x)), (g.b, .vector(da))]
   }
 }
 
@@ -135,7 +141,7 @@ public struct RNNCell: RecurrentCell {
   {
     let g = rnnStepBackward(dState.h, cache: cache, W: p.matrix("W"), U: p.matrix("U"))
     return CellGradients(
-      parameters: [("U", g.dU.storage), ("W", g.dW.storage), ("b", g.db)],
+      parameters: [("U", .outer(g.da, g.x)), ("W", .outer(g.da, g.hPrev)), ("b", .vector(g.da))],
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
   }
 
