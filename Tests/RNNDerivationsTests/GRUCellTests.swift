@@ -104,8 +104,8 @@ private func example(_ variant: GRUVariant, _ dims: Dims, steps: Int, seed: UInt
     let cell = ex.model.cell
     let mistaken = MistakenCell(base: cell) { dState, k, p in
       var g = cell.backward(dState, k, p)
-      let da = g.parameters.first { $0.name == "b_h" }?.values ?? []  // ∂E/∂b_h = da
-      let wrong = Matrix.outer(da, k.r .* k.hPrev).storage  // wrong: da ⊗ (r ⊙ h)
+      let da = g.parameters.first { $0.name == "b_h" }?.gradient.values ?? []  // ∂E/∂b_h = da
+      let wrong = StepGradient.outer(da, k.r .* k.hPrev)  // wrong: da ⊗ (r ⊙ h)
       g.parameters = g.parameters.map { $0.name == "W_h" ? ("W_h", wrong) : $0 }
       return g
     }

@@ -32,6 +32,41 @@ import Testing
     #expect(m.columns(1..<3).storage == [2, 3, 5, 6])
   }
 
+  /// `M x`, four rows at a time (notes/Performance.md), is the textbook row sums to the bit.
+  ///
+  /// `y_i = Σ_j M_ij x_j`, summed j = 0, 1, … here in the test: the same additions in the same
+  /// order, so equal to the last bit, for every row count around the block of four.
+  @Test(arguments: 1...9)
+  func matrixVectorProductIsTheRowSums(rows: Int) {
+    var rng = SplitMix64(seed: UInt64(rows))
+    let cols = 7
+    let m = Matrix(rows: rows, cols: cols, storage: (0..<rows * cols).map { _ in rng.uniform() })
+    let x = (0..<cols).map { _ in rng.uniform() }
+    let rowSums = (0..<rows).map { i in
+      var s = 0.0
+      for j in 0..<cols { s += m[i, j] * x[j] }
+      return s
+    }
+    #expect(m * x == rowSums)
+  }
+
+  /// A weight's share added as `.outer(a, b)` in place is the formed `a ⊗ b` added, to the bit.
+  ///
+  /// The same entries and the same largest addend as forming `a ⊗ b` and adding it entry by
+  /// entry.
+  @Test func outerShareAddsLikeTheFormedMatrix() {
+    var rng = SplitMix64(seed: 3)
+    let (a, b) = ((0..<5).map { _ in rng.uniform() }, (0..<4).map { _ in rng.uniform() })
+    let start = (0..<20).map { _ in rng.uniform() }
+    let layout = Layout(names: ["W"], shapes: [.matrix(5, 4)])
+    var inPlace = Parameters(layout, values: [start])
+    var formed = inPlace
+    inPlace.add("W", StepGradient.outer(a, b))
+    formed.add("W", (0..<5).flatMap { i in (0..<4).map { j in a[i] * b[j] } })
+    #expect(inPlace.values == formed.values)
+    #expect(inPlace.largestAddend == formed.largestAddend)
+  }
+
   /// The relative error has a floor of 1e-8 and flags non-finite values.
   @Test func relativeErrorDefinition() {
     #expect(relativeError(1, 1.5) == 0.5 / 1.5)

@@ -24,8 +24,8 @@ private struct DiagonalCell: RecurrentCell {
     let da = tanhBackward(dState.h, h: k.h)  // through tanh: 1 − h²
     return CellGradients(
       parameters: [
-        ("w", da .* k.hPrev),  // ∂a_i/∂w_i = h_{t−1,i}
-        ("U", Matrix.outer(da, k.x).storage),  // da ⊗ x_t
+        ("w", .vector(da .* k.hPrev)),  // ∂a_i/∂w_i = h_{t−1,i}
+        ("U", .outer(da, k.x)),  // da ⊗ x_t
       ],
       dStatePrev: CellState(h: da .* p["w"]),  // ∂a_i/∂h_{t−1,i} = w_i
       dx: p.matrix("U").transposeTimes(da))  // Uᵀ da

@@ -72,7 +72,8 @@ public struct ConcatRNNCell: RecurrentCell {
   ) -> CellGradients {
     let g = concatRNNStepBackward(dState.h, cache: cache, W: p.matrix("W"))
     return CellGradients(
-      parameters: [("W", g.dW.storage), ("b_s", g.db_s)], dStatePrev: CellState(h: g.dsPrev),
+      parameters: [("W", .vector(g.dW.storage)), ("b_s", .vector(g.db_s))],
+      dStatePrev: CellState(h: g.dsPrev),
       dx: g.dx)
   }
 

@@ -26,11 +26,60 @@ public enum GRUVariant: String, Sendable, CaseIterable {
 }
 
 /// Gradients of the candidate, including what it sends to the reset gate.
+///
+/// `∂E/∂W_h` is an outer product, kept as its two factors (`dW` writes it out).
 public struct GRUCandidateGradients: Sendable {
-  public var dW, dU: Matrix<Double>
-  public var db, dr, dhPrev, dx: [Double]
+  /// `∂E/∂W_h = dWRows ⊗ dWColumns`.
+  public var dWRows, dWColumns: [Double]
+  /// `∂E/∂a`, the pre-activation's gradient, and `x_t`: `∂E/∂U_h = da ⊗ x_t`, `∂E/∂b_h = da`.
+  public var da, x: [Double]
+  public var dr, dhPrev, dx: [Double]
   /// `∂E/∂b_hn`, when the reset-after candidate has a recurrent bias.
-  public var db_hn: [Double]?
+  public var db_hn: [Double]? = nil
+  /// Gradients given outright instead of formed from the factors (a learner's answer, a
+  /// catalogued mistake); nil: formed.
+  var given: (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?) = (nil, nil, nil)
+
+  /// The factors, as the backward pass leaves them.
+  public init(
+    dWRows: [Double], dWColumns: [Double], da: [Double], x: [Double], dr: [Double],
+    dhPrev: [Double], dx: [Double], db_hn: [Double]? = nil
+  ) {
+    (self.dWRows, self.dWColumns, self.da, self.x, self.dr) = (dWRows, dWColumns, da, x, dr)
+    (self.dhPrev, self.dx, self.db_hn) = (dhPrev, dx, db_hn)
+  }
+
+  /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`.
+  public init(
+    dW: Matrix<Double>, dU: Matrix<Double>, db: [Double], dr: [Double], dhPrev: [Double],
+    dx: [Double], db_hn: [Double]? = nil
+  ) {
+    self.init(
+      dWRows: [], dWColumns: [], da: db, x: [], dr: dr, dhPrev: dhPrev, dx: dx, db_hn: db_hn)
+    given = (dW, dU, db)
+  }
+
+  public var dW: Matrix<Double> {
+    get { given.dW ?? .outer(dWRows, dWColumns) }
+    set { given.dW = newValue }
+  }
+  public var dU: Matrix<Double> {
+    get { given.dU ?? .outer(da, x) }
+    set { given.dU = newValue }
+  }
+  public var db: [Double] {
+    get { given.db ?? da }
+    set { given.db = newValue }
+  }
+
+  /// The candidate's shares as the walk adds them: outer products kept as their factors,
+  /// unless given outright.
+  public var shares: (W: StepGradient, U: StepGradient, b: StepGradient) {
+    (
+      given.dW.map { .vector($0.storage) } ?? .outer(dWRows, dWColumns),
+      given.dU.map { .vector($0.storage) } ?? .outer(da, x), .vector(db)
+    )
+  }
 }
 
 /// Backward through the candidate, given `∂E/∂h̃_t`.
@@ -41,25 +90,25 @@ public func gruCandidateBackward(
   p: GateParameters<Double>, variant: GRUVariant, b_hn: [Double]? = nil
 ) -> GRUCandidateGradients {
   let da = tanhBackward(dCandidate, h: candidate)  // through tanh: 1 − h̃²
-  let (dW, dr, dhPrev): (Matrix<Double>, [Double], [Double])
+  let (dW, dr, dhPrev): ((rows: [Double], columns: [Double]), [Double], [Double])
   var db_hn: [Double]? = nil
   switch variant {
   case .resetBefore:
     let dReset = p.W.transposeTimes(da)  // ∂/∂(r ⊙ h_{t−1}) = W_hᵀ da
-    dW = .outer(da, r .* hPrev)  // da ⊗ (r ⊙ h_{t−1})
+    dW = (da, r .* hPrev)  // da ⊗ (r ⊙ h_{t−1})
     dr = dReset .* hPrev  // ∂(r ⊙ h)/∂r = h_{t−1}
     dhPrev = dReset .* r  // ∂(r ⊙ h)/∂h = r
   case .resetAfter:
     let dGated = da .* r  // ∂/∂(W_h h_{t−1}) = r ⊙ da
-    dW = .outer(dGated, hPrev)  // (r ⊙ da) ⊗ h_{t−1}
+    dW = (dGated, hPrev)  // (r ⊙ da) ⊗ h_{t−1}
     // ∂(r ⊙ (W_h h + b_hn))/∂r = W_h h_{t−1} + b_hn
     dr = da .* (b_hn.map { p.W * hPrev .+ $0 } ?? p.W * hPrev)
     dhPrev = p.W.transposeTimes(dGated)  // W_hᵀ (r ⊙ da)
     if b_hn != nil { db_hn = dGated }  // ∂(r ⊙ (W_h h + b_hn))/∂b_hn = r: r ⊙ da
   }
   return GRUCandidateGradients(
-    dW: dW, dU: .outer(da, x), db: da, dr: dr, dhPrev: dhPrev, dx: p.U.transposeTimes(da),
-    db_hn: db_hn)
+    dWRows: dW.rows, dWColumns: dW.columns, da: da, x: x, dr: dr, dhPrev: dhPrev,
+    dx: p.U.transposeTimes(da), db_hn: db_hn)  // dU = da ⊗ x_t, db = da
 }
 
 /// The update `h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ h̃_t`.
@@ -186,9 +235,10 @@ public struct GRUCell: RecurrentCell {
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
   public static func cellGradients(_ g: GRUStepGradients) -> CellGradients {
     let h = gates.h
-    let candidate =
-      [(h.W, g.h.dW.storage), (h.U, g.h.dU.storage), (h.b, g.h.db)]
-      + (g.h.db_hn.map { [(recurrentBias, $0)] } ?? [])
+    let s = g.h.shares
+    let candidate: [(name: String, gradient: StepGradient)] =
+      [(h.W, s.W), (h.U, s.U), (h.b, s.b)]
+      + (g.h.db_hn.map { [(recurrentBias, .vector($0))] } ?? [])
     return CellGradients(
       parameters: g.r.named(gates.r) + g.z.named(gates.z) + candidate,
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)

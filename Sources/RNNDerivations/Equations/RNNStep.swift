@@ -47,12 +47,58 @@ public func rnnStepBackward(
 }
 
 /// Gradients of `a = W h_{t−1} + U x_t + b` with respect to everything it reads.
+///
+/// The weight gradients are outer products, kept as their two factors: `dW` and `dU` write
+/// them out when read; the walk adds them into its sums without forming them (`named`).
 public struct AffineGradients: Sendable {
-  public var dW: Matrix<Double>
-  public var dU: Matrix<Double>
-  public var db: [Double]
+  /// `∂E/∂a`.
+  public var da: [Double]
+  /// What `a` read: the factors of the weight gradients.
+  public var hPrev, x: [Double]
   public var dhPrev: [Double]
   public var dx: [Double]
+  /// Gradients given outright instead of formed from the factors (a learner's answer, a
+  /// catalogued mistake); nil: formed.
+  var given: (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?) = (nil, nil, nil)
+
+  /// The factors, as the backward pass leaves them: `dW`, `dU` and `db` formed from them.
+  public init(da: [Double], hPrev: [Double], x: [Double], dhPrev: [Double], dx: [Double]) {
+    (self.da, self.hPrev, self.x, self.dhPrev, self.dx) = (da, hPrev, x, dhPrev, dx)
+  }
+
+  /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`
+  /// (`∂a/∂b = I`).
+  public init(
+    dW: Matrix<Double>, dU: Matrix<Double>, db: [Double], dhPrev: [Double], dx: [Double]
+  ) {
+    self.init(da: db, hPrev: [], x: [], dhPrev: dhPrev, dx: dx)
+    given = (dW, dU, db)
+  }
+
+  /// `da ⊗ h_{t−1}`: `∂a_i/∂W_ij = h_{t−1,j}`.
+  public var dW: Matrix<Double> {
+    get { given.dW ?? .outer(da, hPrev) }
+    set { given.dW = newValue }
+  }
+  /// `da ⊗ x_t`: `∂a_i/∂U_ij = x_j`.
+  public var dU: Matrix<Double> {
+    get { given.dU ?? .outer(da, x) }
+    set { given.dU = newValue }
+  }
+  /// `da`: `∂a/∂b = I`.
+  public var db: [Double] {
+    get { given.db ?? da }
+    set { given.db = newValue }
+  }
+
+  /// The three shares as the walk adds them: each outer product kept as its two factors
+  /// (added in place, never formed), unless given outright.
+  public var shares: (W: StepGradient, U: StepGradient, b: StepGradient) {
+    (
+      given.dW.map { .vector($0.storage) } ?? .outer(da, hPrev),
+      given.dU.map { .vector($0.storage) } ?? .outer(da, x), .vector(db)
+    )
+  }
 }
 
 /// Backward through `a = W h_{t−1} + U x_t + b`, given `da = ∂E/∂a`.
@@ -60,9 +106,7 @@ public func affineBackward(
   _ da: [Double], x: [Double], hPrev: [Double], W: Matrix<Double>, U: Matrix<Double>
 ) -> AffineGradients {
   AffineGradients(
-    dW: .outer(da, hPrev),  // ∂a_i/∂W_ij = h_{t−1,j}: da ⊗ h_{t−1}
-    dU: .outer(da, x),  // ∂a_i/∂U_ij = x_j: da ⊗ x_t
-    db: da,  // ∂a/∂b = I
+    da: da, hPrev: hPrev, x: x,  // dW = da ⊗ h_{t−1}, dU = da ⊗ x_t, db = da
     dhPrev: W.transposeTimes(da),  // ∂a/∂h_{t−1} = W: Wᵀ da
     dx: U.transposeTimes(da))  // ∂a/∂x_t = U: Uᵀ da
 }
@@ -82,8 +126,9 @@ public struct GateParameters<T: Scalar>: Sendable {
 
 extension AffineGradients {
   /// This step's gradients of gate `g`'s weights, by name.
-  public func named(_ g: GateNames) -> [(name: String, values: [Double])] {
-    [(g.W, dW.storage), (g.U, dU.storage), (g.b, db)]
+  public func named(_ g: GateNames) -> [(name: String, gradient: StepGradient)] {
+    let s = shares
+    return [(g.W, s.W), (g.U, s.U), (g.b, s.b)]
   }
 }
 
@@ -138,8 +183,9 @@ public struct RNNCell: RecurrentCell {
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
   public static func cellGradients(_ g: AffineGradients) -> CellGradients {
-    CellGradients(
-      parameters: [("U", g.dU.storage), ("W", g.dW.storage), ("b", g.db)],
+    let s = g.shares
+    return CellGradients(
+      parameters: [("U", s.U), ("W", s.W), ("b", s.b)],
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
   }
 

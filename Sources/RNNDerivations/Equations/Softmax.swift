@@ -8,7 +8,8 @@
 /// - Parameter z: logits, `K`.
 /// - Returns: probabilities `ŷ`, `K`, summing to 1.
 @inlinable public func softmaxForward<T: Scalar>(_ z: [T]) -> [T] {
-  let m = T(z.map(\.primal).max() ?? 0)
+  // A closure, not `\.primal`: unspecialised code builds a key path on every call.
+  let m = T(z.map { $0.primal }.max() ?? 0)
   let e = z.map { T.exp($0 - m) }
   var sum: T = 0
   for x in e { sum += x }

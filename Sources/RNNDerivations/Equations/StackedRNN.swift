@@ -141,7 +141,7 @@ public struct StackedCell: RecurrentCell {
     }
     let gradients = CellGradients(
       parameters: perLayer.enumerated().flatMap { l, g in
-        g.parameters.map { (Self.layerName($0.name, layer: l + 1), $0.values) }
+        g.parameters.map { (Self.layerName($0.name, layer: l + 1), $0.gradient) }
       },
       dStatePrev: CellState(layers: perLayer.map(\.dStatePrev)),  // each to its own h_{t−1}^(ℓ)
       dx: perLayer[0].dx)  // ∂E/∂x_t: only layer 1 reads x_t

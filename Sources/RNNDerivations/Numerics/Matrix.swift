@@ -82,13 +82,34 @@ extension Matrix where Element: Scalar {
   @inlinable public static func * (m: Matrix, x: [Element]) -> [Element] {
     precondition(x.count == m.cols, "M x: M is \(m.rows)×\(m.cols), x has \(x.count) entries")
     var y = [Element](repeating: 0, count: m.rows)
+    let n = m.cols
     m.storage.withUnsafeBufferPointer { a in
       x.withUnsafeBufferPointer { x in
-        for i in 0..<m.rows {
-          var s: Element = 0
-          let base = i * m.cols
-          for j in 0..<m.cols { s += a[base + j] * x[j] }
-          y[i] = s
+        y.withUnsafeMutableBufferPointer { y in
+          // y_i = Σ_j M_ij x_j, summed j = 0, 1, … for every row. Four rows at a time: four
+          // independent sums keep the adder busy where one would wait on its own last result;
+          // each row's sum is the same additions in the same order (same rounding).
+          // Indices use `&+`, `&*` (no overflow check, a branch per entry that stops the
+          // compiler vectorising): they stay inside the storage, whose size was checked.
+          var i = 0
+          while i + 4 <= m.rows {
+            var (s0, s1, s2, s3): (Element, Element, Element, Element) = (0, 0, 0, 0)
+            let (r0, r1, r2, r3) = (i &* n, (i &+ 1) &* n, (i &+ 2) &* n, (i &+ 3) &* n)
+            for j in 0..<n {
+              let xj = x[j]
+              s0 += a[r0 &+ j] * xj
+              s1 += a[r1 &+ j] * xj
+              s2 += a[r2 &+ j] * xj
+              s3 += a[r3 &+ j] * xj
+            }
+            (y[i], y[i + 1], y[i + 2], y[i + 3]) = (s0, s1, s2, s3)
+            i += 4
+          }
+          for i in i..<m.rows {
+            var s: Element = 0
+            for j in 0..<n { s += a[i &* n &+ j] * x[j] }
+            y[i] = s
+          }
         }
       }
     }
@@ -101,10 +122,12 @@ extension Matrix where Element: Scalar {
     var x = [Element](repeating: 0, count: cols)
     storage.withUnsafeBufferPointer { a in
       x.withUnsafeMutableBufferPointer { x in
+        // x_j = Σ_i M_ij y_i, row by row: the inner loop runs along a row, each x_j on its own
+        // (vectorised: `&+`, no overflow check, as in `M x`).
         for i in 0..<rows {
           let yi = y[i]
           let base = i * cols
-          for j in 0..<cols { x[j] += a[base + j] * yi }
+          for j in 0..<cols { x[j] += a[base &+ j] * yi }
         }
       }
     }
@@ -134,11 +157,22 @@ extension Matrix where Element: Scalar {
   /// Accumulates `self += a bᵀ`: a weight gradient summed over time steps.
   @inlinable public mutating func addOuter(_ a: [Element], _ b: [Element]) {
     precondition(a.count == rows && b.count == cols, "M += a bᵀ: shapes differ")
-    let cols = self.cols
-    entries.withUnsafeMutableBufferPointer { m in
-      for i in 0..<a.count {
-        let ai = a[i]
-        for j in 0..<cols { m[i * cols + j] += ai * b[j] }
+    Self.addOuter(a, b, into: &entries)
+  }
+
+  /// `m += a bᵀ` on row-major entries `m` of an `a.count × b.count` matrix: how the walk adds
+  /// a weight's share into its gradient in place.
+  @inlinable static func addOuter(_ a: [Element], _ b: [Element], into m: inout [Element]) {
+    precondition(m.count == a.count * b.count, "M += a bᵀ: shapes differ")
+    let cols = b.count
+    m.withUnsafeMutableBufferPointer { m in
+      a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+          for i in 0..<a.count {
+            let (ai, row) = (a[i], i * cols)
+            for j in 0..<cols { m[row &+ j] += ai * b[j] }  // `&+`: vectorised, as in `M x`
+          }
+        }
       }
     }
   }

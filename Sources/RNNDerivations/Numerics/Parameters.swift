@@ -97,6 +97,22 @@ public struct Parameters<T: Scalar>: Sendable {
   }
 }
 
+extension Parameters<Double> {
+  /// `+=` one step's share into `name`: a vector entry by entry, an outer product `a ⊗ b`
+  /// without forming it (`Matrix.addOuter`), each entry getting the same `a[i] · b[j]`.
+  public mutating func add(_ name: String, _ g: StepGradient) {
+    guard case .outer(let a, let b) = g else { return add(name, g.values) }
+    let k = layout.index(of: name)
+    precondition(
+      values[k].count == a.count * b.count,
+      "∂/∂\(name): \(a.count)×\(b.count) entries, expected \(values[k].count)")
+    Matrix.addOuter(a, b, into: &values[k])
+    // The largest |a[i] · b[j]| is max|a| · max|b|: rounding is monotone.
+    let largest = a.reduce(0) { max($0, abs($1)) } * b.reduce(0) { max($0, abs($1)) }
+    largestAddend[k] = max(largestAddend[k], largest)
+  }
+}
+
 extension Parameters {
   /// The same names with `name`'s values replaced.
   public mutating func replace(_ name: String, with v: [T]) {

@@ -36,16 +36,37 @@ extension CellState<Double> {
   }
 }
 
+/// One step's share of a parameter's gradient.
+///
+/// A weight's share is an outer product, `da ⊗ h_{t−1}`: H·H numbers made of H + H. The walk
+/// adds it into the sum entry by entry (`Parameters.add`) without ever forming it, which is
+/// most of what a step's backward pass would otherwise spend (notes/Performance.md).
+public enum StepGradient: Sendable {
+  /// A vector's share (a bias's `da`), or any share written out entry by entry.
+  case vector([Double])
+  /// A weight's share `a ⊗ b` (`a bᵀ`): entry `(i, j)` is `a[i] · b[j]`.
+  case outer([Double], [Double])
+
+  /// The share written out, flat and row-major: what a learner compares entry by entry.
+  public var values: [Double] {
+    switch self {
+    case .vector(let v): v
+    case .outer(let a, let b): Matrix.outer(a, b).storage
+    }
+  }
+}
+
 /// What one step's hand-derived backward pass returns.
 public struct CellGradients: Sendable {
-  /// This step's share of each parameter's gradient, by name (flat, row-major).
-  public var parameters: [(name: String, values: [Double])]
+  /// This step's share of each parameter's gradient, by name.
+  public var parameters: [(name: String, gradient: StepGradient)]
   /// `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`): what flows on to the step before.
   public var dStatePrev: CellState<Double>
   /// `∂E/∂x_t`.
   public var dx: [Double]
   public init(
-    parameters: [(name: String, values: [Double])], dStatePrev: CellState<Double>, dx: [Double]
+    parameters: [(name: String, gradient: StepGradient)], dStatePrev: CellState<Double>,
+    dx: [Double]
   ) {
     (self.parameters, self.dStatePrev, self.dx) = (parameters, dStatePrev, dx)
   }

@@ -73,7 +73,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// How one step's contribution joins a parameter's gradient: `+=`, since the weights are
   /// shared by every step (the catalogue of mistakes swaps in `=`).
   public var accumulate:
-    @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: [Double]) ->
+    @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: StepGradient) ->
       Void = { $0.add($1, $2) }
 
   public init(
@@ -179,11 +179,11 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// With `truncation`, each error goes back only as far as the style allows
   /// (`TruncatedObjective` is the function whose gradient that is). `eachStep` sees every
   /// step's contribution to every parameter's gradient as it joins the sum: step `t`, the
-  /// parameter's name, the values (what `grad --compare` fits).
+  /// parameter's name, the values written out (what `grad --compare` fits).
   public func backward(
     _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>,
     truncation: Truncation = .none,
-    eachStep: (_ t: Int, _ name: String, _ contribution: [Double]) -> Void = { _, _, _ in }
+    eachStep: ((_ t: Int, _ name: String, _ contribution: [Double]) -> Void)? = nil
   ) -> SequenceGradients {
     if case .window(let n) = truncation { return backward(run, p, window: n, eachStep: eachStep) }
     var d = Parameters<Double>.zeros(p.layout)
@@ -192,8 +192,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     var next = cell.zeroState(dims)
     var upstream: [CellState<Double>] = []
     for t in run.caches.indices.reversed() {
-      func join(_ name: String, _ contribution: [Double]) {
-        eachStep(t, name, contribution)
+      func join(_ name: String, _ contribution: StepGradient) {
+        eachStep?(t, name, contribution.values)
         accumulate(&d, name, contribution)
       }
       let ds = outputGradients(run, t, V, join)
@@ -202,7 +202,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       let dState = CellState(h: ds .+ next.h, c: next.c, below: next.below)
       upstream.append(dState)
       let g = cell.backward(dState, run.caches[t], p)
-      for (name, values) in g.parameters { join(name, values) }  // shared weights: gradients add
+      for (name, share) in g.parameters { join(name, share) }  // shared weights: gradients add
       next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
       // A chunk's first step: nothing goes back past it (TensorFlow-style truncation).
       if truncation.stops(before: t) { next = cell.zeroState(dims) }
@@ -215,14 +215,14 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// `∂E_t/∂h_t = Vᵀ(ŷ_t − y_t)`; zeros where step `t` carries no loss.
   func outputGradients(
     _ run: SequenceForward<Double, Cell.Cache>, _ t: Int, _ V: Matrix<Double>,
-    _ join: (_ name: String, _ contribution: [Double]) -> Void
+    _ join: (_ name: String, _ contribution: StepGradient) -> Void
   ) -> [Double] {
     guard carriesLoss?[t] ?? true else { return [Double](repeating: 0, count: dims.H) }
     let mask = dropout?.outputMasks[t]
     let s = mask.map { run.states[t].h .* $0 } ?? run.states[t].h
     let out = outputBackward(run.yHats[t], targets[t], s, V)
-    join(cell.outputNames.weights, out.dV.storage)  // Σ_t (ŷ_t − y_t) ⊗ s_t
-    join(cell.outputNames.bias, out.db_y)
+    join(cell.outputNames.weights, .vector(out.dV.storage))  // Σ_t (ŷ_t − y_t) ⊗ s_t
+    join(cell.outputNames.bias, .vector(out.db_y))
     return mask.map { out.ds .* $0 } ?? out.ds  // ∂s_t/∂h_t = diag(mask_t)
   }
 
@@ -234,7 +234,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// is handed, carrying their sum is the same: that is why full BPTT needs one `dhNext`.
   func backward(
     _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>, window n: Int,
-    eachStep: (_ t: Int, _ name: String, _ contribution: [Double]) -> Void
+    eachStep: ((_ t: Int, _ name: String, _ contribution: [Double]) -> Void)?
   ) -> SequenceGradients {
     var d = Parameters<Double>.zeros(p.layout)
     let V = p.matrix(cell.outputNames.weights)
@@ -242,8 +242,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     var initial = nothing
     // What reaches step t, summed over the errors whose windows cover it.
     var upstream = run.caches.map { _ in nothing }
-    func join(_ t: Int, _ name: String, _ contribution: [Double]) {
-      eachStep(t, name, contribution)
+    func join(_ t: Int, _ name: String, _ contribution: StepGradient) {
+      eachStep?(t, name, contribution.values)
       accumulate(&d, name, contribution)
     }
     for t in run.caches.indices.reversed() {
@@ -252,7 +252,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
         upstream[j] = upstream[j] + dState
         let g = cell.backward(dState, run.caches[j], p)
-        for (name, values) in g.parameters { join(j, name, values) }
+        for (name, share) in g.parameters { join(j, name, share) }
         dState = g.dStatePrev  // E_t's gradient one step further back
       }
       if t < n { initial = initial + dState }  // the window reached the initial state

@@ -132,6 +132,10 @@ extension EchoTraining {
   /// chunk: every row's chunk runs from that row's carried state (zero at an epoch's start),
   /// the gradients of the chunk's loss (truncated at its first step, as TensorFlow's
   /// `num_steps` does) are averaged over the batch's steps, and Adagrad takes one step.
+  // Prespecialized for every cell: `train` reaches the walk through `ModelKind.cell()`.
+  @_specialize(where Cell == RNNCell)
+  @_specialize(where Cell == LSTMCell)
+  @_specialize(where Cell == GRUCell)
   public func train<Cell: RecurrentCell>(
     _ cell: Cell, reports: Int = 10, progress: (EchoReport) -> Void
   ) -> Parameters<Double> {

@@ -44,12 +44,14 @@ public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
 
 extension CellGradients {
   /// This step's gradient of `name`.
-  func value(_ name: String) -> [Double] { parameters.first { $0.name == name }?.values ?? [] }
+  func value(_ name: String) -> [Double] {
+    parameters.first { $0.name == name }?.gradient.values ?? []
+  }
 
   /// The same gradients with `name`'s replaced.
   func setting(_ name: String, _ values: [Double]) -> CellGradients {
     var g = self
-    g.parameters = parameters.map { $0.name == name ? (name, values) : $0 }
+    g.parameters = parameters.map { $0.name == name ? (name, .vector(values)) : $0 }
     return g
   }
 
@@ -190,7 +192,7 @@ public enum Mistakes {
         OutputLayerGradients
     )? = nil,
     accumulate: (
-      @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: [Double]) ->
+      @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: StepGradient) ->
         Void
     )? = nil
   ) -> Mistake {
@@ -252,7 +254,7 @@ public enum Mistakes {
       "rnn-no-accumulation",
       "∂E/∂θ = (not +=) for every parameter: each step overwrites the gradient",
       names: ["U", "W", "b", "V", "b_y"], rnn,
-      accumulate: { sum, name, contribution in sum.replace(name, with: contribution) }),
+      accumulate: { sum, name, contribution in sum.replace(name, with: contribution.values) }),
     cell("rnn-dW-sign", "∂E/∂W with the wrong sign", names: ["W"], rnn) { dState, k, p in
       let g = rnn.backward(dState, k, p)
       return g.setting("W", g.value("W").map { -$0 })
