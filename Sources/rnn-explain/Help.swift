@@ -96,7 +96,8 @@ enum Help {
       "variant" or "forget_bias"; "params" then holds V, b_y only. Every layer has H units;
       layer 2 on reads the h below it, so its input weights are H×H. "initial_state" is an
       array of one {"h": ..., "c": ...} per layer; gradients, initial_state_gradients and
-      final_state come back grouped the same way. --compare takes single cells only.
+      final_state come back grouped the same way; null targets, sequence_length and truncate
+      apply to a stack as to one cell. --compare takes single cells only.
       """
     case .mistakes:
       """

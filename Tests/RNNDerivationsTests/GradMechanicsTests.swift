@@ -157,6 +157,25 @@ private let models = ["rnn", "rnn-concat", "lstm-forget-bias", "gru", "gru-reset
     }
   }
 
+  /// The options reach a stack of layers too: every oracle checks the objective they define,
+  /// and the gradient differs from the full one (the options were applied, not ignored).
+  @Test func everythingTogetherOnAStackPassesTheOracles() throws {
+    let full = try gradients(try input("stacked"))
+    for style in ["tf", "true"] {
+      let all = try input("stacked") { object in
+        object["truncate"] = ["style": style, "steps": 2]
+        object["sequence_length"] = 3
+        var targets = object["targets"] as? [Any] ?? []
+        targets[1] = NSNull()
+        object["targets"] = targets
+      }
+      let result = try GradResult(all, check: true)
+      #expect(result.passed, "stacked \(style)")
+      #expect(result.checks?.count == all.point.count * Oracle.allCases.count)
+      #expect(result.result.gradients != full.gradients)
+    }
+  }
+
   /// Truncation with a sequence_length is truncation of the cut input (in both styles).
   @Test(arguments: models)
   func truncatedLengthIsTheTruncatedCut(name: String) throws {

@@ -110,10 +110,12 @@ import Testing
     return ("\n" + body + "\n", output.code, output.stderr)
   }
 
+  /// The notes, then the README (whose first screen shows a trace).
   static func noteFiles() throws -> [URL] {
     try FileManager.default.contentsOfDirectory(at: notes, includingPropertiesForKeys: nil)
       .filter { $0.pathExtension == "md" }
       .sorted { $0.lastPathComponent < $1.lastPathComponent }
+      + [root.appendingPathComponent("README.md")]
   }
 
   @Test func everyGeneratedBlockIsCurrent() throws {
@@ -121,7 +123,7 @@ import Testing
     var compared = 0
     var rewritten = 0
     for file in try Self.noteFiles() {
-      let note = "notes/" + file.lastPathComponent
+      let note = String(file.path.dropFirst(Self.root.path.count + 1))
       let text = try String(contentsOf: file, encoding: .utf8)
       let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
       let blocks = try Self.blocks(lines, note: note)
