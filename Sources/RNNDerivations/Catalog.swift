@@ -4,10 +4,15 @@ import Foundation
 /// the scale of the random parameters (and logits) relative to the ones each derivation
 /// declares: 1, or small for a near-zero regime, or large to drive units into saturation.
 public struct Config: Sendable, Equatable {
+  /// The seed of every random number the derivation draws.
   public var seed: UInt64
+  /// The sizes D, H and K.
   public var dims: Dims
+  /// The number of time steps `T`.
   public var steps: Int
+  /// The scale of the random parameters (and logits): 1 as declared.
   public var scale: Double
+  /// A config; the defaults are the trace defaults: seed 0, D=3, H=5, K=4, T=3, scale 1.
   public init(
     seed: UInt64 = 0, dims: Dims = Dims(D: 3, H: 5, K: 4), steps: Int = 3, scale: Double = 1
   ) {
@@ -20,7 +25,9 @@ public struct Config: Sendable, Equatable {
 
 /// One derivation: an id, where it comes from, and how to run it into a trace.
 public struct Derivation: Sendable {
+  /// The derivation's id, as `show` and `check` take it: `rnn-step`.
   public let id: String
+  /// The derivation's title, one line.
   public let title: String
   /// The source note, by number: `003`.
   public let source: String
@@ -28,6 +35,7 @@ public struct Derivation: Sendable {
   public var usesSteps = false
   let run: @Sendable (Config) -> [TraceStep]
 
+  /// Runs the derivation at `config` into a trace.
   public func trace(_ config: Config) -> Trace {
     Trace(
       id: id, title: title, source: source, config: config, usesSteps: usesSteps,
@@ -37,6 +45,7 @@ public struct Derivation: Sendable {
 
 /// The list of derivations, by id, in the order the notes introduce them.
 public enum Catalog {
+  /// Every derivation, in catalogue order (the order of `rnn-explain list`).
   public static let all: [Derivation] = [
     Derivation(id: "softmax", title: "Softmax and its Jacobian", source: "003", run: softmaxTrace),
     Derivation(
@@ -110,6 +119,7 @@ public enum Catalog {
       source: "001", usesSteps: true, run: stackedRNNTrace),
   ]
 
+  /// The derivation with id `id`, if the catalogue has one.
   public static func derivation(_ id: String) -> Derivation? { all.first { $0.id == id } }
 
   /// The five source notes by number, as notes/README.md lists them.
@@ -148,8 +158,11 @@ extension Catalog {
 
 /// The largest sizes the command line accepts (`--dims`, `--steps`, `--seeds`).
 public enum Limits {
+  /// The largest D, H or K.
   public static let dimension = 64
+  /// The largest number of time steps `T`.
   public static let steps = 64
+  /// The most seeds per size.
   public static let seeds = 1000
   /// The most random configs `check --sweep` runs per derivation.
   public static let sweep = 10000
@@ -157,6 +170,7 @@ public enum Limits {
 
 /// The outcome of `check` for one derivation over every size and seed.
 public struct CheckSummary: Sendable {
+  /// The derivation checked.
   public var derivation: Derivation
   /// Every run: the config and the checks its trace made.
   public var runs: [(config: Config, checks: [GradientCheck])]
@@ -179,10 +193,13 @@ public struct CheckSummary: Sendable {
     runs = configs.map { ($0, derivation.trace($0).checks) }
   }
 
+  /// Every check of every run.
   public var checks: [GradientCheck] { runs.flatMap(\.checks) }
+  /// Every failed check, with the config of its run.
   public var failures: [(config: Config, check: GradientCheck)] {
     runs.flatMap { run in run.checks.filter { !$0.passed }.map { (run.config, $0) } }
   }
+  /// Every check of every run passed.
   public var passed: Bool { runs.allSatisfy { $0.checks.allSatisfy(\.passed) } }
   /// Entries over the tolerance by their own relative error that the error model accepts,
   /// over every run.

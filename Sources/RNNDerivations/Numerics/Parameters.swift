@@ -1,15 +1,22 @@
 /// The shape of a variable: a vector of `rows` entries, or a `rows × cols` matrix.
 public struct Shape: Sendable, Equatable, CustomStringConvertible {
+  /// The number of rows (a vector's entry count).
   public var rows: Int
+  /// The number of columns: 1 for a vector.
   public var cols: Int
+  /// A vector rather than a matrix (an `n`-vector and an `n × 1` matrix print differently).
   public var isVector: Bool
 
+  /// A vector of `n` entries.
   public static func vector(_ n: Int) -> Shape { Shape(rows: n, cols: 1, isVector: true) }
+  /// A `rows × cols` matrix.
   public static func matrix(_ rows: Int, _ cols: Int) -> Shape {
     Shape(rows: rows, cols: cols, isVector: false)
   }
 
+  /// The number of entries, `rows · cols`.
   public var count: Int { rows * cols }
+  /// `5` for a vector, `5×3` for a matrix.
   public var description: String { isVector ? "\(rows)" : "\(rows)×\(cols)" }
 
   /// The readable index of flat entry `k`: `[i]` or `[i, j]`.
@@ -21,9 +28,12 @@ public struct Shape: Sendable, Equatable, CustomStringConvertible {
 /// The order is declared once, where the names are (a cell's parameter list, a derivation's
 /// point); code that computes with the values reads them by name.
 public struct Layout: Sendable {
+  /// The variables' names, in order.
   public let names: [String]
+  /// The variables' shapes, in the same order.
   public let shapes: [Shape]
 
+  /// Names and shapes, one shape per name; the names must differ.
   public init(names: [String], shapes: [Shape]) {
     precondition(names.count == shapes.count, "one shape per name")
     precondition(Set(names).count == names.count, "names must differ: \(names)")
@@ -48,12 +58,15 @@ public struct Layout: Sendable {
 /// What every forward function is evaluated at, and what a model's parameters and gradients
 /// are: the oracles perturb `values`, the math reads `p.matrix("W")` and `p["b"]`.
 public struct Parameters<T: Scalar>: Sendable {
+  /// The names and shapes of `values`, in order.
   public let layout: Layout
+  /// One flat array (row-major) per variable, in layout order.
   public internal(set) var values: [[T]]
   /// Per value, the largest magnitude of any one contribution `add` summed into it: the
   /// scale of the sum's rounding, which can exceed the sum's own when its terms cancel.
   public private(set) var largestAddend: [Double]
 
+  /// The values, one array per name, each with its shape's count of entries.
   public init(_ layout: Layout, values: [[T]]) {
     precondition(
       zip(layout.shapes, values).allSatisfy { $0.count == $1.count }

@@ -9,19 +9,26 @@ public enum Value: Sendable {
 
 /// A named value: `ŷ = [0.09, 0.24, 0.67]`.
 public struct NamedValue: Sendable {
+  /// The value's name as the trace prints it: `ŷ`, `∂E/∂W`.
   public var name: String
+  /// The number, vector or matrix.
   public var value: Value
+  /// A value under a name.
   public init(_ name: String, _ value: Value) {
     self.name = name
     self.value = value
   }
+  /// A scalar under a name.
   public init(_ name: String, _ x: Double) { self.init(name, .scalar(x)) }
+  /// A vector under a name.
   public init(_ name: String, _ v: [Double]) { self.init(name, .vector(v)) }
+  /// A matrix under a name.
   public init(_ name: String, _ m: Matrix<Double>) { self.init(name, .matrix(m)) }
 }
 
 /// One step of a derivation: an equation, the numbers it produces, and what was checked.
 public struct TraceStep: Sendable {
+  /// The step's heading: `Through tanh`.
   public var title: String
   /// The equation in plain text (Unicode), as a terminal shows it.
   public var equation: String
@@ -29,7 +36,9 @@ public struct TraceStep: Sendable {
   public var latex: String
   /// A sentence or two of explanation, if the step needs it.
   public var note: String
+  /// The values the step prints, in order.
   public var values: [NamedValue]
+  /// The gradients checked against the oracles at this step.
   public var checks: [GradientCheck]
   /// Checks shown to fail on purpose: counter-examples.
   ///
@@ -39,6 +48,7 @@ public struct TraceStep: Sendable {
   /// makes the trace fail: the demonstration no longer shows what it claims.
   public var expectedFailures: [GradientCheck]
 
+  /// A step; `note`, `values`, `checks` and `expectedFailures` default to empty.
   public init(
     _ title: String, equation: String, latex: String, note: String = "",
     values: [NamedValue] = [], checks: [GradientCheck] = [],
@@ -56,12 +66,17 @@ public struct TraceStep: Sendable {
 
 /// A derivation run: ordered steps, each with its equation, values and checks.
 public struct Trace: Sendable {
+  /// The derivation's id in the catalogue: `rnn-step`.
   public var id: String
+  /// The derivation's title, one line.
   public var title: String
+  /// The source notes, by number: `000, 001`.
   public var source: String
+  /// The seed, sizes, `T` and scale the trace was run at.
   public var config: Config
   /// Whether `config.steps` (T) matters: false for a single step.
   public var usesSteps: Bool
+  /// The steps of the derivation, in order.
   public var steps: [TraceStep]
 
   /// `seed 0 · D=3, H=5, K=4 · T=3`, T only where it is used, the scale only when it is not 1.
@@ -70,7 +85,9 @@ public struct Trace: Sendable {
       + (config.scale == 1 ? "" : " · scale \(config.scale)")
   }
 
+  /// Every step's checks, in step order.
   public var checks: [GradientCheck] { steps.flatMap(\.checks) }
+  /// Every step's expected failures, in step order.
   public var expectedFailures: [GradientCheck] { steps.flatMap(\.expectedFailures) }
   /// Every check passed, and every expected failure failed.
   public var passed: Bool {

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// Issue 11: the public API carries `///` doc comments. A `public` declaration (func, init, var,
+/// let, subscript, struct, enum, class, protocol, typealias) needs a `///` line directly above
+/// it, or above the attribute lines (`@inlinable`, `@_specialize(…)`) that sit on top of it.
+/// The cases of a public enum are not required.
+@Suite struct DocCommentTests {
+  /// The declarations of `source` that need a doc comment and have none, as
+  /// "line: declaration" (1-based line numbers, the declaration trimmed).
+  static func undocumented(in source: String) -> [String] {
+    let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { $0.trimmingCharacters(in: .whitespaces) }
+    var missing: [String] = []
+    for (index, line) in lines.enumerated() where isPublicDeclaration(line) {
+      var above = index - 1
+      // Attribute lines between the comment and the declaration do not break the pair.
+      while above >= 0, lines[above].hasPrefix("@") { above -= 1 }
+      if above < 0 || !lines[above].hasPrefix("///") {
+        missing.append("\(index + 1): \(line)")
+      }
+    }
+    return missing
+  }
+
+  /// Whether a trimmed line declares a public func, init, var, let, subscript or type: leading
+  /// attributes and modifiers (`static`, `mutating`, `private(set)` …) are skipped, then the
+  /// keyword decides. `public extension` and enum cases do not count.
+  static func isPublicDeclaration(_ line: String) -> Bool {
+    let keywords: Set = [
+      "func", "init", "var", "let", "subscript", "struct", "enum", "class", "protocol",
+      "typealias", "actor",
+    ]
+    let modifiers: Set = [
+      "static", "final", "mutating", "nonmutating", "override", "convenience", "required",
+      "indirect", "nonisolated", "lazy", "prefix", "postfix", "infix", "private(set)",
+      "internal(set)", "fileprivate(set)",
+    ]
+    var words = line.split(separator: " ").map(String.init)[...]
+    while let first = words.first, first.hasPrefix("@") { words = words.dropFirst() }
+    guard words.first == "public" else { return false }
+    words = words.dropFirst()
+    while let first = words.first, modifiers.contains(first) { words = words.dropFirst() }
+    guard let keyword = words.first else { return false }
+    // `init?(…)`, `init<T>(…)`, `init(…)`, `subscript(…)` carry their punctuation with them.
+    let bare = String(keyword.prefix { $0.isLetter })
+    return keywords.contains(bare)
+  }
+
+  /// The scanner finds what it should: an undocumented `public func`, a public var hidden under
+  /// an attribute line, a `public static prefix func`; it passes documented ones, ones whose
+  /// comment sits above their attributes, enum cases, extensions and internal declarations.
+  @Test func scannerFindsUndocumentedDeclarations() {
+    let source = """
+      /// Documented.
+      public struct A {
+        public func f() {}
+        /// Documented.
+        @inlinable
+        public init(x: Int) {}
+        @inlinable
+        public var v: Int { 1 }
+        /// Documented.
+        @inlinable public static prefix func - (a: A) -> A { a }
+        public static prefix func + (a: A) -> A { a }
+        public private(set) var w = 0
+        func internalOne() {}
+      }
+      public extension A {}
+      public enum E { case a, b }
+      """
+    #expect(
+      Self.undocumented(in: source) == [
+        "3: public func f() {}",
+        "8: public var v: Int { 1 }",
+        "11: public static prefix func + (a: A) -> A { a }",
+        "12: public private(set) var w = 0",
+        "16: public enum E { case a, b }",
+      ])
+  }
+
+  /// Every public declaration in Sources/RNNDerivations has its `///` summary.
+  @Test func everyPublicDeclarationIsDocumented() throws {
+    let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Sources/RNNDerivations")
+    let files = try #require(FileManager.default.enumerator(atPath: sources.path))
+      .compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted()
+    #expect(files.count > 50, "found only \(files.count) source files under \(sources.path)")
+    var missing: [String] = []
+    for file in files {
+      let text = try String(
+        contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+      missing += Self.undocumented(in: text).map { "\(file):\($0)" }
+    }
+    #expect(missing.isEmpty, "undocumented public declarations:\n" + missing.joined(separator: "\n"))
+  }
+}
