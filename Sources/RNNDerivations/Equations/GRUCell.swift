@@ -33,6 +33,7 @@ public struct GRUCandidateGradients: Sendable {
   public var dWRows, dWColumns: [Double]
   /// `∂E/∂a`, the pre-activation's gradient, and `x_t`: `∂E/∂U_h = da ⊗ x_t`, `∂E/∂b_h = da`.
   public var da, x: [Double]
+  /// `∂E/∂r_t` (H), what the candidate sends to the reset gate; `∂E/∂h_{t−1}` (H); `∂E/∂x_t` (D).
   public var dr, dhPrev, dx: [Double]
   /// `∂E/∂b_hn`, when the reset-after candidate has a recurrent bias.
   public var db_hn: [Double]? = nil
@@ -59,14 +60,17 @@ public struct GRUCandidateGradients: Sendable {
     given = (dW, dU, db)
   }
 
+  /// `∂E/∂W_h` (H×H), written out from its factors unless given outright; settable.
   public var dW: Matrix<Double> {
     get { given.dW ?? .outer(dWRows, dWColumns) }
     set { given.dW = newValue }
   }
+  /// `∂E/∂U_h = da ⊗ x_t` (H×D), unless given outright; settable.
   public var dU: Matrix<Double> {
     get { given.dU ?? .outer(da, x) }
     set { given.dU = newValue }
   }
+  /// `∂E/∂b_h = da` (H), unless given outright; settable.
   public var db: [Double] {
     get { given.db ?? da }
     set { given.db = newValue }
@@ -129,9 +133,11 @@ public func gruUpdateBackward(_ dh: [Double], z: [Double], hPrev: [Double], cand
 
 /// The weights of the GRU's gates, read by name: `W_r U_r b_r`, `W_z U_z b_z`, `W_h U_h b_h`.
 public struct GRUGates<T: Scalar>: Sendable {
+  /// The reset gate's, the update gate's and the candidate's `W` (H×H), `U` (H×D) and `b` (H).
   public var r, z, h: GateParameters<T>  // reset, update gates; candidate
   /// The reset-after candidate's recurrent bias `b_hn`; nil: none.
   public var b_hn: [T]?
+  /// The gates' weights, given one by one; `b_hn` nil: none.
   public init(
     r: GateParameters<T>, z: GateParameters<T>, h: GateParameters<T>, b_hn: [T]? = nil
   ) {
@@ -149,7 +155,9 @@ public struct GRUGates<T: Scalar>: Sendable {
 
 /// What `gruStepBackward` needs from the forward pass.
 public struct GRUStepCache<T: Scalar>: Sendable {
+  /// The step's inputs `x_t` (D) and `h_{t−1}` (H), the gates `r_t`, `z_t`, the candidate `h̃_t` and `h_t` (H each).
   public var x, hPrev, r, z, candidate, h: [T]
+  /// Everything the forward step computed, given one by one.
   @inlinable public init(x: [T], hPrev: [T], r: [T], z: [T], candidate: [T], h: [T]) {
     (self.x, self.hPrev, self.r, self.z, self.candidate, self.h) = (x, hPrev, r, z, candidate, h)
   }
@@ -169,8 +177,11 @@ public struct GRUStepCache<T: Scalar>: Sendable {
 
 /// Gradients of one GRU step.
 public struct GRUStepGradients: Sendable {
+  /// The reset and update gates' gradients: `dW` (H×H), `dU` (H×D), `db` (H), their shares of `dh_{t−1}`, `dx`.
   public var r, z: AffineGradients
+  /// The candidate's gradients, its share to the reset gate included.
   public var h: GRUCandidateGradients
+  /// `∂E/∂h_{t−1}` (H), the sum of four paths, and `∂E/∂x_t` (D).
   public var dhPrev, dx: [Double]
 }
 
@@ -196,9 +207,11 @@ public func gruStepBackward(
 /// The GRU as a cell, in either convention: the nine gate parameters (and, reset-after,
 /// optionally the recurrent candidate bias `b_hn`), state `h`.
 public struct GRUCell: RecurrentCell {
+  /// Which convention the candidate follows: reset before or after the matrix product.
   public var variant: GRUVariant
   /// Whether the candidate has the recurrent bias `b_hn` (reset-after only).
   public var hasRecurrentBias: Bool
+  /// A GRU in `variant`; `hasRecurrentBias` (reset-after only) adds `b_hn`.
   public init(variant: GRUVariant, hasRecurrentBias: Bool = false) {
     precondition(!hasRecurrentBias || variant == .resetAfter, "b_hn is a reset-after bias")
     (self.variant, self.hasRecurrentBias) = (variant, hasRecurrentBias)
@@ -208,15 +221,18 @@ public struct GRUCell: RecurrentCell {
   public static let gates = (r: GateNames("r"), z: GateNames("z"), h: GateNames("h"))
   /// The reset-after candidate's recurrent bias, inside `r ⊙ (W_h h_{t−1} + b_hn)`.
   public static let recurrentBias = "b_hn"
+  /// The nine parameters, gate by gate: `W_r U_r b_r`, `W_z U_z b_z`, `W_h U_h b_h`, then `b_hn` if any.
   public var parameters: [ParameterSpec] {
     [Self.gates.r, Self.gates.z, Self.gates.h].flatMap(\.specs)
       + (hasRecurrentBias ? [ParameterSpec(Self.recurrentBias, .H, scale: 0.2)] : [])
   }
 
+  /// One GRU step on any `Scalar`: the new `h_t`.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(h: gruStepForward(x: x, hPrev: state.h, p: GRUGates(p), variant: variant).h)
   }
 
+  /// One GRU step on `Double`, keeping its cache for `backward`.
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: GRUStepCache<Double>)
   {
@@ -224,6 +240,7 @@ public struct GRUCell: RecurrentCell {
     return (CellState(h: h), cache)
   }
 
+  /// Backward through one GRU step, given `∂E/∂h_t`.
   public func backward(
     _ dState: CellState<Double>, _ cache: GRUStepCache<Double>, _ p: Parameters<Double>
   )

@@ -52,12 +52,15 @@ public func lstmOutputBackward(_ dh: [Double], o: [Double], c: [Double])
 
 /// The weights of the four LSTM gates, read by name: `W_i U_i b_i`, … `W_c U_c b_c`.
 public struct LSTMGates<T: Scalar>: Sendable {
+  /// The four gates' `W` (H×H), `U` (H×D) and `b` (H).
   public var i, f, o, c: GateParameters<T>  // input, forget, output gates; candidate
+  /// The four gates' weights, given one by one.
   public init(
     i: GateParameters<T>, f: GateParameters<T>, o: GateParameters<T>, c: GateParameters<T>
   ) {
     (self.i, self.f, self.o, self.c) = (i, f, o, c)
   }
+  /// The four gates' weights read from `p` by their names.
   @inlinable public init(_ p: Parameters<T>) {
     self.init(
       i: GateParameters(p, LSTMCell.gates.i), f: GateParameters(p, LSTMCell.gates.f),
@@ -67,9 +70,13 @@ public struct LSTMGates<T: Scalar>: Sendable {
 
 /// What `lstmStepBackward` needs from the forward pass.
 public struct LSTMStepCache<T: Scalar>: Sendable {
+  /// The step's inputs: `x_t` (D), `h_{t−1}` and `c_{t−1}` (H each).
   public var x, hPrev, cPrev: [T]
+  /// The three gates and the candidate `c̃_t`, each H.
   public var i, f, o, candidate: [T]
+  /// The new cell `c_t` and output `h_t`, each H.
   public var c, h: [T]
+  /// Everything the forward step computed, given one by one.
   @inlinable public init(
     x: [T], hPrev: [T], cPrev: [T], i: [T], f: [T], o: [T], candidate: [T], c: [T], h: [T]
   ) {
@@ -95,9 +102,13 @@ public struct LSTMStepCache<T: Scalar>: Sendable {
 
 /// Gradients of one LSTM step.
 public struct LSTMStepGradients: Sendable {
+  /// Each gate's (and the candidate's) `dW` (H×H), `dU` (H×D), `db` (H) and shares of `dh_{t−1}`, `dx`.
   public var i, f, o, c: AffineGradients  // per gate: dW, dU, db, and its share of dh_{t−1}, dx
+  /// `∂E/∂h_{t−1}` (H): the sum over the four gates.
   public var dhPrev: [Double]
+  /// `∂E/∂c_{t−1}` (H): through the forget gate only.
   public var dcPrev: [Double]
+  /// `∂E/∂x_t` (D): the sum over the four gates.
   public var dx: [Double]
   /// The part of `∂E/∂c_t` that arrived through `h_t = o_t ⊙ tanh(c_t)`.
   public var dcThroughH: [Double]
@@ -129,23 +140,28 @@ public func lstmStepBackward(
 public struct LSTMCell: RecurrentCell {
   /// Added to the forget gate's pre-activation (TF BasicLSTMCell uses 1).
   public var forgetBias: Double
+  /// An LSTM whose forget gate adds `forgetBias` to its pre-activation.
   public init(forgetBias: Double) { self.forgetBias = forgetBias }
 
   /// Input, forget and output gates, and the candidate, in the order of the parameters.
   public static let gates = (
     i: GateNames("i"), f: GateNames("f"), o: GateNames("o"), c: GateNames("c")
   )
+  /// The twelve parameters, gate by gate: `W_i U_i b_i`, `W_f U_f b_f`, `W_o U_o b_o`, `W_c U_c b_c`.
   public var parameters: [ParameterSpec] {
     [Self.gates.i, Self.gates.f, Self.gates.o, Self.gates.c].flatMap(\.specs)
   }
+  /// The LSTM carries the cell `c` besides `h`.
   public var hasCellState: Bool { true }
 
+  /// One LSTM step on any `Scalar`: the new `h_t` and `c_t`.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     let step = lstmStepForward(
       x: x, hPrev: state.h, cPrev: state.cellState, p: LSTMGates(p), forgetBias: forgetBias)
     return CellState(h: step.h, c: step.c)
   }
 
+  /// One LSTM step on `Double`, keeping its cache for `backward`.
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: LSTMStepCache<Double>)
   {
@@ -154,6 +170,7 @@ public struct LSTMCell: RecurrentCell {
     return (CellState(h: h, c: c), cache)
   }
 
+  /// Backward through one LSTM step, given `∂E/∂h_t` and `∂E/∂c_t`.
   public func backward(
     _ dState: CellState<Double>, _ cache: LSTMStepCache<Double>, _ p: Parameters<Double>
   )

@@ -1,5 +1,6 @@
 /// What a cell carries from one step to the next: `h`, and for an LSTM the cell `c`.
 public struct CellState<T: Scalar>: Sendable {
+  /// The hidden state `h` (H).
   public var h: [T]
   /// The LSTM's cell state; nil for cells without one.
   public var c: [T]?
@@ -7,6 +8,7 @@ public struct CellState<T: Scalar>: Sendable {
   ///
   /// In a stack, `h` and `c` are the top layer's: the one the output layer reads.
   public var below: [CellState]
+  /// A state from its parts; `c` nil and `below` empty for a single cell without a cell state.
   @inlinable public init(h: [T], c: [T]? = nil, below: [CellState] = []) {
     (self.h, self.c, self.below) = (h, c, below)
   }
@@ -64,6 +66,7 @@ public struct CellGradients: Sendable {
   public var dStatePrev: CellState<Double>
   /// `∂E/∂x_t`.
   public var dx: [Double]
+  /// A step's gradients: the parameters' shares by name, `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`), `∂E/∂x_t`.
   public init(
     parameters: [(name: String, gradient: StepGradient)], dStatePrev: CellState<Double>,
     dx: [Double]
@@ -106,9 +109,13 @@ public protocol RecurrentCell: Sendable {
 }
 
 extension RecurrentCell {
+  /// By default a cell carries `h` alone.
   public var hasCellState: Bool { false }
+  /// By default `V` (K×H) and `b_y` (K).
   public var outputNames: (weights: String, bias: String) { ("V", "b_y") }
+  /// `h`, and `c` when the cell has one.
   public var stateNames: [String] { hasCellState ? ["h", "c"] : ["h"] }
+  /// The state from its parts: `parts[0]` is `h`, `parts[1]` `c` when the cell has one.
   public func state<T: Scalar>(_ parts: [[T]]) -> CellState<T> {
     CellState(h: parts[0], c: hasCellState ? parts[1] : nil)
   }
