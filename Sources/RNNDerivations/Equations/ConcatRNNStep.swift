@@ -5,7 +5,9 @@
 
 /// What `concatRNNStepBackward` needs from the forward pass: `X_t`, `S_{t−1}`, `S_t`.
 public struct ConcatRNNStepCache<T: Scalar>: Sendable {
+  /// The input `X_t` (D), the previous state `S_{t−1}` (H) and the new state `S_t` (H).
   public var x, sPrev, S: [T]
+  /// The three values the forward step keeps.
   @inlinable public init(x: [T], sPrev: [T], S: [T]) {
     (self.x, self.sPrev, self.S) = (x, sPrev, S)
   }
@@ -25,9 +27,13 @@ public struct ConcatRNNStepCache<T: Scalar>: Sendable {
 
 /// Gradients of one concatenated step.
 public struct ConcatRNNStepGradients: Sendable {
+  /// `∂E/∂W = da ⊗ [X_t ; S_{t−1}]` (H×(D+H)).
   public var dW: Matrix<Double>
+  /// `∂E/∂b_s = da` (H).
   public var db_s: [Double]
+  /// `∂E/∂X_t` (D): the first D rows of `Wᵀ da`.
   public var dx: [Double]
+  /// `∂E/∂S_{t−1}` (H): the last H rows of `Wᵀ da`.
   public var dsPrev: [Double]
 }
 
@@ -50,16 +56,21 @@ public func concatRNNStepBackward(
 /// Source 002's step as a cell, with 002's names: `W` (`H×(D+H)`, input columns first) and
 /// `b_s` (`H`); its output layer is `P_t = softmax(U S_t + b_p)` (`U` is the output matrix here).
 public struct ConcatRNNCell: RecurrentCell {
+  /// Source 002's cell: its parameters are its only settings.
   public init() {}
+  /// `W` (H×(D+H)) and `b_s` (H), in that order.
   public var parameters: [ParameterSpec] {
     [ParameterSpec("W", .H, .DPlusH, scale: 0.5), ParameterSpec("b_s", .H, scale: 0.1)]
   }
+  /// Source 002's output names: `U` (K×H) and `b_p` (K).
   public var outputNames: (weights: String, bias: String) { ("U", "b_p") }
 
+  /// One step on any `Scalar`: `S_t = tanh(W [X_t ; S_{t−1}] + b_s)`.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(h: concatRNNStepForward(x: x, sPrev: state.h, W: p.matrix("W"), b_s: p["b_s"]).S)
   }
 
+  /// One step on `Double`, keeping its cache for `backward`.
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: ConcatRNNStepCache<Double>)
   {
@@ -67,6 +78,7 @@ public struct ConcatRNNCell: RecurrentCell {
     return (CellState(h: S), cache)
   }
 
+  /// Backward through one step, given `∂E/∂S_t`; `∂E/∂W` written out entry by entry.
   public func backward(
     _ dState: CellState<Double>, _ cache: ConcatRNNStepCache<Double>, _ p: Parameters<Double>
   ) -> CellGradients {
@@ -77,6 +89,7 @@ public struct ConcatRNNCell: RecurrentCell {
       dx: g.dx)
   }
 
+  /// `1 − S_t²`, the only derivative in the step.
   public func conditioning(_ cache: ConcatRNNStepCache<Double>) -> Double {
     tanhConditioning(cache.S)
   }

@@ -2,9 +2,13 @@
 
 /// What `rnnStepBackward` needs from the forward pass.
 public struct RNNStepCache<T: Scalar>: Sendable {
+  /// The input `x_t` (D).
   public var x: [T]
+  /// The previous state `h_{t−1}` (H).
   public var hPrev: [T]
+  /// The new state `h_t` (H): `1 − h_t²` is tanh's derivative.
   public var h: [T]
+  /// The three values the forward step keeps.
   @inlinable public init(x: [T], hPrev: [T], h: [T]) {
     (self.x, self.hPrev, self.h) = (x, hPrev, h)
   }
@@ -55,7 +59,9 @@ public struct AffineGradients: Sendable {
   public var da: [Double]
   /// What `a` read: the factors of the weight gradients.
   public var hPrev, x: [Double]
+  /// `∂E/∂h_{t−1} = Wᵀ da` (H).
   public var dhPrev: [Double]
+  /// `∂E/∂x_t = Uᵀ da` (D).
   public var dx: [Double]
   /// Gradients given outright instead of formed from the factors (a learner's answer, a
   /// catalogued mistake); nil: formed.
@@ -113,9 +119,13 @@ public func affineBackward(
 
 /// The weights of one gate: `W` (`H×H`) on `h_{t−1}`, `U` (`H×D`) on `x_t`, bias `b` (`H`).
 public struct GateParameters<T: Scalar>: Sendable {
+  /// The recurrent weights `W` (H×H), on `h_{t−1}`.
   public var W: Matrix<T>
+  /// The input weights `U` (H×D), on `x_t`.
   public var U: Matrix<T>
+  /// The bias `b` (H).
   public var b: [T]
+  /// A gate's weights, given one by one.
   public init(W: Matrix<T>, U: Matrix<T>, b: [T]) { (self.W, self.U, self.b) = (W, U, b) }
 
   /// Gate `g`'s `W_g`, `U_g`, `b_g`, read by name.
@@ -152,7 +162,9 @@ public func gateBackward(
 
 /// The vanilla RNN as a cell: parameters `U` (`H×D`), `W` (`H×H`), `b` (`H`).
 public struct RNNCell: RecurrentCell {
+  /// The vanilla RNN cell: its parameters are its only settings.
   public init() {}
+  /// `U` (H×D), `W` (H×H), `b` (H), in that order.
   public var parameters: [ParameterSpec] {
     [
       ParameterSpec("U", .H, .D, scale: 0.6), ParameterSpec("W", .H, .H, scale: 0.5),
@@ -160,11 +172,13 @@ public struct RNNCell: RecurrentCell {
     ]
   }
 
+  /// One RNN step on any `Scalar`: `h_t = tanh(W h_{t−1} + U x_t + b)`.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(
       h: rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"]).h)
   }
 
+  /// One RNN step on `Double`, keeping its cache for `backward`.
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: RNNStepCache<Double>)
   {
@@ -173,6 +187,7 @@ public struct RNNCell: RecurrentCell {
     return (CellState(h: h), cache)
   }
 
+  /// Backward through one RNN step, given `∂E/∂h_t`.
   public func backward(
     _ dState: CellState<Double>, _ cache: RNNStepCache<Double>, _ p: Parameters<Double>
   )
@@ -189,5 +204,6 @@ public struct RNNCell: RecurrentCell {
       dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
   }
 
+  /// `1 − h_t²`, the only derivative in the step.
   public func conditioning(_ cache: RNNStepCache<Double>) -> Double { tanhConditioning(cache.h) }
 }

@@ -1,13 +1,18 @@
 /// The sizes of a run, in the letters defined once: `D` input, `H` hidden, `K` classes.
 public struct Dims: Sendable, Equatable, CustomStringConvertible {
+  /// The input size: `x_t` has D entries.
   public var D: Int
+  /// The hidden size: `h_t` has H entries.
   public var H: Int
+  /// The number of classes: `ŷ_t` has K entries.
   public var K: Int
+  /// The three sizes.
   public init(D: Int, H: Int, K: Int) {
     self.D = D
     self.H = H
     self.K = K
   }
+  /// `D=3, H=5, K=4`.
   public var description: String { "D=\(D), H=\(H), K=\(K)" }
 }
 
@@ -15,6 +20,7 @@ public struct Dims: Sendable, Equatable, CustomStringConvertible {
 public enum Size: Sendable {
   case D, H, K, DPlusH
 
+  /// The size at `d`: `DPlusH` is `D + H`.
   public func value(_ d: Dims) -> Int {
     switch self {
     case .D: d.D
@@ -24,6 +30,7 @@ public enum Size: Sendable {
     }
   }
 
+  /// The size as the notes write it: `D`, `H`, `K`, `D+H`.
   public var letters: String {
     switch self {
     case .D: "D"
@@ -41,31 +48,40 @@ public enum Size: Sendable {
 /// vector the oracles perturb, `grad`'s JSON names and shapes, the checks' labels and the
 /// tests all follow it.
 public struct ParameterSpec: Sendable {
+  /// The parameter's name as the notes write it: `W`, `U_h`, `b_y`.
   public var name: String
+  /// The number of rows, in letters.
   public var rows: Size
+  /// The number of columns, in letters; nil for a vector.
   public var cols: Size?
   /// Random values are uniform in `[−scale, scale)`: small enough that gradients neither
   /// vanish nor explode over a few steps.
   public var scale: Double
 
+  /// A parameter `rows × cols` (a vector if `cols` is nil), drawn uniform in `[−scale, scale)`.
   public init(_ name: String, _ rows: Size, _ cols: Size? = nil, scale: Double) {
     (self.name, self.rows, self.cols, self.scale) = (name, rows, cols, scale)
   }
 
+  /// The shape at sizes `d`.
   public func shape(_ d: Dims) -> Shape {
     cols.map { .matrix(rows.value(d), $0.value(d)) } ?? .vector(rows.value(d))
   }
+  /// The shape in letters: `H×D`, `H`.
   public var letters: String { cols.map { "\(rows.letters)×\($0.letters)" } ?? rows.letters }
 }
 
 /// The names of gate `g`'s three parameters — `W_g` (`H×H`) on `h_{t−1}`, `U_g` (`H×D`) on
 /// `x_t`, bias `b_g` (`H`) — made once and used for the spec, the reads and the gradients.
 public struct GateNames: Sendable {
+  /// The names `W_g`, `U_g`, `b_g`.
   public let W, U, b: String
+  /// Gate `g`'s names: `W_g`, `U_g`, `b_g`.
   public init(_ g: String) { (W, U, b) = ("W_" + g, "U_" + g, "b_" + g) }
   /// Names that do not follow the `W_g` pattern (the vanilla step's `W`, `U`, `b`).
   public init(W: String, U: String, b: String) { (self.W, self.U, self.b) = (W, U, b) }
 
+  /// The gate's specs: `W` (H×H, scale 0.5), `U` (H×D, scale 0.6), `b` (H, scale 0.2).
   public var specs: [ParameterSpec] {
     [
       ParameterSpec(W, .H, .H, scale: 0.5), ParameterSpec(U, .H, .D, scale: 0.6),
