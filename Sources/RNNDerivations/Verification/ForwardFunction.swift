@@ -1,7 +1,10 @@
 /// A named variable of a forward function and the point it is evaluated at.
 public struct Variable: Sendable {
+  /// The variable's name as the derivation writes it: `W`, `h_{t−1}`.
   public var name: String
+  /// A vector of `rows` entries or a `rows × cols` matrix.
   public var shape: Shape
+  /// The entries, flat (row-major).
   public var values: [Double]
   /// The scale below which finite-difference steps stop shrinking with the entry.
   ///
@@ -9,12 +12,15 @@ public struct Variable: Sendable {
   /// fed to `log` use 0 — relative steps — since `log` varies on the scale of `x` itself.
   public var stepScale: Double = 1
 
+  /// A vector variable.
   public init(_ name: String, _ values: [Double]) {
     self.init(name, shape: .vector(values.count), values)
   }
+  /// A matrix variable, its entries row after row.
   public init(_ name: String, _ m: Matrix<Double>) {
     self.init(name, shape: .matrix(m.rows, m.cols), m.storage)
   }
+  /// A variable of `shape`; `values` must have `shape.count` entries.
   public init(_ name: String, shape: Shape, _ values: [Double]) {
     precondition(shape.count == values.count, "variable \(name): shape \(shape) vs \(values.count)")
     self.name = name
@@ -37,20 +43,27 @@ public protocol ForwardFunction: Sendable {
 }
 
 extension ForwardFunction {
+  /// By default one step.
   public var cost: Int { 1 }
 }
 
 /// `g · f(x)` for a fixed upstream gradient `g`: its gradient is the vector–Jacobian
 /// product `Jᵀ g`, which is what a backward pass computes.
 public struct Projected<F: ForwardFunction>: ForwardFunction {
+  /// The function whose output is projected.
   public var f: F
+  /// The fixed upstream gradient `g`, one entry per output of `f`.
   public var g: [Double]
+  /// `g · f(x)`; `g` has one entry per output of `f`.
   public init(_ f: F, upstream g: [Double]) {
     self.f = f
     self.g = g
   }
+  /// `(g·E)`, `(g·h_t)`: the projected output's name.
   public var outputName: String { "(g·\(f.outputName))" }
+  /// `f`'s cost.
   public var cost: Int { f.cost }
+  /// The single output `g · f(x)`.
   public func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] {
     [dot(lift(g), f.evaluate(inputs))]
   }

@@ -7,11 +7,14 @@
 /// The forward step is the real one and the walk through time is the library's own;
 /// `backwardStep` (the real backward step with one change) replaces only the cell's backward.
 public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
+  /// The real cell: its forward step, parameters and state.
   public var base: Base
+  /// The backward step with one thing changed, in place of `base`'s.
   public var backwardStep:
     @Sendable (_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>) ->
       CellGradients
 
+  /// `base` with its backward step replaced by `backwardStep`.
   public init(
     base: Base,
     backwardStep:
@@ -21,24 +24,31 @@ public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
     (self.base, self.backwardStep) = (base, backwardStep)
   }
 
+  /// The real cell's parameters.
   public var parameters: [ParameterSpec] { base.parameters }
+  /// The real cell's state: `h`, and `c` for an LSTM.
   public var hasCellState: Bool { base.hasCellState }
+  /// The real cell's output names.
   public var outputNames: (weights: String, bias: String) { base.outputNames }
+  /// The real forward step, on any `Scalar`.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>)
     -> CellState<T>
   {
     base.step(x, state, p)
   }
+  /// The real forward step on `Double`, keeping the real cache.
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: Base.Cache)
   {
     base.forward(x, state, p)
   }
+  /// The mistaken backward step.
   public func backward(_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>)
     -> CellGradients
   {
     backwardStep(dState, cache, p)
   }
+  /// The real cell's conditioning.
   public func conditioning(_ cache: Base.Cache) -> Double { base.conditioning(cache) }
 }
 
@@ -76,6 +86,7 @@ extension CellGradients {
 
 /// One wrong derivation: what the learner did, and the parameters whose checks must name it.
 public struct Mistake: Sendable {
+  /// The mistake's id, as `rnn-explain mistakes ID` takes it: `rnn-dW-sign`.
   public let id: String
   /// The model whose backward pass is wrong: a mistake runs only on an input of this model.
   public let model: ModelVariant
@@ -111,7 +122,9 @@ public struct Mistake: Sendable {
 
   /// The checks a mistake fails, and what they amount to.
   public struct Verdict: Sendable {
+    /// The checks that failed.
     public var failing: [GradientCheck]
+    /// At least one check failed: the mistake is caught.
     public var caught: Bool { !failing.isEmpty }
     /// The oracles that catch it, in `Oracle` order.
     public var caughtBy: [String] {
@@ -177,6 +190,7 @@ public enum Mistakes {
   /// Where `rnn-explain mistakes` and the tests run every mistake: non-square sizes, T = 3.
   public static let config = Config(seed: 0, dims: Dims(D: 3, H: 5, K: 4), steps: 3)
 
+  /// The mistake with id `id`, if the catalogue has one.
   public static func mistake(_ id: String) -> Mistake? { all.first { $0.id == id } }
 
   /// A mistake in `base`'s backward step, in the output layer's, or in how the walk adds up
@@ -224,6 +238,7 @@ public enum Mistakes {
     }
   }
 
+  /// Every mistake, in the order of notes/Verification.md's table.
   public static let all: [Mistake] = [
     rnnActivation("rnn-1-minus-h", "tanh' written 1 − h instead of 1 − h²") { dh, h in
       dh .* h.map { 1 - $0 }
