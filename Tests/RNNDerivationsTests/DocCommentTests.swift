@@ -3,8 +3,9 @@ import Testing
 
 /// Issue 11: the public API carries `///` doc comments. A `public` declaration (func, init, var,
 /// let, subscript, struct, enum, class, protocol, typealias) needs a `///` line directly above
-/// it, or above the attribute lines (`@inlinable`, `@_specialize(…)`) that sit on top of it.
-/// The cases of a public enum are not required.
+/// it, or above the attribute lines (`@inlinable`, `@_specialize(…)`) that sit on top of it
+/// (a plain `//` comment may sit on top of the attributes). The cases of a public enum are not
+/// required.
 @Suite struct DocCommentTests {
   /// The declarations of `source` that need a doc comment and have none, as
   /// "line: declaration" (1-based line numbers, the declaration trimmed).
@@ -14,8 +15,12 @@ import Testing
     var missing: [String] = []
     for (index, line) in lines.enumerated() where isPublicDeclaration(line) {
       var above = index - 1
-      // Attribute lines between the comment and the declaration do not break the pair.
-      while above >= 0, lines[above].hasPrefix("@") { above -= 1 }
+      // Attribute lines between the comment and the declaration do not break the pair, nor a
+      // plain `//` comment on top of them (why a function is prespecialized).
+      while above >= 0, lines[above].hasPrefix("@"), droppingAttributes(lines[above]).isEmpty {
+        above -= 1
+        while above >= 0, isPlainComment(lines[above]) { above -= 1 }
+      }
       if above < 0 || !lines[above].hasPrefix("///") {
         missing.append("\(index + 1): \(line)")
       }
@@ -36,8 +41,7 @@ import Testing
       "indirect", "nonisolated", "lazy", "prefix", "postfix", "infix", "private(set)",
       "internal(set)", "fileprivate(set)",
     ]
-    var words = line.split(separator: " ").map(String.init)[...]
-    while let first = words.first, first.hasPrefix("@") { words = words.dropFirst() }
+    var words = droppingAttributes(line).split(separator: " ").map(String.init)[...]
     guard words.first == "public" else { return false }
     words = words.dropFirst()
     while let first = words.first, modifiers.contains(first) { words = words.dropFirst() }
@@ -47,14 +51,47 @@ import Testing
     return keywords.contains(bare)
   }
 
-  /// The scanner finds what it should: an undocumented `public func`, a public var hidden under
-  /// an attribute line, a `public static prefix func`; it passes documented ones, ones whose
-  /// comment sits above their attributes, enum cases, extensions and internal declarations.
+  /// A `//` comment that is not a `///` doc comment.
+  static func isPlainComment(_ line: String) -> Bool {
+    line.hasPrefix("//") && !line.hasPrefix("///")
+  }
+
+  /// `line` without its leading attributes (`@inlinable`, `@_specialize(where T == Double)`),
+  /// trimmed: empty for a line of attributes alone.
+  static func droppingAttributes(_ line: String) -> Substring {
+    var rest = Substring(line)
+    while rest.first == "@" {
+      rest = rest.dropFirst().drop { $0.isLetter || $0.isNumber || $0 == "_" }
+      if rest.first == "(" {
+        var depth = 0
+        rest = rest.drop {
+          depth += $0 == "(" ? 1 : $0 == ")" ? -1 : 0
+          return depth > 0
+        }.dropFirst()  // the closing parenthesis
+      }
+      rest = rest.drop { $0 == " " }
+    }
+    return rest
+  }
+
+  /// The scanner finds what it should: an undocumented `public func`, an `@inlinable public init`
+  /// under a documented one (its attribute does not hide it), a public var under an attribute
+  /// line, a `public func` under a plain `//` comment, a `public static prefix func`, a `private(set)` var; it passes documented ones, ones
+  /// whose comment sits above their attributes, enum cases, extensions, internal declarations.
   @Test func scannerFindsUndocumentedDeclarations() {
     let source = """
       /// Documented.
       public struct A {
         public func f() {}
+        /// Documented.
+        @inlinable public init() {}
+        @inlinable public init(y: Int) {}
+        /// Documented.
+        // Why it is prespecialized.
+        @_specialize(where T == Double)
+        public func g<T>(_ t: T) {}
+        // A plain comment is no doc comment.
+        public func h() {}
         /// Documented.
         @inlinable
         public init(x: Int) {}
@@ -72,10 +109,12 @@ import Testing
     #expect(
       Self.undocumented(in: source) == [
         "3: public func f() {}",
-        "8: public var v: Int { 1 }",
-        "11: public static prefix func + (a: A) -> A { a }",
-        "12: public private(set) var w = 0",
-        "16: public enum E { case a, b }",
+        "6: @inlinable public init(y: Int) {}",
+        "12: public func h() {}",
+        "17: public var v: Int { 1 }",
+        "20: public static prefix func + (a: A) -> A { a }",
+        "21: public private(set) var w = 0",
+        "25: public enum E { case a, b }",
       ])
   }
 
@@ -93,6 +132,7 @@ import Testing
         contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
       missing += Self.undocumented(in: text).map { "\(file):\($0)" }
     }
-    #expect(missing.isEmpty, "undocumented public declarations:\n" + missing.joined(separator: "\n"))
+    #expect(
+      missing.isEmpty, "undocumented public declarations:\n\(missing.joined(separator: "\n"))")
   }
 }

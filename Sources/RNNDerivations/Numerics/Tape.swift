@@ -89,6 +89,7 @@ public final class Tape: @unchecked Sendable {
 /// between a constant and a traced value is recorded on the traced value's tape with the
 /// constant folded into the local partials. Values from two different tapes never meet.
 public struct Traced: Scalar {
+  /// The value.
   public let value: Double
   /// The node on `tape`; meaningless for a constant.
   public let index: Int
@@ -101,9 +102,13 @@ public struct Traced: Scalar {
     self.tape = tape
   }
 
+  /// A constant: on no tape.
   public init(_ value: Double) { self.init(value: value, index: Tape.none, tape: nil) }
+  /// A constant from an integer literal.
   public init(integerLiteral value: Int) { self.init(Double(value)) }
+  /// A constant from a floating-point literal.
   public init(floatLiteral value: Double) { self.init(value) }
+  /// The value, without its derivative.
   public var primal: Double { value }
   /// Not on any tape: no derivative.
   public var isConstant: Bool { tape == nil }
@@ -128,12 +133,15 @@ public struct Traced: Scalar {
     }
   }
 
+  /// Recorded with `∂(a + b)/∂a = 1`, `∂(a + b)/∂b = 1`.
   public static func + (a: Traced, b: Traced) -> Traced {
     binary(a, b, value: a.value + b.value, 1, 1)  // ∂(a + b)/∂a = 1, ∂/∂b = 1
   }
+  /// Recorded with `∂(a − b)/∂a = 1`, `∂(a − b)/∂b = −1`.
   public static func - (a: Traced, b: Traced) -> Traced {
     binary(a, b, value: a.value - b.value, 1, -1)  // ∂(a − b)/∂a = 1, ∂/∂b = −1
   }
+  /// Recorded with `∂(ab)/∂a = b`, `∂(ab)/∂b = a`.
   public static func * (a: Traced, b: Traced) -> Traced {
     binary(a, b, value: a.value * b.value, b.value, a.value)  // ∂(ab)/∂a = b, ∂/∂b = a
   }
@@ -141,13 +149,16 @@ public struct Traced: Scalar {
   public static func / (a: Traced, b: Traced) -> Traced {
     binary(a, b, value: a.value / b.value, 1 / b.value, -a.value / (b.value * b.value))
   }
+  /// Recorded with `∂(−x)/∂x = −1`.
   public static prefix func - (x: Traced) -> Traced {
     unary(x, value: -x.value, -1)  // ∂(−x)/∂x = −1
   }
+  /// Recorded with `∂eˣ/∂x = eˣ`.
   public static func exp(_ x: Traced) -> Traced {
     let e = Foundation.exp(x.value)
     return unary(x, value: e, e)  // ∂e^x/∂x = e^x
   }
+  /// Recorded with `∂log x/∂x = 1/x`.
   public static func log(_ x: Traced) -> Traced {
     unary(x, value: Foundation.log(x.value), 1 / x.value)  // ∂log x/∂x = 1/x
   }

@@ -46,25 +46,35 @@ private func blocks(_ positions: [Double?]) -> String {
 public struct LinePlot: Sendable {
   /// One line: a name for the legend, one value per x, and whether it is drawn dashed.
   public struct Series: Sendable {
+    /// The name in the legend.
     public var name: String
+    /// One value per x.
     public var values: [Double]
+    /// Drawn dashed, in grey: a bound rather than a measurement.
     public var dashed: Bool
+    /// A series; solid unless `dashed`.
     public init(_ name: String, _ values: [Double], dashed: Bool = false) {
       (self.name, self.values, self.dashed) = (name, values, dashed)
     }
   }
 
+  /// The title above the plot.
   public var title: String
+  /// The x axis's label.
   public var xLabel: String
+  /// The y axis's label.
   public var yLabel: String
   /// The x of each value: `1…n`.
   public var x: [Int]
+  /// The lines, in legend order.
   public var series: [Series]
   /// How values map to heights: by decade (norms over many orders of magnitude) or evenly (a
   /// loss curve).
   public enum Scale: Sendable { case log, linear }
+  /// Log (the default) or linear.
   public var yScale: Scale
 
+  /// A plot; the y axis is a log scale unless `yScale` says linear.
   public init(
     title: String, xLabel: String, yLabel: String, x: [Int], series: [Series],
     yScale: Scale = .log
@@ -118,6 +128,7 @@ public struct LinePlot: Sendable {
   /// Solid series take these colours in turn; dashed ones (a bound) are grey.
   static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
 
+  /// The plot as an SVG document, 720×440: the same bytes for the same input.
   public func svg() -> String {
     let (position, ticks) = yAxis()
     let (first, last) = (Double(x.first ?? 1), Double(max(x.last ?? 1, (x.first ?? 1) + 1)))

@@ -58,10 +58,13 @@ public struct EchoTraining: Sendable {
   public var batchSize = 200
   /// Steps of one epoch's series (a new series each epoch).
   public var seriesLength = 1_000_000
+  /// Epochs, each on a new series.
   public var epochs = 1
   /// Adagrad's learning rate.
   public var learningRate = 0.1
+  /// The seed of the initial parameters and of every series.
   public var seed: UInt64 = 0
+  /// R2RT's settings: H = 4, 10 steps per chunk, 200 rows, 1,000,000 steps, 1 epoch, rate 0.1, seed 0.
   public init() {}
 
   /// D = 2 (the bit, one-hot), K = 2 (the target bit).
@@ -75,10 +78,12 @@ public struct EchoTraining: Sendable {
 /// Each entry's step is the learning rate divided by the root of its summed squared gradients
 /// (Duchi, Hazan and Singer, 2011).
 public struct Adagrad: Sendable {
+  /// The learning rate `η`.
   public var learningRate: Double
   /// `Σ g²` per entry, by parameter.
   public private(set) var accumulated: [[Double]]
 
+  /// Adagrad for parameters shaped like `p`, every accumulator starting at 0.1.
   public init(learningRate: Double, like p: Parameters<Double>) {
     self.learningRate = learningRate
     accumulated = p.values.map { $0.map { _ in 0.1 } }
@@ -97,6 +102,7 @@ public struct Adagrad: Sendable {
 
 /// One line of progress: the mean cross-entropy per step over the chunks since the last.
 public struct EchoReport: Sendable {
+  /// The epoch, from 0.
   public var epoch: Int
   /// Chunks of this epoch done.
   public var chunk: Int
@@ -108,6 +114,7 @@ public struct EchoReport: Sendable {
 public struct EchoCurve: Sendable {
   /// One mean cross-entropy per logged point, in order.
   public var losses: [Double]
+  /// A curve from its points.
   public init(losses: [Double]) { self.losses = losses }
 
   /// The mean of the curve's last tenth (at least its last point): where it settled.
@@ -187,6 +194,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
   /// The state each row enters its chunk with.
   public var states: [CellState<Double>]
 
+  /// One model per row of `cell` at `dims`, each entering its chunk with its row's state.
   public init(
     _ cell: Cell, rows: [(xs: [[Double]], targets: [Int])], dims: Dims,
     states: [CellState<Double>]
@@ -196,11 +204,14 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
     self.states = states
   }
 
+  /// `mean E`: the mean cross-entropy per step.
   public var outputName: String { "mean E" }
+  /// Every row's steps.
   public var cost: Int { rows.reduce(0) { $0 + $1.cost } }
   /// The steps the mean is over: every row's.
   var steps: Double { Double(rows.reduce(0) { $0 + $1.xs.count }) }
 
+  /// The mean cross-entropy over every row's steps, each row from its carried state (a constant).
   public func evaluate<T: Scalar>(_ p: Parameters<T>) -> [T] {
     let total = zip(rows, states).reduce(T(0)) { sum, row in
       sum + row.0.walkForward(from: row.1.lifted(), p) { (row.0.cell.step($0, $1, p), ()) }.loss
