@@ -132,7 +132,8 @@ import Testing
         contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
       missing += Self.undocumented(in: text).map { "\(file):\($0)" }
     }
-    #expect(
-      missing.isEmpty, "undocumented public declarations:\n\(missing.joined(separator: "\n"))")
+    if !missing.isEmpty {
+      Issue.record("undocumented public declarations:\n\(missing.joined(separator: "\n"))")
+    }
   }
 }

@@ -12,7 +12,9 @@ public struct GradComparison: Sendable {
   public struct Entry: Sendable {
     /// `W[2, 1]`, `b[4]`.
     public var label: String
+    /// Your value of the entry.
     public var yours: Double
+    /// The walk's value of the entry.
     public var correct: Double
   }
 
@@ -20,8 +22,11 @@ public struct GradComparison: Sendable {
   /// Σ_{t = first…last} contribution_t`, where contribution_t is what the walk adds into the
   /// gradient at step t.
   public struct Steps: Sendable {
+    /// The first step of the run (t counted from 0).
     public var first: Int
+    /// The last step of the run.
     public var last: Int
+    /// The factor `α` of the fit.
     public var factor: Double
     /// T, the steps of the sequence.
     public var count: Int
@@ -29,10 +34,13 @@ public struct GradComparison: Sendable {
 
   /// One gradient, judged.
   public struct Item: Sendable {
+    /// The gradient's name in the point: `W`, `h`.
     public var name: String
     /// `∂E/∂W`, `∂E/∂h₀`.
     public var label: String
+    /// The gradient's shape.
     public var shape: Shape
+    /// Every entry within the tolerance, and not given transposed.
     public var match: Bool
     /// `max |yours − correct|` over the correct gradient's largest entry (transposed back first
     /// when `transposed`).
@@ -45,7 +53,9 @@ public struct GradComparison: Sendable {
     public var steps: Steps?
   }
 
+  /// The walk's gradients, and the input they came from.
   public var result: GradResult
+  /// The parameters' gradients given, judged in the order given.
   public var parameters: [Item]
   /// Only the initial states given.
   public var initialState: [Item]
@@ -55,6 +65,7 @@ public struct GradComparison: Sendable {
   /// How many mistakes of this model were run.
   public var tried: Int
 
+  /// Every gradient given matches.
   public var matches: Bool { (parameters + initialState).allSatisfy(\.match) }
 
   /// The largest `|·|` of a gradient, or 1 if it is zero: the yardstick of a difference.

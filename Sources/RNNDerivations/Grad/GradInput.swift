@@ -30,6 +30,7 @@ extension ModelKind {
 /// A model with its equations pinned down: the kind and, for a GRU, its convention (an
 /// LSTM's forget bias shifts a gate's input, not the derivation).
 public struct ModelVariant: Sendable, Equatable, CustomStringConvertible {
+  /// `rnn`, `rnn-concat`, `lstm` or `gru`.
   public var kind: ModelKind
   /// `.resetBefore` for every kind but a reset-after GRU.
   public var variant: GRUVariant = .resetBefore
@@ -42,15 +43,21 @@ public struct ModelVariant: Sendable, Equatable, CustomStringConvertible {
 
 /// The largest inputs `grad` accepts.
 extension Limits {
+  /// The most time steps `grad` accepts (`inputs` rows, `truncate.steps`).
   public static let gradSteps = 1000
+  /// The largest D, H or K `grad` accepts.
   public static let gradDimension = 256
 }
 
 /// A validated `grad` input (the JSON contract in the README).
 public struct GradInput: Sendable {
+  /// `model`: the cell.
   public var model: ModelKind
+  /// `variant`: a GRU's convention; reset-before unless given.
   public var variant: GRUVariant = .resetBefore
+  /// `forget_bias`: an LSTM's; 0 unless given.
   public var forgetBias = 0.0
+  /// `inputs`: T rows of D numbers.
   public var inputs: [[Double]]
   /// One class index per step; a `null` target's placeholder is 0, and `carriesLoss` is false.
   public var targets: [Int]
@@ -60,6 +67,7 @@ public struct GradInput: Sendable {
   public var length: Int? = nil
   /// `truncate`: how far back each error's gradient goes (the loss is the same in every style).
   public var truncation: Truncation = .none
+  /// The sizes D, H, K, read from the parameters' shapes.
   public var dims: Dims
   /// In the order of `cell`'s parameters, then the output layer's (`model.parameters`, and
   /// `b_hn` after `b_h` when given).

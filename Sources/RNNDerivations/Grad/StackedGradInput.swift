@@ -5,10 +5,14 @@
 
 /// One layer of a stacked `grad` input: a cell and its convention.
 public struct GradLayer: Sendable, Equatable {
+  /// The layer's cell: `rnn`, `rnn-concat`, `lstm` or `gru`.
   public var model: ModelKind
+  /// A GRU layer's convention; reset-before unless given.
   public var variant: GRUVariant = .resetBefore
+  /// An LSTM layer's `forget_bias`; 0 unless given.
   public var forgetBias = 0.0
 
+  /// The layer's cell, configured.
   public var cell: any RecurrentCell { model.cell(variant: variant, forgetBias: forgetBias) }
 
   /// As `grad`'s output names the layer: `model`, and `variant` or `forget_bias`.

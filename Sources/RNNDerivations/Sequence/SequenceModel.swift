@@ -12,6 +12,7 @@ public struct SequenceForward<T: Scalar, Cache>: Sendable where Cache: Sendable 
   public var yHats: [[T]] = []
   /// `E = Σ_t −log ŷ_t[k_t]`.
   public var loss: T = 0
+  /// An empty forward pass: no steps yet, loss 0.
   @inlinable public init() {}
 }
 
@@ -43,6 +44,7 @@ public protocol DifferentiableModel: ForwardFunction {
 
 /// What `gradients(at:)` returns.
 public struct ModelGradients: Sendable {
+  /// The loss `E` at the point.
   public var loss: Double
   /// One per variable of the point, same order and shape.
   public var gradients: [[Double]]
@@ -59,9 +61,13 @@ public struct ModelGradients: Sendable {
 ///
 /// As a forward function, `E` of the parameters and the initial state for fixed data.
 public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
+  /// The cell run at every step.
   public var cell: Cell
+  /// The inputs `x_t`: T rows of D.
   public var xs: [[Double]]
+  /// The class index `k_t` of each step, in `0..<K`.
   public var targets: [Int]
+  /// The sizes D, H, K.
   public var dims: Dims
   /// How the initial state is named in a point: `h` (and `c`), or a derivation's `s_{−1}`.
   public var stateNames: [String]
@@ -76,6 +82,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: StepGradient) ->
       Void = { $0.add($1, $2) }
 
+  /// `cell` over `xs` with `targets`; the initial state named as the cell names it unless `stateNames` says.
   public init(
     _ cell: Cell, xs: [[Double]], targets: [Int], dims: Dims, stateNames: [String]? = nil
   ) {
@@ -96,6 +103,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// DropoutWrapper's fixed masks on the inputs and the outputs, never on the recurrent
   /// state (source 001); `nil`: no dropout.
   public var dropout: Dropout?
+  /// T, the steps one evaluation takes (at least 1).
   public var cost: Int { max(1, xs.count) }
 
   /// The point the oracles perturb: the parameters, then the initial state.
@@ -269,6 +277,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       run.yHats.reduce(1) { max($0, sigmoidConditioning($1)) })
   }
 
+  /// The loss and the hand-derived gradients at `point`, untruncated.
   @_specialize(where Cell == RNNCell)
   @_specialize(where Cell == ConcatRNNCell)
   @_specialize(where Cell == LSTMCell)

@@ -7,6 +7,7 @@ public enum Oracle: String, Sendable, CaseIterable {
   /// Central finite differences on `Double`.
   case finiteDifference = "finite-difference"
 
+  /// The relative tolerance of this oracle's error model: `Tolerances.exact` or `.finiteDifference`.
   public var tolerance: Double {
     switch self {
     case .dual, .tape: Tolerances.exact
@@ -74,8 +75,11 @@ public struct GradientCheck: Sendable {
   public var parameter: String
   /// Where the reference values come from: an `Oracle` name, or `identity`.
   public var reference: String
+  /// The gradient's shape: how its flat entries are indexed.
   public var shape: Shape
+  /// The hand-derived gradient, flat (row-major).
   public var analytic: [Double]
+  /// The reference gradient, flat, in the same order.
   public var expected: [Double]
   /// The model's relative accuracy, as a fraction of `scale`.
   public var tolerance: Double
@@ -94,6 +98,7 @@ public struct GradientCheck: Sendable {
   /// precision; nil for other references.
   public var sweep: (@Sendable (_ entry: Int, _ precision: Precision) -> StepSweep)?
 
+  /// A check of `analytic` against `expected`: relative errors, scale and allowed differences computed here.
   public init(
     quantity: String, parameter: String, reference: String, shape: Shape,
     analytic: [Double], expected: [Double], tolerance: Double, noise: [Double]? = nil,
@@ -137,15 +142,18 @@ public struct GradientCheck: Sendable {
     }
     return relativeErrors.indices.max { relativeErrors[$0] < relativeErrors[$1] } ?? 0
   }
+  /// The largest per-entry relative error.
   public var maxRelativeError: Double { relativeErrors.max() ?? 0 }
   /// The largest difference as a fraction of the scale.
   public var maxScaledError: Double { analytic.indices.map(scaledError).max() ?? 0 }
+  /// How many entries differ by more than the error model allows.
   public var failures: Int { relativeErrors.indices.filter(fails).count }
   /// Entries whose own relative error is over the tolerance while the model accepts them:
   /// entries far smaller than the largest, where a per-entry yardstick means nothing.
   public var small: Int {
     relativeErrors.indices.filter { !(relativeErrors[$0] <= tolerance) && !fails($0) }.count
   }
+  /// No entry differs by more than the error model allows.
   public var passed: Bool { failures == 0 }
 
   /// For a failing finite-difference check, the step sweep of its worst entry: why it failed.
