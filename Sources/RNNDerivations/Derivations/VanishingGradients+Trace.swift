@@ -128,7 +128,9 @@ struct VanishingExample<Cell: RecurrentCell> {
 /// The norms of `∂h_t/∂h_0` (and `∂c_t/∂c_0`) against the lag `t`, for one cell and config:
 /// what `rnn-explain vanishing` prints and plots.
 public struct VanishingReport: Sendable {
+  /// The cell whose products are measured: `rnn`, `lstm` or `gru`.
   public var model: VanishingModel
+  /// The seed, sizes, `T` and the scale of the recurrent matrices.
   public var config: Config
   /// Each recurrent matrix and its spectral norm (power iteration on `WᵀW`): `config.scale`.
   public var recurrent: [(name: String, norm: Double)]
@@ -167,6 +169,7 @@ public struct VanishingReport: Sendable {
   /// `‖∂h_t/∂h_0‖₂ / (γ‖W‖₂)^t` at each lag: at most 1 for the vanilla RNN.
   public var ratio: [Double]? { bound.map { zip(normH, $0).map { $0 / $1 } } }
 
+  /// Every check passed.
   public var passed: Bool { checks.allSatisfy(\.passed) }
 
   /// The table as a matrix, one row per lag: `t`, `‖∂h‖`, then `‖∂c‖` or the bound and the

@@ -10,11 +10,15 @@ public typealias RNNSequence = SequenceForward<Double, RNNStepCache<Double>>
 /// One term of source 003's sum: the contribution of `s_k`'s immediate dependence on `W`
 /// to `∂E_t/∂W`.
 public struct JacobianProductTerm: Sendable {
+  /// The step `t` of the loss term `E_t`.
   public var t: Int
+  /// The step `k ≤ t` whose immediate dependence on `W` this term is.
   public var k: Int
   /// `‖Π_{j=k+1..t} ∂s_j/∂s_{j−1}‖_F`: how much of `∂E_t/∂s_t` reaches `s_k`.
   public var productNorm: Double
+  /// The term's share of `∂E_t/∂W` (H×H): `da_k ⊗ s_{k−1}`.
   public var dW: Matrix<Double>
+  /// The term's share of `∂E_t/∂U` (H×D): `da_k ⊗ x_k`.
   public var dU: Matrix<Double>
 }
 

@@ -21,8 +21,11 @@
 
 /// Gradients of one step's loss `E_t = −log ŷ_t[k_t]` through the output layer.
 public struct OutputLayerGradients: Sendable {
+  /// `∂E_t/∂V` (K×H).
   public var dV: Matrix<Double>
+  /// `∂E_t/∂b_y` (K).
   public var db_y: [Double]
+  /// `∂E_t/∂s_t` (H): what the loss sends into the state.
   public var ds: [Double]
 }
 

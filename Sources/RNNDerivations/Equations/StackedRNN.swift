@@ -33,6 +33,7 @@ public struct StackedCell: RecurrentCell {
     return (layer, String(name[..<open.lowerBound]))
   }
 
+  /// Every layer's parameters under the stack's names (`W^(1)`, `W^(2)` …), bottom layer first.
   public var parameters: [ParameterSpec] {
     layers.indices.flatMap { l in
       parameters(ofLayer: l).map { spec in
@@ -85,6 +86,7 @@ public struct StackedCell: RecurrentCell {
       values: Array(p.values[range]))
   }
 
+  /// One step of the stack on any `Scalar`: each layer's new state, bottom first.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     var input = x  // layer 1 reads x_t
     var next: [CellState<T>] = []
@@ -96,6 +98,7 @@ public struct StackedCell: RecurrentCell {
     return CellState(layers: next)
   }
 
+  /// One step of the stack on `Double`, keeping every layer's cache.
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: StackedCache)
   {
@@ -111,6 +114,7 @@ public struct StackedCell: RecurrentCell {
     return (CellState(layers: next), StackedCache(layers: caches))
   }
 
+  /// Backward through one step of the stack, layer by layer, from the top (`backwardThroughLayers`).
   public func backward(_ dState: CellState<Double>, _ cache: StackedCache, _ p: Parameters<Double>)
     -> CellGradients
   {
@@ -156,6 +160,7 @@ public struct StackedCell: RecurrentCell {
 
 /// Each layer's cache, bottom first (each cell's own `Cache`).
 public struct StackedCache: Sendable {
+  /// Each layer's `Cache`, bottom first.
   public var layers: [any Sendable]
 }
 

@@ -13,7 +13,9 @@ extension GradInput {
 
 /// The result of `rnn-explain grad`.
 public struct GradResult: Sendable {
+  /// The validated input.
   public var input: GradInput
+  /// The loss and the hand-derived gradients, in the order of the input's point.
   public var result: ModelGradients
   /// Oracle checks, with `--check`.
   public var checks: [GradientCheck]?
@@ -67,6 +69,7 @@ public struct GradResult: Sendable {
     return 10 * Double(passes) * forward
   }
 
+  /// Every check passed (true when nothing was checked).
   public var passed: Bool { checks?.allSatisfy(\.passed) ?? true }
 
   /// The gradients named as the point's variables.

@@ -1,9 +1,11 @@
 /// Bad input data: `rnn-explain` prints `Error: message` and exits with `code`.
 public struct InputError: Error, Equatable, Sendable {
+  /// What is wrong and where, naming the field: printed after `Error: `.
   public var message: String
   /// 65 for bad data, 66 for a missing or unreadable input file, 74 for an unreadable standard
   /// input (sysexits).
   public var code: Int32
+  /// An error; bad data (65) unless `code` says otherwise.
   public init(_ message: String, code: Int32 = 65) {
     self.message = message
     self.code = code
@@ -24,6 +26,7 @@ public struct JSONParser {
   private var i = 0
   private static let maxDepth = 64
 
+  /// One JSON value from `text`; nothing but white space may follow it.
   public static func parse(_ text: String) throws(InputError) -> JSON {
     var parser = JSONParser(bytes: Array(text.utf8))
     parser.skipSpace()

@@ -4,6 +4,7 @@
 public struct TheirGradients: Sendable {
   /// One gradient as given.
   public struct Given: Sendable {
+    /// The gradient's name as the input's point names it: `W`, `h`.
     public var name: String
     /// Row after row, in the shape given.
     public var values: [Double]

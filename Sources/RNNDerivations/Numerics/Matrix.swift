@@ -4,13 +4,16 @@
 /// arrays, read as columns. The storage can be read anywhere and written only through this
 /// file's operations (subscript, `+=`, `addOuter`), so a shape can never drift from its entries.
 public struct Matrix<Element: Sendable>: Sendable {
+  /// The number of rows.
   public let rows: Int
+  /// The number of columns.
   public let cols: Int
   /// Written only in this file: the entries, row after row.
   @usableFromInline var entries: [Element]
   /// Entry `(i, j)` is `storage[i * cols + j]`.
   @inlinable public var storage: [Element] { entries }
 
+  /// A `rows × cols` matrix from its entries, row after row (`rows · cols` of them).
   @inlinable public init(rows: Int, cols: Int, storage: [Element]) {
     precondition(storage.count == rows * cols, "Matrix storage does not match \(rows)×\(cols)")
     self.rows = rows
@@ -18,10 +21,12 @@ public struct Matrix<Element: Sendable>: Sendable {
     self.entries = storage
   }
 
+  /// A `rows × cols` matrix with every entry `value`.
   @inlinable public init(rows: Int, cols: Int, repeating value: Element) {
     self.init(rows: rows, cols: cols, storage: Array(repeating: value, count: rows * cols))
   }
 
+  /// Entry `(i, j)`: row `i`, column `j`, from 0.
   @inlinable public subscript(i: Int, j: Int) -> Element {
     get { entries[i * cols + j] }
     set { entries[i * cols + j] = newValue }
@@ -62,6 +67,7 @@ public struct Matrix<Element: Sendable>: Sendable {
 }
 
 extension Matrix where Element: Scalar {
+  /// A `rows × cols` matrix of zeros.
   @inlinable public static func zeros(_ rows: Int, _ cols: Int) -> Matrix {
     Matrix(rows: rows, cols: cols, repeating: 0)
   }

@@ -22,7 +22,10 @@ public protocol Scalar: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, 
 }
 
 extension Scalar {
+  /// `lhs = lhs + rhs`.
   @inlinable public static func += (lhs: inout Self, rhs: Self) { lhs = lhs + rhs }
+  /// `lhs = lhs − rhs`.
   @inlinable public static func -= (lhs: inout Self, rhs: Self) { lhs = lhs - rhs }
+  /// `lhs = lhs · rhs`.
   @inlinable public static func *= (lhs: inout Self, rhs: Self) { lhs = lhs * rhs }
 }

@@ -3,10 +3,13 @@
 /// Own implementation, never the system generator, so the same seed gives byte-identical
 /// traces on every machine and Swift version.
 public struct SplitMix64: Sendable {
+  /// The seed plus, wrapping, `0x9E3779B97F4A7C15` per draw so far.
   public private(set) var state: UInt64
 
+  /// A generator started at `seed`.
   public init(seed: UInt64) { state = seed }
 
+  /// The next 64 random bits.
   public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state

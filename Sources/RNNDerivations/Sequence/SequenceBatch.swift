@@ -5,11 +5,15 @@ public struct SequenceBatch<Cell: RecurrentCell>: ForwardFunction {
   /// One model per sequence, each with its padded inputs and its `length`.
   public var sequences: [SequenceModel<Cell>]
 
+  /// A batch of the given sequences.
   public init(_ sequences: [SequenceModel<Cell>]) { self.sequences = sequences }
 
+  /// `E`: the sum of the sequences' losses.
   public var outputName: String { "E" }
+  /// Every sequence's steps.
   public var cost: Int { sequences.reduce(0) { $0 + $1.cost } }
 
+  /// `E = Σ_b E_b` at `point`.
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
     [sequences.reduce(T(0)) { $0 + $1.evaluate(point)[0] }]
   }

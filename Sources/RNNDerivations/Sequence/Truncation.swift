@@ -22,6 +22,7 @@ public enum Truncation: Sendable, Equatable, CustomStringConvertible {
     return false
   }
 
+  /// `full BPTT`, `chunks of n (TensorFlow style)` or `every error back n steps (true truncation)`.
   public var description: String {
     switch self {
     case .none: "full BPTT"
@@ -39,7 +40,9 @@ public enum Truncation: Sendable, Equatable, CustomStringConvertible {
 /// for the dual numbers and the tape, but finite differences, which only ever see values,
 /// need the constant written into the function.
 public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
+  /// The sequence whose loss is truncated.
   public var model: SequenceModel<Cell>
+  /// The style and length of the truncation.
   public var truncation: Truncation
   /// The state after each step at the point of the check: the constants at the cuts.
   public var frozen: [CellState<Double>]
@@ -57,9 +60,12 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
     frozen = model.forward(model.parameters(of: all), from: model.initialState(of: all)).states
   }
 
+  /// `E`: the loss, the same as untruncated.
   public var outputName: String { "E" }
+  /// `model`'s cost.
   public var cost: Int { model.cost }
 
+  /// `E` with the carried states at the cuts held constant (frozen at the point of the check).
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
     let initial = model.initialState(of: point)
     guard case .window(let n) = truncation else {
