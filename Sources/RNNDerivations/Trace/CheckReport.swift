@@ -37,6 +37,8 @@ public enum CheckReport {
     }
   }
 
+  /// The report as text: a row per derivation, every failure located (at most 50), the
+  /// verdict, the sizes and seeds or the sweep, each oracle's error distribution, a legend.
   public static func text(
     _ summaries: [CheckSummary], seeds: Int, sweep: (count: Int, seed: UInt64)? = nil,
     renderer: TextRenderer
@@ -83,6 +85,7 @@ public enum CheckReport {
     return out
   }
 
+  /// The report as a Markdown table, a row per derivation, then the sizes and seeds.
   public static func markdown(_ summaries: [CheckSummary], seeds: Int) -> String {
     var out = "| id | source | runs | checks | dual max | tape max | finite-diff max | small "
     out += "| result |\n|---|---|---|---|---|---|---|---|---|\n"
@@ -96,6 +99,7 @@ public enum CheckReport {
     return out
   }
 
+  /// The report as JSON.
   public static func json(
     _ summaries: [CheckSummary], seeds: Int, sweep: (count: Int, seed: UInt64)? = nil
   ) -> JSON {

@@ -7,9 +7,12 @@ public indirect enum JSON: Sendable, Equatable {
   case array([JSON])
   case object([(String, JSON)])
 
+  /// Equal when they serialize to the same text.
   public static func == (a: JSON, b: JSON) -> Bool { a.serialized() == b.serialized() }
 
+  /// A vector as an array of numbers.
   public static func numbers(_ v: [Double]) -> JSON { .array(v.map(JSON.number)) }
+  /// A matrix as an array of rows.
   public static func rows(_ m: Matrix<Double>) -> JSON {
     .array((0..<m.rows).map { numbers(m.row($0)) })
   }
@@ -86,6 +89,7 @@ public indirect enum JSON: Sendable, Equatable {
 
 /// Renders traces and checks as JSON with stable keys.
 public enum JSONRenderer {
+  /// A trace value: a number, an array, or an array of rows.
   public static func json(_ value: Value) -> JSON {
     switch value {
     case .scalar(let x): .number(x)
@@ -94,6 +98,7 @@ public enum JSONRenderer {
     }
   }
 
+  /// A check: its quantity, reference, verdict, errors and, when it failed, its diagnosis.
   public static func json(_ check: GradientCheck) -> JSON {
     let diagnosis: [(String, JSON)] =
       check.diagnosis.map { sweep in
@@ -145,6 +150,7 @@ public enum JSONRenderer {
     ] + scale
   }
 
+  /// A whole trace: id, title, source, config, verdict and steps.
   public static func json(_ trace: Trace) -> JSON {
     .object(
       [
@@ -173,5 +179,6 @@ public enum JSONRenderer {
       ])
   }
 
+  /// A trace as JSON text, one line.
   public static func render(_ trace: Trace) -> String { json(trace).serialized() + "\n" }
 }

@@ -1,5 +1,6 @@
 /// Renders a trace as Markdown with math GitHub renders (`$$ … $$`).
 public enum MarkdownRenderer {
+  /// A trace as Markdown: a heading per step, its equation as `$$ … $$`, note, values, checks.
   public static func render(_ trace: Trace) -> String {
     var out = "# \(trace.id) — \(trace.title)\n\n"
     out += "Source \(trace.source) · \(trace.header)\n"

@@ -31,6 +31,7 @@ public enum SweepReport {
     return out
   }
 
+  /// The sweep as JSON, with the check it diagnoses.
   public static func json(_ check: GradientCheck, _ sweep: StepSweep) -> JSON {
     .object([
       ("quantity", .string(check.quantity)),

@@ -8,6 +8,7 @@ public struct TextRenderer {
   /// (every oracle's largest error); a failing check's summary and diagnosis in full.
   public var brief: Bool
 
+  /// A renderer; by default no colour, with the per-entry errors, in full.
   public init(color: Bool = false, showErrors: Bool = true, brief: Bool = false) {
     self.color = color
     self.showErrors = showErrors
@@ -23,6 +24,8 @@ public struct TextRenderer {
     return (passed ? "\u{1B}[32m" : "\u{1B}[31m") + word + "\u{1B}[0m"
   }
 
+  /// A trace as text: its header, then each step's equation, note, values and checks,
+  /// then the verdict.
   public func render(_ trace: Trace) -> String {
     var out = "\(trace.id) — \(trace.title)\n"
     out += "source \(trace.source) · \(trace.header)\n"

@@ -15,6 +15,7 @@ public enum FiniteDifference {
 
   /// A derivative and the oracle's own error bar per entry.
   public struct Estimate {
+    /// The estimated derivatives, one per entry.
     public var values: [Double]
     /// The oracle's own error bar per entry.
     ///

@@ -59,6 +59,7 @@ public struct StepSweep: Sendable {
 
   /// Which entry: `[3, 1]`, or `direction [2]` in the fast mode.
   public var entry: String
+  /// The hand-derived value of the entry.
   public var analytic: Double
   /// `S`, the checked quantity's largest entry.
   public var scale: Double
@@ -66,7 +67,9 @@ public struct StepSweep: Sendable {
   public var value: Double
   /// The check's conditioning κ.
   public var conditioning: Double
+  /// The precision the forward evaluations ran in.
   public var precision: Precision
+  /// One row per step `h`, largest first.
   public var rows: [Row]
 
   /// The sweep's steps, as multiples of the entry's scale: `10⁻¹ … 10⁻¹²`.
