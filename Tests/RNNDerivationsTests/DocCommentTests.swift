@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 
-/// Issue 11: the public API carries `///` doc comments. A `public` declaration (func, init, var,
-/// let, subscript, struct, enum, class, protocol, typealias) needs a `///` line directly above
-/// it, or above the attribute lines (`@inlinable`, `@_specialize(…)`) that sit on top of it
-/// (a plain `//` comment may sit on top of the attributes). The cases of a public enum are not
-/// required.
+/// Issue 11: the public API carries `///` doc comments.
+///
+/// A `public` declaration (func, init, var, let, subscript, struct, enum, class, protocol,
+/// typealias) needs a `///` line directly above it, or above the attribute lines (`@inlinable`,
+/// `@_specialize(…)`) that sit on top of it (a plain `//` comment may sit on top of the
+/// attributes). The cases of a public enum are not required.
 @Suite struct DocCommentTests {
   /// The declarations of `source` that need a doc comment and have none, as
   /// "line: declaration" (1-based line numbers, the declaration trimmed).
@@ -28,9 +29,10 @@ import Testing
     return missing
   }
 
-  /// Whether a trimmed line declares a public func, init, var, let, subscript or type: leading
-  /// attributes and modifiers (`static`, `mutating`, `private(set)` …) are skipped, then the
-  /// keyword decides. `public extension` and enum cases do not count.
+  /// Whether a trimmed line declares a public func, init, var, let, subscript or type.
+  ///
+  /// Leading attributes and modifiers (`static`, `mutating`, `private(set)` …) are skipped,
+  /// then the keyword decides. `public extension` and enum cases do not count.
   static func isPublicDeclaration(_ line: String) -> Bool {
     let keywords: Set = [
       "func", "init", "var", "let", "subscript", "struct", "enum", "class", "protocol",

@@ -155,7 +155,8 @@ public struct GRUGates<T: Scalar>: Sendable {
 
 /// What `gruStepBackward` needs from the forward pass.
 public struct GRUStepCache<T: Scalar>: Sendable {
-  /// The step's inputs `x_t` (D) and `h_{t−1}` (H), the gates `r_t`, `z_t`, the candidate `h̃_t` and `h_t` (H each).
+  /// The step's inputs `x_t` (D) and `h_{t−1}` (H), the gates `r_t`, `z_t`, the candidate `h̃_t`
+  /// and `h_t` (H each).
   public var x, hPrev, r, z, candidate, h: [T]
   /// Everything the forward step computed, given one by one.
   @inlinable public init(x: [T], hPrev: [T], r: [T], z: [T], candidate: [T], h: [T]) {
@@ -177,7 +178,8 @@ public struct GRUStepCache<T: Scalar>: Sendable {
 
 /// Gradients of one GRU step.
 public struct GRUStepGradients: Sendable {
-  /// The reset and update gates' gradients: `dW` (H×H), `dU` (H×D), `db` (H), their shares of `dh_{t−1}`, `dx`.
+  /// The reset and update gates' gradients: `dW` (H×H), `dU` (H×D), `db` (H), their shares of
+  /// `dh_{t−1}`, `dx`.
   public var r, z: AffineGradients
   /// The candidate's gradients, its share to the reset gate included.
   public var h: GRUCandidateGradients
@@ -221,7 +223,7 @@ public struct GRUCell: RecurrentCell {
   public static let gates = (r: GateNames("r"), z: GateNames("z"), h: GateNames("h"))
   /// The reset-after candidate's recurrent bias, inside `r ⊙ (W_h h_{t−1} + b_hn)`.
   public static let recurrentBias = "b_hn"
-  /// The nine parameters, gate by gate: `W_r U_r b_r`, `W_z U_z b_z`, `W_h U_h b_h`, then `b_hn` if any.
+  /// The nine parameters gate by gate, `W_r U_r b_r`, `W_z U_z b_z`, `W_h U_h b_h`; then `b_hn`.
   public var parameters: [ParameterSpec] {
     [Self.gates.r, Self.gates.z, Self.gates.h].flatMap(\.specs)
       + (hasRecurrentBias ? [ParameterSpec(Self.recurrentBias, .H, scale: 0.2)] : [])

@@ -102,7 +102,7 @@ public struct LSTMStepCache<T: Scalar>: Sendable {
 
 /// Gradients of one LSTM step.
 public struct LSTMStepGradients: Sendable {
-  /// Each gate's (and the candidate's) `dW` (H×H), `dU` (H×D), `db` (H) and shares of `dh_{t−1}`, `dx`.
+  /// Per gate and the candidate: `dW` (H×H), `dU` (H×D), `db` (H), shares of `dh_{t−1}`, `dx`.
   public var i, f, o, c: AffineGradients  // per gate: dW, dU, db, and its share of dh_{t−1}, dx
   /// `∂E/∂h_{t−1}` (H): the sum over the four gates.
   public var dhPrev: [Double]
@@ -147,7 +147,7 @@ public struct LSTMCell: RecurrentCell {
   public static let gates = (
     i: GateNames("i"), f: GateNames("f"), o: GateNames("o"), c: GateNames("c")
   )
-  /// The twelve parameters, gate by gate: `W_i U_i b_i`, `W_f U_f b_f`, `W_o U_o b_o`, `W_c U_c b_c`.
+  /// The twelve parameters gate by gate: `W_i U_i b_i`, `W_f …`, `W_o …`, `W_c U_c b_c`.
   public var parameters: [ParameterSpec] {
     [Self.gates.i, Self.gates.f, Self.gates.o, Self.gates.c].flatMap(\.specs)
   }

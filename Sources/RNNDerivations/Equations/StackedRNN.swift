@@ -114,7 +114,7 @@ public struct StackedCell: RecurrentCell {
     return (CellState(layers: next), StackedCache(layers: caches))
   }
 
-  /// Backward through one step of the stack, layer by layer, from the top (`backwardThroughLayers`).
+  /// Backward through one step of the stack, top layer first (`backwardThroughLayers`).
   public func backward(_ dState: CellState<Double>, _ cache: StackedCache, _ p: Parameters<Double>)
     -> CellGradients
   {

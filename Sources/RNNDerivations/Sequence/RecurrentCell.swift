@@ -66,7 +66,8 @@ public struct CellGradients: Sendable {
   public var dStatePrev: CellState<Double>
   /// `∂E/∂x_t`.
   public var dx: [Double]
-  /// A step's gradients: the parameters' shares by name, `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`), `∂E/∂x_t`.
+  /// A step's gradients: the parameters' shares by name, `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`),
+  /// `∂E/∂x_t`.
   public init(
     parameters: [(name: String, gradient: StepGradient)], dStatePrev: CellState<Double>,
     dx: [Double]

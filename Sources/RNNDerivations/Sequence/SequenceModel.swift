@@ -82,7 +82,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: StepGradient) ->
       Void = { $0.add($1, $2) }
 
-  /// `cell` over `xs` with `targets`; the initial state named as the cell names it unless `stateNames` says.
+  /// `cell` over `xs` with `targets`; the initial state under the cell's names by default.
   public init(
     _ cell: Cell, xs: [[Double]], targets: [Int], dims: Dims, stateNames: [String]? = nil
   ) {

@@ -64,7 +64,7 @@ public struct EchoTraining: Sendable {
   public var learningRate = 0.1
   /// The seed of the initial parameters and of every series.
   public var seed: UInt64 = 0
-  /// R2RT's settings: H = 4, 10 steps per chunk, 200 rows, 1,000,000 steps, 1 epoch, rate 0.1, seed 0.
+  /// R2RT's settings: the defaults above (H = 4, 10 steps per chunk, 200 rows, rate 0.1).
   public init() {}
 
   /// D = 2 (the bit, one-hot), K = 2 (the target bit).

@@ -7,7 +7,8 @@ public enum Oracle: String, Sendable, CaseIterable {
   /// Central finite differences on `Double`.
   case finiteDifference = "finite-difference"
 
-  /// The relative tolerance of this oracle's error model: `Tolerances.exact` or `.finiteDifference`.
+  /// The relative tolerance of this oracle's error model: `Tolerances.exact` or
+  /// `.finiteDifference`.
   public var tolerance: Double {
     switch self {
     case .dual, .tape: Tolerances.exact
@@ -98,7 +99,8 @@ public struct GradientCheck: Sendable {
   /// precision; nil for other references.
   public var sweep: (@Sendable (_ entry: Int, _ precision: Precision) -> StepSweep)?
 
-  /// A check of `analytic` against `expected`: relative errors, scale and allowed differences computed here.
+  /// A check of `analytic` against `expected`: relative errors, scale and allowed differences
+  /// computed here.
   public init(
     quantity: String, parameter: String, reference: String, shape: Shape,
     analytic: [Double], expected: [Double], tolerance: Double, noise: [Double]? = nil,
