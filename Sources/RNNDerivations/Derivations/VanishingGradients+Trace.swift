@@ -130,7 +130,7 @@ struct VanishingExample<Cell: RecurrentCell> {
 public struct VanishingReport: Sendable {
   /// The cell whose products are measured: `rnn`, `lstm` or `gru`.
   public var model: VanishingModel
-  /// The seed, sizes, `T` and the scale of the recurrent matrices.
+  /// The seed, sizes and `T`; `scale` is every recurrent matrix's spectral norm.
   public var config: Config
   /// Each recurrent matrix and its spectral norm (power iteration on `WᵀW`): `config.scale`.
   public var recurrent: [(name: String, norm: Double)]

@@ -86,7 +86,7 @@ public struct StackedCell: RecurrentCell {
       values: Array(p.values[range]))
   }
 
-  /// One step of the stack on any `Scalar`: each layer's new state, bottom first.
+  /// One step of the stack on any `Scalar`: every layer's new state, bottom to top.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     var input = x  // layer 1 reads x_t
     var next: [CellState<T>] = []

@@ -98,7 +98,8 @@ public enum JSONRenderer {
     }
   }
 
-  /// A check: its quantity, reference, verdict, errors and, when it failed, its diagnosis.
+  /// A check: its quantity, reference, errors and verdict, and a failed finite difference's
+  /// diagnosis.
   public static func json(_ check: GradientCheck) -> JSON {
     let diagnosis: [(String, JSON)] =
       check.diagnosis.map { sweep in
@@ -179,6 +180,6 @@ public enum JSONRenderer {
       ])
   }
 
-  /// A trace as JSON text, one line.
+  /// A trace as JSON text, indented by two spaces, ending in a newline.
   public static func render(_ trace: Trace) -> String { json(trace).serialized() + "\n" }
 }

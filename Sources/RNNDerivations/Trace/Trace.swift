@@ -38,7 +38,7 @@ public struct TraceStep: Sendable {
   public var note: String
   /// The values the step prints, in order.
   public var values: [NamedValue]
-  /// The gradients checked against the oracles at this step.
+  /// The checks made at this step, in order.
   public var checks: [GradientCheck]
   /// Checks shown to fail on purpose: counter-examples.
   ///

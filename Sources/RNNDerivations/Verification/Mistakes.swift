@@ -26,7 +26,7 @@ public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
 
   /// The real cell's parameters.
   public var parameters: [ParameterSpec] { base.parameters }
-  /// The real cell's state: `h`, and `c` for an LSTM.
+  /// Whether the real cell carries `c` besides `h`.
   public var hasCellState: Bool { base.hasCellState }
   /// The real cell's output names.
   public var outputNames: (weights: String, bias: String) { base.outputNames }
