@@ -66,6 +66,9 @@ public struct ConcatRNNCell: RecurrentCell {
   public var outputNames: (weights: String, bias: String) { ("U", "b_p") }
 
   /// One step on any `Scalar`: `S_t = tanh(W [X_t ; S_{t−1}] + b_s)`.
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == Traced)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(h: concatRNNStepForward(x: x, sPrev: state.h, W: p.matrix("W"), b_s: p["b_s"]).S)
   }

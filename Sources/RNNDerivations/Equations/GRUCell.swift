@@ -230,6 +230,9 @@ public struct GRUCell: RecurrentCell {
   }
 
   /// One GRU step on any `Scalar`: the new `h_t`.
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == Traced)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(h: gruStepForward(x: x, hPrev: state.h, p: GRUGates(p), variant: variant).h)
   }

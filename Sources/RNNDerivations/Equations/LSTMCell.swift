@@ -155,6 +155,9 @@ public struct LSTMCell: RecurrentCell {
   public var hasCellState: Bool { true }
 
   /// One LSTM step on any `Scalar`: the new `h_t` and `c_t`.
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == Traced)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     let step = lstmStepForward(
       x: x, hPrev: state.h, cPrev: state.cellState, p: LSTMGates(p), forgetBias: forgetBias)

@@ -173,6 +173,9 @@ public struct RNNCell: RecurrentCell {
   }
 
   /// One RNN step on any `Scalar`: `h_t = tanh(W h_{t−1} + U x_t + b)`.
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == Traced)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(
       h: rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"]).h)
