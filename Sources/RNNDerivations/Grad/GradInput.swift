@@ -123,15 +123,23 @@ extension GradInput {
     let inputs = try sequence(
       json["inputs"], dims,
       dFrom: "params.\(dSource?.name ?? "?")'s columns" + (dSource?.cols == .DPlusH ? " − H" : ""))
-    let (targets, carriesLoss) = try classes(json["targets"], count: inputs.count, K: dims.K)
-    let length = try sequenceLength(json["sequence_length"], T: inputs.count)
-    try requireALoss(carriesLoss, length: length)
-    let truncation = try truncation(json["truncate"])
+    let (targets, carriesLoss, length, truncation) = try steps(json, T: inputs.count, K: dims.K)
     let state = try initialState(json["initial_state"], model, H: dims.H)
     return GradInput(
       model: model, variant: variant, forgetBias: forgetBias, inputs: inputs, targets: targets,
       carriesLoss: carriesLoss, length: length, truncation: truncation, dims: dims,
       params: params, initialState: state)
+  }
+
+  /// What the steps carry, for one cell or a stack: the targets (null: no loss at that
+  /// step), `sequence_length` and `truncate`.
+  static func steps(_ json: JSON, T: Int, K: Int) throws(InputError) -> (
+    targets: [Int], carriesLoss: [Bool]?, length: Int?, truncation: Truncation
+  ) {
+    let (targets, carriesLoss) = try classes(json["targets"], count: T, K: K)
+    let length = try sequenceLength(json["sequence_length"], T: T)
+    try requireALoss(carriesLoss, length: length)
+    return (targets, carriesLoss, length, try truncation(json["truncate"]))
   }
 
   /// A gru's `variant` (reset-before unless given).

@@ -104,10 +104,7 @@ extension GradInput {
         try shaped(found, spec, name: spec.name, field: "params.\(spec.name)", dims, origin))
     }
     let inputs = try sequence(json["inputs"], dims, dFrom: origin[0].from)
-    let (targets, carriesLoss) = try classes(json["targets"], count: inputs.count, K: dims.K)
-    let length = try sequenceLength(json["sequence_length"], T: inputs.count)
-    try requireALoss(carriesLoss, length: length)
-    let truncation = try truncation(json["truncate"])
+    let (targets, carriesLoss, length, truncation) = try steps(json, T: inputs.count, K: dims.K)
     let state = try stackedInitialState(json["initial_state"], layers, H: dims.H)
     return GradInput(
       model: layers[layers.count - 1].model, inputs: inputs, targets: targets,

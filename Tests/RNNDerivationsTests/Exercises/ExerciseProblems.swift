@@ -37,17 +37,6 @@ struct LSTMStepExerciseFunction: ForwardFunction {
   }
 }
 
-/// `g · h_t` for one GRU step (for the oracles).
-struct GRUStepExerciseFunction: ForwardFunction {
-  var variant: GRUVariant
-  var g: [Double]
-  var outputName: String { "(g·h_t)" }
-  func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
-    let h = gruStepForward(x: v["x_t"], hPrev: v["h_{t−1}"], p: GRUGates(v), variant: variant).h
-    return [dot(lift(g), h)]
-  }
-}
-
 /// `E` of a vanilla RNN in which every step has its own copy of the weights (`W@t`, …): its
 /// gradient with respect to `W@t` is step t's contribution to `∂E/∂W`, one term of source
 /// 003's sum, which the tape gives without any backward pass of ours.
@@ -367,7 +356,7 @@ enum Exercises {
       id: "gru-gates", function: "yourGRUStepBackward", stem: "GRUCell",
       solution: "gruStepBackward in Sources/RNNDerivations/Equations/GRUCell.swift",
       problem: Problem(
-        function: GRUStepExerciseFunction(variant: variant, g: g), point: point,
+        function: GRUStepFunction(variant: variant, g: g), point: point,
         conditioning: cell.conditioning(cache),
         label: "seed 0, D=\(dims.D), H=\(dims.H), \(variant.rawValue)"),
       ask: { answer in
