@@ -96,7 +96,8 @@ enum Command: String, CaseIterable {
     case .help: "[COMMAND]"
     case .mistakes: "[ID]"
     case .train: "[echo]"
-    case .list, .grad, .bench, .vanishing: nil
+    case .bench: "[NAME...]"
+    case .list, .grad, .vanishing: nil
     }
   }
 

@@ -69,6 +69,10 @@ enum Bench {
   /// Every figure, each the median of `runs` runs.
   static func measure(_ args: Arguments, runs: Int) -> [Result] {
     var results: [Result] = []
+    // The figures asked for: all, or those whose names start with one of the NAMEs.
+    func wanted(_ name: String) -> Bool {
+      args.positionals.isEmpty || args.positionals.contains { name.hasPrefix($0) }
+    }
     let chosen = args.sizeGiven ? [(steps: args.steps, dims: args.dims)] : sizes
     for model in ModelKind.allCases {
       for (steps, d) in chosen {
@@ -77,6 +81,7 @@ enum Bench {
         let point = input.point
         let values = Parameters(point)
         func add(_ name: String, _ body: () -> Void) {
+          guard wanted("\(model.rawValue)-\(name)") else { return }
           results.append(
             Result(
               name: "\(model.rawValue)-\(name)", steps: steps, D: d.D, H: d.H, K: d.K, runs: runs,
@@ -96,7 +101,7 @@ enum Bench {
       for (name, body) in [
         ("bptt-recursive", { _ = model.backward(run, p) }),
         ("bptt-jacobian-product", { _ = bpttJacobianProduct(run, targets: model.targets, p: p) }),
-      ] as [(String, () -> Void)] {
+      ] as [(String, () -> Void)] where wanted(name) {
         results.append(
           Result(
             name: name, steps: steps, D: d.D, H: d.H, K: d.K, runs: runs,
@@ -104,12 +109,15 @@ enum Bench {
       }
     }
     let config = Config()
-    results.append(
-      Result(
-        name: "check-all", steps: config.steps, D: config.dims.D, H: config.dims.H,
-        K: config.dims.K, runs: runs,
-        median: median(runs) { for d in Catalog.all { _ = d.trace(config) } }))
+    if wanted("check-all") {
+      results.append(
+        Result(
+          name: "check-all", steps: config.steps, D: config.dims.D, H: config.dims.H,
+          K: config.dims.K, runs: runs,
+          median: median(runs) { for d in Catalog.all { _ = d.trace(config) } }))
+    }
     // Training on the echo task: forward, backward and an Adagrad step per chunk.
+    guard wanted("echo-train") else { return results }
     var training = EchoTraining()
     (training.seriesLength, training.seed) = (20_000, args.seed)
     let dims = training.dims
@@ -118,6 +126,12 @@ enum Bench {
         name: "echo-train", steps: training.seriesLength, D: dims.D, H: dims.H, K: dims.K,
         runs: runs, median: median(runs) { _ = training.train(RNNCell(), reports: 1) { _ in } }))
     return results
+  }
+
+  /// Every figure's name, in the order `measure` times them.
+  static var names: [String] {
+    ModelKind.allCases.flatMap { ["\($0.rawValue)-forward", "\($0.rawValue)-loss-and-gradients"] }
+      + ["bptt-recursive", "bptt-jacobian-product", "check-all", "echo-train"]
   }
 
   /// The machine the figures come from: cores, memory, operating system.

@@ -76,9 +76,13 @@ struct CLI {
     case .mistakes: return try mistakes(args)
     case .train: return try train(args)
     case .bench:
-      guard args.positionals.isEmpty else {
+      // Each NAME must start at least one figure's name (`lstm`, `rnn-forward`, `echo`).
+      if let unknown = args.positionals.first(where: { name in
+        !Bench.names.contains { $0.hasPrefix(name) }
+      }) {
         throw UsageError(
-          message: "unexpected argument \(quoted(args.positionals[0]))", command: .bench)
+          message: "no figure's name starts with \(quoted(unknown)); the names are "
+            + Bench.names.joined(separator: ", "), command: .bench)
       }
       return Output(stdout: Bench.run(args))
     case .vanishing: return try vanishing(args)

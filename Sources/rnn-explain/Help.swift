@@ -118,7 +118,8 @@ enum Help {
     case .bench:
       """
       Time the hand-derived forward + backward pass of every model, and one dual-number
-      forward pass, on random inputs. Build with -c release for meaningful figures.
+      forward pass, on random inputs. Build with -c release for meaningful figures. With
+      NAMEs, only the figures whose names start with one of them (lstm, rnn-forward, echo).
       """
     case .vanishing:
       """

@@ -32,11 +32,11 @@ import Testing
     #expect(m.columns(1..<3).storage == [2, 3, 5, 6])
   }
 
-  /// `M x`, four rows at a time (notes/Performance.md), is the textbook row sums to the bit.
+  /// `M x`, eight rows at a time (notes/Performance.md), is the textbook row sums to the bit.
   ///
   /// `y_i = Σ_j M_ij x_j`, summed j = 0, 1, … here in the test: the same additions in the same
-  /// order, so equal to the last bit, for every row count around the block of four.
-  @Test(arguments: 1...9)
+  /// order, so equal to the last bit, for every row count around the block of eight.
+  @Test(arguments: 1...17)
   func matrixVectorProductIsTheRowSums(rows: Int) {
     var rng = SplitMix64(seed: UInt64(rows))
     let cols = 7
@@ -48,6 +48,24 @@ import Testing
       return s
     }
     #expect(m * x == rowSums)
+  }
+
+  /// `Mᵀ y`, four rows per pass (notes/Performance.md), is the textbook column sums to the bit.
+  ///
+  /// `x_j = Σ_i M_ij y_i`, summed i = 0, 1, … here in the test, for every row count around the
+  /// block of four.
+  @Test(arguments: 1...9)
+  func transposeProductIsTheColumnSums(rows: Int) {
+    var rng = SplitMix64(seed: 100 + UInt64(rows))
+    let cols = 7
+    let m = Matrix(rows: rows, cols: cols, storage: (0..<rows * cols).map { _ in rng.uniform() })
+    let y = (0..<rows).map { _ in rng.uniform() }
+    let columnSums = (0..<cols).map { j in
+      var s = 0.0
+      for i in 0..<rows { s += m[i, j] * y[i] }
+      return s
+    }
+    #expect(m.transposeTimes(y) == columnSums)
   }
 
   /// A weight's share added as `.outer(a, b)` in place is the formed `a ⊗ b` added, to the bit.
@@ -65,6 +83,31 @@ import Testing
     formed.add("W", (0..<5).flatMap { i in (0..<4).map { j in a[i] * b[j] } })
     #expect(inPlace.values == formed.values)
     #expect(inPlace.largestAddend == formed.largestAddend)
+  }
+
+  /// Outer-product shares summed after the walk, in blocks of 4 × 4 with the steps innermost
+  /// (notes/Performance.md), are the textbook loop `m[i, j] += a_t[i] · b_t[j]`, t outermost,
+  /// to the bit: for row and column counts around the block, onto a matrix that is not zero.
+  @Test(arguments: [(1, 1), (3, 5), (4, 4), (5, 9), (8, 7), (9, 12)])
+  func outerSharesSumLikeTheTextbookLoop(rows: Int, cols: Int) {
+    var rng = SplitMix64(seed: UInt64(rows * 100 + cols))
+    let steps = 6
+    let pairs = (0..<steps).map { _ in
+      ((0..<rows).map { _ in rng.uniform() }, (0..<cols).map { _ in rng.uniform() })
+    }
+    let start = (0..<rows * cols).map { _ in rng.uniform() }
+    var textbook = Matrix(rows: rows, cols: cols, storage: start)
+    for (a, b) in pairs {
+      for i in 0..<rows { for j in 0..<cols { textbook[i, j] += a[i] * b[j] } }
+    }
+    var shares = OuterShares()
+    for (a, b) in pairs { shares.append(a, b) }
+    var summed = Parameters(Layout(names: ["W"], shapes: [.matrix(rows, cols)]), values: [start])
+    summed.add("W", shares)
+    #expect(summed.values[0] == textbook.storage)
+    // The largest addend: the largest |a_t[i] · b_t[j]| over every share, found entry by entry.
+    let largest = pairs.flatMap { a, b in a.flatMap { ai in b.map { abs(ai * $0) } } }.max()
+    #expect(summed.largestAddend[0] == largest)
   }
 
   /// The relative error has a floor of 1e-8 and flags non-finite values.

@@ -235,6 +235,17 @@ func expectUsageError(
     }
   }
 
+  /// `bench NAME…` times only the figures whose names start with a NAME.
+  @Test func benchTimesTheNamedFiguresOnly() throws {
+    let run = try Run(["bench", "lstm", "echo", "--dims", "2,3,2", "--steps", "2", "--quick"])
+    #expect(run.code == 0)
+    // The table's rows: from the line after its NAME header to the blank line after it.
+    let names = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+      .drop { !$0.hasPrefix("NAME ") }.dropFirst().prefix { !$0.isEmpty }
+      .map { String($0.prefix { $0 != " " }) }
+    #expect(names == ["lstm-forward", "lstm-loss-and-gradients", "echo-train"])
+  }
+
   /// `bench --format json` keeps its contract: `machine`, and per figure `name`, `T`, `D`,
   /// `H`, `K`, `runs`, `median_seconds`.
   @Test func benchJSONKeepsItsContract() throws {
@@ -299,7 +310,7 @@ func expectUsageError(
     (["bench", "--repeats", "0"], "--repeats"),
     (["bench", "--dims", "2,3,257"], "--dims"),
     (["bench", "--steps", "1001"], "--steps"),
-    (["bench", "extra"], "unexpected argument"),
+    (["bench", "extra"], "no figure's name starts with 'extra'; the names are rnn-forward, "),
     (["diagnose"], "diagnose needs a derivation id"),
     (["diagnose", "rnn-step", "--precision", "half"], "--precision"),
     (["diagnose", "rnn-step", "--parameter", "Q"], "--parameter expects one of"),

@@ -2,7 +2,7 @@
 ///
 /// A matrix maps its input to its rows (`W: H×H`, `U: H×D`, `V: K×H`); vectors are plain
 /// arrays, read as columns. The storage can be read anywhere and written only through this
-/// file's operations (subscript, `+=`, `addOuter`), so a shape can never drift from its entries.
+/// file's operations (subscript, `+=`, `addOuters`), so a shape can never drift from its entries.
 public struct Matrix<Element: Sendable>: Sendable {
   /// The number of rows.
   public let rows: Int
@@ -92,24 +92,33 @@ extension Matrix where Element: Scalar {
     m.storage.withUnsafeBufferPointer { a in
       x.withUnsafeBufferPointer { x in
         y.withUnsafeMutableBufferPointer { y in
-          // y_i = Σ_j M_ij x_j, summed j = 0, 1, … for every row. Four rows at a time: four
-          // independent sums keep the adder busy where one would wait on its own last result;
-          // each row's sum is the same additions in the same order (same rounding).
+          // y_i = Σ_j M_ij x_j, summed j = 0, 1, … for every row. Eight rows at a time: eight
+          // independent sums keep both adders busy where one would wait on its own last
+          // result (an addition takes four cycles, two can start per cycle); each row's sum is
+          // the same additions in the same order (same rounding).
           // Indices use `&+`, `&*` (no overflow check, a branch per entry that stops the
           // compiler vectorising): they stay inside the storage, whose size was checked.
           var i = 0
-          while i + 4 <= m.rows {
+          while i + 8 <= m.rows {
             var (s0, s1, s2, s3): (Element, Element, Element, Element) = (0, 0, 0, 0)
-            let (r0, r1, r2, r3) = (i &* n, (i &+ 1) &* n, (i &+ 2) &* n, (i &+ 3) &* n)
+            var (s4, s5, s6, s7): (Element, Element, Element, Element) = (0, 0, 0, 0)
+            let r0 = i &* n
+            let (r1, r2, r3, r4) = (r0 &+ n, r0 &+ 2 &* n, r0 &+ 3 &* n, r0 &+ 4 &* n)
+            let (r5, r6, r7) = (r0 &+ 5 &* n, r0 &+ 6 &* n, r0 &+ 7 &* n)
             for j in 0..<n {
               let xj = x[j]
               s0 += a[r0 &+ j] * xj
               s1 += a[r1 &+ j] * xj
               s2 += a[r2 &+ j] * xj
               s3 += a[r3 &+ j] * xj
+              s4 += a[r4 &+ j] * xj
+              s5 += a[r5 &+ j] * xj
+              s6 += a[r6 &+ j] * xj
+              s7 += a[r7 &+ j] * xj
             }
             (y[i], y[i + 1], y[i + 2], y[i + 3]) = (s0, s1, s2, s3)
-            i += 4
+            (y[i + 4], y[i + 5], y[i + 6], y[i + 7]) = (s4, s5, s6, s7)
+            i += 8
           }
           for i in i..<m.rows {
             var s: Element = 0
@@ -129,10 +138,22 @@ extension Matrix where Element: Scalar {
     storage.withUnsafeBufferPointer { a in
       x.withUnsafeMutableBufferPointer { x in
         // x_j = Σ_i M_ij y_i, row by row: the inner loop runs along a row, each x_j on its own
-        // (vectorised: `&+`, no overflow check, as in `M x`).
-        for i in 0..<rows {
+        // (vectorised: `&+`, no overflow check, as in `M x`). Four rows per pass over x: x_j
+        // gets the same four additions in the same order, loaded and stored once instead of
+        // four times.
+        var i = 0
+        while i + 4 <= rows {
+          let (y0, y1, y2, y3) = (y[i], y[i + 1], y[i + 2], y[i + 3])
+          let r0 = i &* cols
+          let (r1, r2, r3) = (r0 &+ cols, r0 &+ 2 &* cols, r0 &+ 3 &* cols)
+          for j in 0..<cols {
+            x[j] = x[j] + a[r0 &+ j] * y0 + a[r1 &+ j] * y1 + a[r2 &+ j] * y2 + a[r3 &+ j] * y3
+          }
+          i += 4
+        }
+        for i in i..<rows {
           let yi = y[i]
-          let base = i * cols
+          let base = i &* cols
           for j in 0..<cols { x[j] += a[base &+ j] * yi }
         }
       }
@@ -153,34 +174,11 @@ extension Matrix where Element: Scalar {
     return c
   }
 
-  /// The outer product `a bᵀ` (`a ⊗ b`).
+  /// The outer product `a bᵀ` (`a ⊗ b`): entry `(i, j)` is `a[i] · b[j]`.
   @inlinable public static func outer(_ a: [Element], _ b: [Element]) -> Matrix {
     var m = zeros(a.count, b.count)
-    m.addOuter(a, b)
+    for i in a.indices { for j in b.indices { m[i, j] += a[i] * b[j] } }
     return m
-  }
-
-  /// Accumulates `self += a bᵀ`: a weight gradient summed over time steps.
-  @inlinable public mutating func addOuter(_ a: [Element], _ b: [Element]) {
-    precondition(a.count == rows && b.count == cols, "M += a bᵀ: shapes differ")
-    Self.addOuter(a, b, into: &entries)
-  }
-
-  /// `m += a bᵀ` on row-major entries `m` of an `a.count × b.count` matrix: how the walk adds
-  /// a weight's share into its gradient in place.
-  @inlinable static func addOuter(_ a: [Element], _ b: [Element], into m: inout [Element]) {
-    precondition(m.count == a.count * b.count, "M += a bᵀ: shapes differ")
-    let cols = b.count
-    m.withUnsafeMutableBufferPointer { m in
-      a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-          for i in 0..<a.count {
-            let (ai, row) = (a[i], i * cols)
-            for j in 0..<cols { m[row &+ j] += ai * b[j] }  // `&+`: vectorised, as in `M x`
-          }
-        }
-      }
-    }
   }
 
   /// Entry-wise sum `A + B`.
@@ -208,6 +206,75 @@ extension Matrix where Element: Scalar {
   /// The Frobenius norm `‖M‖_F`, computed on primal values.
   public var frobeniusNorm: Double {
     storage.reduce(0) { $0 + $1.primal * $1.primal }.squareRoot()
+  }
+}
+
+extension Matrix<Double> {
+  /// `m += Σ_t a_t b_tᵀ` on the row-major entries `m` of a `rows × cols` matrix: a weight's
+  /// outer-product shares (`OuterShares`: `a_t` row t of `a`, `b_t` row t of `b`) added
+  /// t = 0, 1, … in order, entry by entry the same additions as
+  ///
+  /// ```swift
+  /// for t in 0..<count { for i in 0..<rows { for j in 0..<cols { m[i, j] += a[t, i] * b[t, j] } } }
+  /// ```
+  ///
+  /// What runs takes a block of 4 × 4 entries at a time and runs t innermost: the block's
+  /// sixteen running sums stay in registers for all the steps (four `SIMD4` rows, one load of
+  /// `b_t`'s four entries per step), where the loop above reads and writes every entry of `m`
+  /// at every step. Each entry still gets `a[t, i] · b[t, j]` added in the order t = 0, 1, …
+  /// (same rounding); rows and columns past the last whole block run the loop above.
+  @inlinable static func addOuters(
+    _ a: [Double], _ b: [Double], count: Int, into m: inout [Double]
+  ) {
+    guard count > 0 else { return }
+    let (rows, cols) = (a.count / count, b.count / count)
+    precondition(
+      a.count == rows * count && b.count == cols * count && m.count == rows * cols,
+      "M += Σ a_t b_tᵀ: shapes differ")
+    m.withUnsafeMutableBufferPointer { m in
+      a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+          guard let mBase = m.baseAddress, let bBase = b.baseAddress else { return }
+          let (blockRows, blockCols) = (rows / 4 * 4, cols / 4 * 4)
+          // Indices use `&+`, `&*` (no overflow check): they stay inside the storage, whose
+          // size was checked above.
+          for i in stride(from: 0, to: blockRows, by: 4) {
+            for j in stride(from: 0, to: blockCols, by: 4) {
+              func row(_ r: Int) -> UnsafeMutableRawPointer {
+                UnsafeMutableRawPointer(mBase + ((i &+ r) &* cols &+ j))
+              }
+              var s0 = row(0).loadUnaligned(as: SIMD4<Double>.self)
+              var s1 = row(1).loadUnaligned(as: SIMD4<Double>.self)
+              var s2 = row(2).loadUnaligned(as: SIMD4<Double>.self)
+              var s3 = row(3).loadUnaligned(as: SIMD4<Double>.self)
+              for t in 0..<count {
+                // b_t[j ..< j+4], and a_t[i], …, a_t[i+3]: one product per entry of the block.
+                let bt = UnsafeRawPointer(bBase + (t &* cols &+ j))
+                  .loadUnaligned(as: SIMD4<Double>.self)
+                let at = t &* rows &+ i
+                s0 += a[at] * bt
+                s1 += a[at &+ 1] * bt
+                s2 += a[at &+ 2] * bt
+                s3 += a[at &+ 3] * bt
+              }
+              row(0).storeBytes(of: s0, as: SIMD4<Double>.self)
+              row(1).storeBytes(of: s1, as: SIMD4<Double>.self)
+              row(2).storeBytes(of: s2, as: SIMD4<Double>.self)
+              row(3).storeBytes(of: s3, as: SIMD4<Double>.self)
+            }
+          }
+          // The entries outside the whole blocks: the last rows % 4 rows, the last cols % 4
+          // columns.
+          for i in 0..<rows {
+            for j in (i < blockRows ? blockCols : 0)..<cols {
+              var s = m[i &* cols &+ j]
+              for t in 0..<count { s += a[t &* rows &+ i] * b[t &* cols &+ j] }
+              m[i &* cols &+ j] = s
+            }
+          }
+        }
+      }
+    }
   }
 }
 

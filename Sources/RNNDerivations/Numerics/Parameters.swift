@@ -112,17 +112,107 @@ public struct Parameters<T: Scalar>: Sendable {
 
 extension Parameters<Double> {
   /// `+=` one step's share into `name`: a vector entry by entry, an outer product `a ⊗ b`
-  /// without forming it (`Matrix.addOuter`), each entry getting the same `a[i] · b[j]`.
+  /// without forming it (`Matrix.addOuters`), each entry getting the same `a[i] · b[j]`.
   public mutating func add(_ name: String, _ g: StepGradient) {
     guard case .outer(let a, let b) = g else { return add(name, g.values) }
+    var share = OuterShares()
+    share.append(a, b)
+    add(name, share)
+  }
+
+  /// `+=` the outer products `Σ_t a_t ⊗ b_t` into `name`, t = 0, 1, … in the order they came:
+  /// the same additions as adding them one at a time.
+  public mutating func add(_ name: String, _ shares: OuterShares) {
     let k = layout.index(of: name)
     precondition(
-      values[k].count == a.count * b.count,
-      "∂/∂\(name): \(a.count)×\(b.count) entries, expected \(values[k].count)")
-    Matrix.addOuter(a, b, into: &values[k])
-    // The largest |a[i] · b[j]| is max|a| · max|b|: rounding is monotone.
-    let largest = a.reduce(0) { max($0, abs($1)) } * b.reduce(0) { max($0, abs($1)) }
-    largestAddend[k] = max(largestAddend[k], largest)
+      values[k].count == shares.rows * shares.cols,
+      "∂/∂\(name): \(shares.rows)×\(shares.cols) entries, expected \(values[k].count)")
+    Matrix.addOuters(shares.a, shares.b, count: shares.count, into: &values[k])
+    largestAddend[k] = max(largestAddend[k], shares.largest)
+  }
+}
+
+/// A weight's outer-product shares `a_t ⊗ b_t` as their factors, stacked in the order they
+/// came (`a_t` row t of `a`, `b_t` row t of `b`): H + H numbers a step instead of H·H.
+public struct OuterShares: Sendable {
+  /// The `a_t`, one after another (`count × rows`).
+  public private(set) var a: [Double] = []
+  /// The `b_t`, one after another (`count × cols`).
+  public private(set) var b: [Double] = []
+  /// How many shares.
+  public private(set) var count = 0
+  /// The largest `|a_t[i] · b_t[j]|` of any share: max|a_t| · max|b_t| (rounding is monotone,
+  /// so the largest rounded product is the rounded product of the largest factors).
+  public private(set) var largest = 0.0
+  /// The length of each `a_t` and each `b_t`: the weight is `rows × cols`.
+  public private(set) var rows = 0, cols = 0
+
+  /// How many shares to make room for when the first arrives (a walk's steps).
+  private var expected = 1
+
+  /// No shares yet; room for `expected` when the first arrives.
+  public init(expected: Int = 1) { self.expected = max(1, expected) }
+
+  /// Adds `a ⊗ b` as the last share.
+  public mutating func append(_ a: [Double], _ b: [Double]) {
+    precondition(count == 0 || (a.count, b.count) == (rows, cols), "a ⊗ b: shapes differ")
+    if count == 0 {
+      // One allocation per factor for the whole walk, not one per doubling.
+      self.a.reserveCapacity(expected * a.count)
+      self.b.reserveCapacity(expected * b.count)
+    }
+    (rows, cols) = (a.count, b.count)
+    self.a += a
+    self.b += b
+    count += 1
+    largest = max(largest, a.reduce(0) { max($0, abs($1)) } * b.reduce(0) { max($0, abs($1)) })
+  }
+}
+
+/// A walk's gradient sums, `+=` over the steps.
+///
+/// Each step's shares join as they come, except a weight's outer products (`da ⊗ h_{t−1}`):
+/// those wait as their factors and are added at the end in one pass (`Matrix.addOuters`), the
+/// same additions in the same order, with each entry's running sum held in a register across
+/// the steps where adding in place would read and write the whole H×H matrix at every step.
+struct GradientSums {
+  /// What has joined so far (the waiting shares not yet).
+  private var sums: Parameters<Double>
+  /// Per variable, its outer-product shares still waiting.
+  private var waiting: [OuterShares]
+  /// A replacement for `+=` (a catalogued mistake, `SequenceModel.accumulate`); nil: `+=`.
+  private let accumulate: Accumulation?
+
+  /// Zeros in the shape of `layout`, summed with `+=` or with `accumulate`, over `steps`
+  /// steps (the room the waiting shares take).
+  init(_ layout: Layout, accumulate: Accumulation?, steps: Int) {
+    (sums, waiting, self.accumulate) = (
+      .zeros(layout), layout.names.map { _ in OuterShares(expected: steps) }, accumulate
+    )
+  }
+
+  /// One step's share of `name`'s gradient joins the sum.
+  mutating func join(_ name: String, _ share: StepGradient) {
+    if let accumulate { return accumulate(&sums, name, share) }
+    let k = sums.layout.index(of: name)
+    guard case .outer(let a, let b) = share else {
+      flush(k)  // the shares before this one first: the order of the additions is kept
+      return sums.add(name, share)
+    }
+    waiting[k].append(a, b)
+  }
+
+  /// The waiting shares of variable `k` added.
+  private mutating func flush(_ k: Int) {
+    guard waiting[k].count > 0 else { return }
+    sums.add(sums.layout.names[k], waiting[k])
+    waiting[k] = OuterShares(expected: waiting[k].count)
+  }
+
+  /// Every share added: the gradients.
+  mutating func total() -> Parameters<Double> {
+    for k in waiting.indices { flush(k) }
+    return sums
   }
 }
 

@@ -35,6 +35,10 @@ public struct SequenceGradients: Sendable {
   }
 }
 
+/// How one step's contribution joins a parameter's gradient, in place of `+=`.
+public typealias Accumulation =
+  @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: StepGradient) -> Void
+
 /// A model a user can hand data to: a forward function with its hand-derived gradients.
 public protocol DifferentiableModel: ForwardFunction {
   /// The loss, the gradients in the order of the point (parameters, then initial state),
@@ -76,11 +80,9 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   public var outputBackward:
     @Sendable (_ yHat: [Double], _ target: Int, _ s: [Double], _ V: Matrix<Double>) ->
       OutputLayerGradients = { outputLayerBackward(yHat: $0, target: $1, s: $2, V: $3) }
-  /// How one step's contribution joins a parameter's gradient: `+=`, since the weights are
-  /// shared by every step (the catalogue of mistakes swaps in `=`).
-  public var accumulate:
-    @Sendable (_ sum: inout Parameters<Double>, _ name: String, _ contribution: StepGradient) ->
-      Void = { $0.add($1, $2) }
+  /// How one step's contribution joins a parameter's gradient; nil: `+=`, since the weights
+  /// are shared by every step (the catalogue of mistakes swaps in `=`).
+  public var accumulate: Accumulation?
 
   /// `cell` over `xs` with `targets`; the initial state under the cell's names by default.
   public init(
@@ -194,7 +196,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     eachStep: ((_ t: Int, _ name: String, _ contribution: [Double]) -> Void)? = nil
   ) -> SequenceGradients {
     if case .window(let n) = truncation { return backward(run, p, window: n, eachStep: eachStep) }
-    var d = Parameters<Double>.zeros(p.layout)
+    var d = GradientSums(p.layout, accumulate: accumulate, steps: run.caches.count)
     let V = p.matrix(cell.outputNames.weights)
     // dhNext (and dcNext): nothing comes back from beyond the last step.
     var next = cell.zeroState(dims)
@@ -202,7 +204,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     for t in run.caches.indices.reversed() {
       func join(_ name: String, _ contribution: StepGradient) {
         eachStep?(t, name, contribution.values)
-        accumulate(&d, name, contribution)
+        d.join(name, contribution)
       }
       let ds = outputGradients(run, t, V, join)
       // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext (and a
@@ -216,7 +218,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       if truncation.stops(before: t) { next = cell.zeroState(dims) }
     }
     return SequenceGradients(
-      parameters: d, initialState: next, upstream: upstream.reversed())
+      parameters: d.total(), initialState: next, upstream: upstream.reversed())
   }
 
   /// Step `t`'s output layer backwards: `join`s `∂E_t/∂V` and `∂E_t/∂b_y`, returns
@@ -244,7 +246,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>, window n: Int,
     eachStep: ((_ t: Int, _ name: String, _ contribution: [Double]) -> Void)?
   ) -> SequenceGradients {
-    var d = Parameters<Double>.zeros(p.layout)
+    // Each step is walked back once for every error whose window covers it.
+    var d = GradientSums(p.layout, accumulate: accumulate, steps: run.caches.count * min(n, run.caches.count))
     let V = p.matrix(cell.outputNames.weights)
     let nothing = cell.zeroState(dims)
     var initial = nothing
@@ -252,7 +255,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     var upstream = run.caches.map { _ in nothing }
     func join(_ t: Int, _ name: String, _ contribution: StepGradient) {
       eachStep?(t, name, contribution.values)
-      accumulate(&d, name, contribution)
+      d.join(name, contribution)
     }
     for t in run.caches.indices.reversed() {
       let ds = outputGradients(run, t, V) { join(t, $0, $1) }
@@ -265,7 +268,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       }
       if t < n { initial = initial + dState }  // the window reached the initial state
     }
-    return SequenceGradients(parameters: d, initialState: initial, upstream: upstream)
+    return SequenceGradients(parameters: d.total(), initialState: initial, upstream: upstream)
   }
 
   /// The largest conditioning of any step of `run`: the cell's (`RecurrentCell.conditioning`)
