@@ -210,9 +210,10 @@ extension Matrix where Element: Scalar {
 }
 
 extension Matrix<Double> {
-  /// `m += Σ_t a_t b_tᵀ` on the row-major entries `m` of a `rows × cols` matrix: a weight's
-  /// outer-product shares (`OuterShares`: `a_t` row t of `a`, `b_t` row t of `b`) added
-  /// t = 0, 1, … in order, entry by entry the same additions as
+  /// `m += Σ_t a_t b_tᵀ`, t = 0, 1, … in order, on the row-major entries of a matrix.
+  ///
+  /// A weight's outer-product shares (`OuterShares`: `a_t` row t of `a`, `b_t` row t of `b`),
+  /// entry by entry the same additions as
   ///
   /// ```swift
   /// for t in 0..<count { for i in 0..<rows { for j in 0..<cols { m[i, j] += a[t, i] * b[t, j] } } }

@@ -247,7 +247,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     eachStep: ((_ t: Int, _ name: String, _ contribution: [Double]) -> Void)?
   ) -> SequenceGradients {
     // Each step is walked back once for every error whose window covers it.
-    var d = GradientSums(p.layout, accumulate: accumulate, steps: run.caches.count * min(n, run.caches.count))
+    let walked = run.caches.count * min(n, run.caches.count)
+    var d = GradientSums(p.layout, accumulate: accumulate, steps: walked)
     let V = p.matrix(cell.outputNames.weights)
     let nothing = cell.zeroState(dims)
     var initial = nothing
