@@ -5,7 +5,8 @@
 
 /// `∂E/∂a = ∂E/∂h ⊙ (1 − h²)`: `tanh' = 1 − tanh²`, read off the output `h`.
 public func tanhBackward(_ dh: [Double], h: [Double]) -> [Double] {
-  h.indices.map { i in dh[i] * (1 - h[i] * h[i]) }  // through tanh: 1 − h²
+  precondition(dh.count == h.count, "∂E/∂h and h: \(dh.count) vs \(h.count) entries")
+  return entrywise(dh, h) { dh, h in dh * (1 - h * h) }  // through tanh: 1 − h²
 }
 
 /// How much `1 − h²` magnifies rounding, read off tanh outputs: the largest `1 / (1 − h²)`.
@@ -28,5 +29,6 @@ public func sigmoidConditioning(_ s: [Double]) -> Double {
 
 /// `∂E/∂a = ∂E/∂s ⊙ s(1 − s)`: `σ' = σ(1 − σ)`, read off the output `s`.
 public func sigmoidBackward(_ ds: [Double], s: [Double]) -> [Double] {
-  s.indices.map { i in ds[i] * s[i] * (1 - s[i]) }  // through σ: s(1 − s)
+  precondition(ds.count == s.count, "∂E/∂s and s: \(ds.count) vs \(s.count) entries")
+  return entrywise(ds, s) { ds, s in ds * s * (1 - s) }  // through σ: s(1 − s)
 }

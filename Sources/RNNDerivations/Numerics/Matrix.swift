@@ -297,19 +297,32 @@ infix operator .* : MultiplicationPrecedence
 /// Entry-wise sum of two vectors of the same length.
 @inlinable public func .+ <T: Scalar>(a: [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a .+ b: \(a.count) vs \(b.count) entries")
-  return (0..<a.count).map { a[$0] + b[$0] }
+  return entrywise(a, b, +)
 }
 
 /// Entry-wise difference of two vectors of the same length.
 @inlinable public func .- <T: Scalar>(a: [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a .- b: \(a.count) vs \(b.count) entries")
-  return (0..<a.count).map { a[$0] - b[$0] }
+  return entrywise(a, b, -)
 }
 
 /// Entry-wise (Hadamard) product `a ⊙ b`.
 @inlinable public func .* <T: Scalar>(a: [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a ⊙ b: \(a.count) vs \(b.count) entries")
-  return (0..<a.count).map { a[$0] * b[$0] }
+  return entrywise(a, b, *)
+}
+
+/// `[op(a[0], b[0]), op(a[1], b[1]), …]` for two vectors of the same length, written straight
+/// into the new array (no closure per entry, no index checks: the loop vectorises).
+@inlinable func entrywise<T>(_ a: [T], _ b: [T], _ op: (T, T) -> T) -> [T] {
+  a.withUnsafeBufferPointer { a in
+    b.withUnsafeBufferPointer { b in
+      [T](unsafeUninitializedCapacity: a.count) { out, count in
+        for i in 0..<a.count { out.initializeElement(at: i, to: op(a[i], b[i])) }
+        count = a.count
+      }
+    }
+  }
 }
 
 /// The dot product `a · b`.
