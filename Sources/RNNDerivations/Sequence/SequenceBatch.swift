@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A batch of sequences of different lengths sharing the parameters and the initial state, as
 /// `dynamic_rnn` runs them padded to the longest with `sequence_length` (source 001):
 /// `E = Σ_b E_b`, and every gradient the sum of the sequences' gradients.
@@ -21,7 +23,7 @@ public struct SequenceBatch<Cell: RecurrentCell>: ForwardFunction {
   /// Every sequence's loss and hand-derived gradients at `point` (one forward and one
   /// backward pass each), and the batch's.
   public func gradients(at point: [Variable]) -> BatchGradients {
-    BatchGradients(each: sequences.map { $0.gradients(at: point) })
+    BatchGradients(each: sequences.concurrentMap { $0.gradients(at: point) })
   }
 }
 
@@ -44,6 +46,28 @@ public struct BatchGradients: Sendable {
   public var magnitudes: [Double] {
     each.dropFirst().reduce(each.first?.magnitudes ?? []) { largest, g in
       zip(largest, g.magnitudes).map { max($0, $1) }
+    }
+  }
+}
+
+extension Array {
+  /// `map`, with the elements taken on every core: a batch's sequences are independent until
+  /// their gradients are summed.
+  ///
+  /// Each result is written once, into its element's place, by the thread that computed it:
+  /// the same array as `map` gives, in the same order, whatever order the work finishes in.
+  func concurrentMap<T>(_ transform: (Element) -> T) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { results, initialized in
+      // Unchecked: every index is written exactly once, and nothing reads before all are;
+      // the elements are only read.
+      nonisolated(unsafe) let (results, elements) = (results, self)
+      withoutActuallyEscaping(transform) { transform in
+        nonisolated(unsafe) let transform = transform
+        DispatchQueue.concurrentPerform(iterations: elements.count) { i in
+          results.initializeElement(at: i, to: transform(elements[i]))
+        }
+      }
+      initialized = count
     }
   }
 }

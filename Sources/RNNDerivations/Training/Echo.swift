@@ -225,15 +225,21 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
   public func gradients(_ p: Parameters<Double>) -> (
     summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
   ) {
-    var (summedLoss, g) = (0.0, Parameters<Double>.zeros(p.layout))
-    var finalStates: [CellState<Double>] = []
-    for (model, state) in zip(rows, states) {
+    // Each row's walk on its own (on every core), then their sums in row order.
+    let walks = Array(zip(rows, states)).concurrentMap { model, state in
       let run = model.forward(p, from: state)
-      let rowGradients = model.backward(run, p)  // ∂E/∂h_{−1} dropped: the state is a constant
-      for k in g.values.indices { g.values[k] = g.values[k] .+ rowGradients.parameters.values[k] }
-      summedLoss += run.loss
-      finalStates.append(run.states.last ?? state)
+      // ∂E/∂h_{−1} dropped: the state is a constant.
+      return (
+        loss: run.loss, gradients: model.backward(run, p).parameters,
+        final: run.states.last ?? state
+      )
     }
+    var (summedLoss, g) = (0.0, Parameters<Double>.zeros(p.layout))
+    for walk in walks {
+      for k in g.values.indices { g.values[k] = g.values[k] .+ walk.gradients.values[k] }
+      summedLoss += walk.loss
+    }
+    let finalStates = walks.map(\.final)
     let mean = 1 / steps  // the mean: ∂(E/N)/∂θ = (∂E/∂θ)/N
     g.values = g.values.map { $0.map { $0 * mean } }
     return (summedLoss, g, finalStates)
