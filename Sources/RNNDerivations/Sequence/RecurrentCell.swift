@@ -41,8 +41,9 @@ extension CellState<Double> {
 /// One step's share of a parameter's gradient.
 ///
 /// A weight's share is an outer product, `da ⊗ h_{t−1}`: H·H numbers made of H + H. The walk
-/// adds it into the sum entry by entry (`Parameters.add`) without ever forming it, which is
-/// most of what a step's backward pass would otherwise spend (notes/Performance.md).
+/// never forms it: it keeps the two factors and adds every step's product into the sum after
+/// its last step (`GradientSums`, `Matrix.addOuters`), which is most of what a step's backward
+/// pass would otherwise spend (notes/Performance.md).
 public enum StepGradient: Sendable {
   /// A vector's share (a bias's `da`), or any share written out entry by entry.
   case vector([Double])
