@@ -188,9 +188,17 @@ public struct CheckSummary: Sendable {
   }
 
   /// Runs `derivation` once at each config, seed included.
+  ///
+  /// The runs are independent, so they run side by side on every core
+  /// (`DispatchQueue.concurrentPerform`); each keeps its place, so the summary is the same
+  /// as one run after another.
   public init(_ derivation: Derivation, runs configs: [Config]) {
     self.derivation = derivation
-    runs = configs.map { ($0, derivation.trace($0).checks) }
+    let checks = RunResults(count: configs.count)
+    DispatchQueue.concurrentPerform(iterations: configs.count) { n in
+      checks[n] = derivation.trace(configs[n]).checks
+    }
+    runs = zip(configs, checks.all).map { ($0, $1) }
   }
 
   /// Every check of every run.
@@ -219,4 +227,22 @@ public struct CheckSummary: Sendable {
     }
     return worst
   }
+}
+
+/// One slot per run, each written once by the thread that ran it: the checks of
+/// `CheckSummary`'s runs, in the order of their configs whatever order they finish in.
+private final class RunResults: @unchecked Sendable {
+  // @unchecked: every access holds `lock`.
+  private let lock = NSLock()
+  private var slots: [[GradientCheck]]
+
+  init(count: Int) { slots = Array(repeating: [], count: count) }
+
+  subscript(n: Int) -> [GradientCheck] {
+    get { lock.withLock { slots[n] } }
+    set { lock.withLock { slots[n] = newValue } }
+  }
+
+  /// Every run's checks, in order (read after every run has finished).
+  var all: [[GradientCheck]] { lock.withLock { slots } }
 }
