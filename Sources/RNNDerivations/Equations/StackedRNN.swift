@@ -92,8 +92,10 @@ public struct StackedCell: RecurrentCell {
   }
 
   /// Layer `l`'s values in `p`, under its cell's own names (`W`, not `W^(1)`): what the cell
-  /// reads. Every step of every layer asks for these: the names and where they sit were read
-  /// from the layers once, in `init`, which also checked that they differ.
+  /// reads.
+  ///
+  /// Every step of every layer asks for these: the names and where they sit were read from
+  /// the layers once, in `init`, which also checked that they differ.
   func parameters<T>(ofLayer l: Int, in p: Parameters<T>) -> Parameters<T> {
     let range = layerRanges[l]
     return Parameters(
