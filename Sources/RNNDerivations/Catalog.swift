@@ -177,20 +177,54 @@ public struct CheckSummary: Sendable {
 
   /// Runs `derivation` at every size in `configs` and for seeds `0..<seeds`.
   public init(_ derivation: Derivation, configs: [Config], seeds: Int) {
-    let all = configs.flatMap { base in
+    self.init(derivation, runs: Self.runs(configs, seeds: seeds))
+  }
+
+  /// Runs `derivation` once at each config, seed included.
+  public init(_ derivation: Derivation, runs configs: [Config]) {
+    self = Self.all([(derivation, configs)])[0]
+  }
+
+  private init(derivation: Derivation, runs: [(config: Config, checks: [GradientCheck])]) {
+    (self.derivation, self.runs) = (derivation, runs)
+  }
+
+  /// Every size in `configs` for seeds `0..<seeds`, size by size: `check`'s runs.
+  public static func runs(_ configs: [Config], seeds: Int) -> [Config] {
+    configs.flatMap { base in
       (0..<UInt64(seeds)).map { seed in
         var config = base
         config.seed = seed
         return config
       }
     }
-    self.init(derivation, runs: all)
   }
 
-  /// Runs `derivation` once at each config, seed included.
-  public init(_ derivation: Derivation, runs configs: [Config]) {
-    self.derivation = derivation
-    runs = configs.map { ($0, derivation.trace($0).checks) }
+  /// Each derivation run once at each of its configs: every run of every derivation side by
+  /// side on every core (`DispatchQueue.concurrentPerform`).
+  ///
+  /// The runs are independent, and each result is kept in its place: the summaries are those
+  /// of one run after another. `finished` is told, as each run ends, its derivation and how
+  /// many runs have ended of how many, one run at a time.
+  public static func all(
+    _ plan: [(derivation: Derivation, configs: [Config])],
+    finished: @Sendable (Derivation, _ runs: Int, _ of: Int) -> Void = { _, _, _ in }
+  ) -> [CheckSummary] {
+    let jobs = plan.indices.flatMap { d in plan[d].configs.indices.map { (d, $0) } }
+    let results = RunResults(count: jobs.count)
+    DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+      // Last first: the catalogue's later derivations and larger sizes take longest, and
+      // started first they leave the quick runs to even out the cores at the end.
+      let n = jobs.count - 1 - i
+      let (d, c) = jobs[n]
+      let checks = plan[d].derivation.trace(plan[d].configs[c]).checks
+      results.store(checks, at: n) { finished(plan[d].derivation, $0, jobs.count) }
+    }
+    var checks = results.all[...]
+    return plan.map { derivation, configs in
+      defer { checks = checks.dropFirst(configs.count) }
+      return CheckSummary(derivation: derivation, runs: Array(zip(configs, checks)))
+    }
   }
 
   /// Every check of every run.
@@ -219,4 +253,28 @@ public struct CheckSummary: Sendable {
     }
     return worst
   }
+}
+
+/// One slot per run, each written once by the thread that ran it: the checks of
+/// `CheckSummary.all`'s runs, in the order of the plan whatever order they finish in.
+private final class RunResults: @unchecked Sendable {
+  // @unchecked: every access holds `lock`.
+  private let lock = NSLock()
+  private var slots: [[GradientCheck]]
+  private var stored = 0
+
+  init(count: Int) { slots = Array(repeating: [], count: count) }
+
+  /// Keeps run `n`'s checks, then tells `then` how many runs have been stored (one caller at
+  /// a time).
+  func store(_ checks: [GradientCheck], at n: Int, then: (Int) -> Void) {
+    lock.withLock {
+      slots[n] = checks
+      stored += 1
+      then(stored)
+    }
+  }
+
+  /// Every run's checks, in order (read after every run has finished).
+  var all: [[GradientCheck]] { lock.withLock { slots } }
 }

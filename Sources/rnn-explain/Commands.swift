@@ -180,12 +180,12 @@ struct CLI {
   func check(_ args: Arguments) throws(UsageError) -> Output {
     let chosen = args.positionals.isEmpty ? Catalog.all : try derivations(args.positionals, .check)
     let sweep = args.sweep.map { (count: $0, seed: args.seed) }
+    let runs =
+      sweep.map { Catalog.sweepConfigs($0.count, seed: $0.seed) }
+      ?? CheckSummary.runs(Catalog.checkConfigs, seeds: args.seeds)
     let progress = Progress()
-    let summaries = chosen.enumerated().map { n, derivation in
-      progress.report("check: \(derivation.id) (\(n + 1) of \(chosen.count))")
-      return sweep.map {
-        CheckSummary(derivation, runs: Catalog.sweepConfigs($0.count, seed: $0.seed))
-      } ?? CheckSummary(derivation, configs: Catalog.checkConfigs, seeds: args.seeds)
+    let summaries = CheckSummary.all(chosen.map { ($0, runs) }) { derivation, count, total in
+      progress.report("check: \(count) of \(total) runs (\(derivation.id))")
     }
     progress.finish()
     let passed = summaries.allSatisfy(\.passed)

@@ -110,6 +110,16 @@ import Testing
     #expect(summed.largestAddend[0] == largest)
   }
 
+  /// A layout finds a name by its bytes' fingerprint first; a name Swift calls equal with
+  /// other bytes (`é` as one scalar, U+00E9, or as `e` and a combining acute, U+0301) must
+  /// still be found, and every name at its own place.
+  @Test func layoutFindsNamesByStringEquality() {
+    let names = ["W", "U", "b", "W^(1)", "W^(2)", "h_{−1}^(1)", "h_{−1}^(2)", "caf\u{E9}"]
+    let layout = Layout(names: names, shapes: names.map { _ in .vector(1) })
+    for (k, name) in names.enumerated() { #expect(layout.index(of: name) == k) }
+    #expect(layout.index(of: "cafe\u{301}") == 7)
+  }
+
   /// The relative error has a floor of 1e-8 and flags non-finite values.
   @Test func relativeErrorDefinition() {
     #expect(relativeError(1, 1.5) == 0.5 / 1.5)

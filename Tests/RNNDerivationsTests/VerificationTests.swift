@@ -1,4 +1,5 @@
 @testable import RNNDerivations
+import Foundation
 import Testing
 
 /// f(x, y) = x₀² y₀ + sin-free polynomial: a function whose derivatives are known by hand.
@@ -153,5 +154,36 @@ private struct Polynomial: ForwardFunction {
     #expect(report.contains("FAIL wrong-softmax seed 0"))
     #expect(report.contains("∂ŷ/∂z vs dual"))
     #expect(report.contains("FAIL: 1 of 1 derivations failed (0 passed) · "))
+  }
+
+  /// `CheckSummary.all` runs every run of several derivations side by side: each summary must
+  /// be its derivation's, with each run's checks in the order of its configs, exactly as the
+  /// runs give them one after another here (values and verdicts, bit for bit).
+  @Test func runsSideBySideKeepTheirPlaces() throws {
+    let derivations = try ["softmax", "rnn-step", "lstm-bptt"].map {
+      try #require(Catalog.derivation($0))
+    }
+    let configs = CheckSummary.runs(Catalog.checkConfigs, seeds: 2)
+    // The progress told: one report per run, the counts 1, 2, … in the order they come.
+    final class Reports: @unchecked Sendable {  // @unchecked: `all` calls one at a time
+      var counts: [Int] = []
+    }
+    let reports = Reports()
+    let summaries = CheckSummary.all(derivations.map { ($0, configs) }) { _, runs, total in
+      #expect(total == derivations.count * configs.count)
+      reports.counts.append(runs)
+    }
+    #expect(reports.counts == Array(1...derivations.count * configs.count))
+    #expect(summaries.map(\.derivation.id) == derivations.map(\.id))
+    for (summary, derivation) in zip(summaries, derivations) {
+      #expect(summary.runs.map(\.config) == configs)
+      for (run, config) in zip(summary.runs, configs) {
+        let alone = derivation.trace(config).checks
+        #expect(run.checks.map(\.quantity) == alone.map(\.quantity))
+        #expect(run.checks.map(\.reference) == alone.map(\.reference))
+        #expect(run.checks.map(\.expected) == alone.map(\.expected))
+        #expect(run.checks.map(\.passed) == alone.map(\.passed))
+      }
+    }
   }
 }

@@ -10,15 +10,30 @@
 public struct StackedCell: RecurrentCell {
   /// The layers, bottom first.
   public let layers: [any RecurrentCell]
+  /// Per layer, its cell's own parameter names (`W`, not `W^(1)`), read once here: a step
+  /// hands each layer its values under these names (`parameters(ofLayer:in:)`).
+  let layerNames: [Layout.Names]
+  /// Per layer, where its parameters sit among the stack's (bottom layer first).
+  let layerRanges: [Range<Int>]
 
-  /// - Precondition: at least one layer, and no `ConcatRNNCell` above the first (its `W`
-  ///   spans D+H columns, and a layer above reads H).
+  /// - Precondition: at least one layer, no `ConcatRNNCell` above the first (its `W` spans
+  ///   D+H columns, and a layer above reads H), and within each layer the names differ.
   public init(_ layers: [any RecurrentCell]) {
     precondition(!layers.isEmpty, "a stack needs at least one layer")
     precondition(
       layers.dropFirst().allSatisfy { !$0.parameters.contains { $0.cols == .DPlusH } },
       "a concatenated step reads D+H columns; only the first layer reads D")
     self.layers = layers
+    let names = layers.map { $0.parameters.map(\.name) }
+    layerNames = names.map { names in
+      precondition(Set(names).count == names.count, "names must differ: \(names)")
+      return Layout.Names(distinct: names)
+    }
+    var start = 0
+    layerRanges = names.map { names in
+      defer { start += names.count }
+      return start..<start + names.count
+    }
   }
 
   /// Layer ℓ's `name` in the stack: `W^(2)` is layer 2's `W` (ℓ counted from 1).
@@ -78,11 +93,13 @@ public struct StackedCell: RecurrentCell {
 
   /// Layer `l`'s values in `p`, under its cell's own names (`W`, not `W^(1)`): what the cell
   /// reads.
+  ///
+  /// Every step of every layer asks for these: the names and where they sit were read from
+  /// the layers once, in `init`, which also checked that they differ.
   func parameters<T>(ofLayer l: Int, in p: Parameters<T>) -> Parameters<T> {
-    let start = layers.prefix(l).reduce(0) { $0 + $1.parameters.count }
-    let range = start..<start + layers[l].parameters.count
+    let range = layerRanges[l]
     return Parameters(
-      Layout(names: layers[l].parameters.map(\.name), shapes: Array(p.layout.shapes[range])),
+      Layout(layerNames[l], shapes: Array(p.layout.shapes[range])),
       values: Array(p.values[range]))
   }
 

@@ -29,27 +29,67 @@ public struct Shape: Sendable, Equatable, CustomStringConvertible {
 /// point); code that computes with the values reads them by name.
 public struct Layout: Sendable {
   /// The variables' names, in order.
-  public let names: [String]
+  public var names: [String] { known.names }
   /// The variables' shapes, in the same order.
   public let shapes: [Shape]
+  /// The names and what finds one fast.
+  @usableFromInline let known: Names
 
   /// Names and shapes, one shape per name; the names must differ.
   public init(names: [String], shapes: [Shape]) {
-    precondition(names.count == shapes.count, "one shape per name")
     precondition(Set(names).count == names.count, "names must differ: \(names)")
-    self.names = names
+    self.init(Names(distinct: names), shapes: shapes)
+  }
+
+  /// Names already checked to differ, with their fingerprints, and one shape per name: a
+  /// layout made at every step (`StackedCell` hands each layer its own), where hashing every
+  /// name again would cost more than the step's arithmetic.
+  init(_ names: Names, shapes: [Shape]) {
+    precondition(names.names.count == shapes.count, "one shape per name")
+    known = names
     self.shapes = shapes
   }
 
   /// The index of `name` in this order; a name the layout lacks is a programming error.
   ///
-  /// A scan, not a hash table: a layout holds a few dozen names at most, and comparing short
-  /// strings is cheaper than hashing one.
+  /// A scan, not a hash table: a layout holds a few dozen names at most. The scan compares
+  /// fingerprints, one integer per name, and a string only where they agree: comparing two
+  /// different strings is a call into the standard library (Unicode-aware), and every
+  /// parameter read of every step makes a dozen of them.
   @inlinable public func index(of name: String) -> Int {
-    guard let k = names.firstIndex(of: name) else {
+    let key = Names.fingerprint(name)
+    for k in known.fingerprints.indices where known.fingerprints[k] == key {
+      if known.names[k] == name { return k }
+    }
+    // Equal as Swift compares strings (canonical equivalence) with other bytes: rare.
+    guard let k = known.names.firstIndex(of: name) else {
       preconditionFailure("no variable '\(name)' in \(names)")
     }
     return k
+  }
+
+  /// Names known to differ, each with a fingerprint of its UTF-8 bytes.
+  @usableFromInline struct Names: Sendable {
+    /// The names, in order.
+    @usableFromInline let names: [String]
+    /// `fingerprint(names[k])` for every `k`.
+    @usableFromInline let fingerprints: [UInt64]
+
+    /// Names the caller has checked to differ.
+    init(distinct names: [String]) {
+      self.names = names
+      fingerprints = names.map(Self.fingerprint)
+    }
+
+    /// FNV-1a of the bytes: equal bytes give equal fingerprints; equal fingerprints are
+    /// confirmed by comparing the strings.
+    @inlinable static func fingerprint(_ name: String) -> UInt64 {
+      func fnv(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+      }
+      // The bytes in place (a short name's from its inline storage), else one by one.
+      return name.utf8.withContiguousStorageIfAvailable(fnv) ?? fnv(name.utf8)
+    }
   }
 }
 
