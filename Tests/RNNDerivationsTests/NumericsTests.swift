@@ -1,4 +1,4 @@
-import RNNDerivations
+@testable import RNNDerivations
 import Testing
 
 @Suite struct NumericsTests {
@@ -32,39 +32,30 @@ import Testing
     #expect(m.columns(1..<3).storage == [2, 3, 5, 6])
   }
 
-  /// `M x`, eight rows at a time (notes/Performance.md), is the textbook row sums to the bit.
+  /// `M x`, eight rows at a time, and `Mᵀ y`, four rows a pass (notes/Performance.md), are the
+  /// textbook sums to the bit.
   ///
-  /// `y_i = Σ_j M_ij x_j`, summed j = 0, 1, … here in the test: the same additions in the same
-  /// order, so equal to the last bit, for every row count around the block of eight.
+  /// `y_i = Σ_j M_ij x_j` summed j = 0, 1, … and `x_j = Σ_i M_ij y_i` summed i = 0, 1, … here in
+  /// the test: the same additions in the same order, so equal to the last bit, for every row
+  /// count around the blocks of eight and four.
   @Test(arguments: 1...17)
-  func matrixVectorProductIsTheRowSums(rows: Int) {
+  func matrixProductsAreTheTextbookSums(rows: Int) {
     var rng = SplitMix64(seed: UInt64(rows))
     let cols = 7
     let m = Matrix(rows: rows, cols: cols, storage: (0..<rows * cols).map { _ in rng.uniform() })
-    let x = (0..<cols).map { _ in rng.uniform() }
-    let rowSums = (0..<rows).map { i in
-      var s = 0.0
-      for j in 0..<cols { s += m[i, j] * x[j] }
-      return s
+    let (x, y) = ((0..<cols).map { _ in rng.uniform() }, (0..<rows).map { _ in rng.uniform() })
+    var (rowSums, columnSums) = (
+      [Double](repeating: 0, count: rows), [Double](repeating: 0, count: cols)
+    )
+    for i in 0..<rows {
+      for j in 0..<cols {
+        rowSums[i] += m[i, j] * x[j]  // j innermost: each row's sum in the order j = 0, 1, …
+      }
+    }
+    for j in 0..<cols {
+      for i in 0..<rows { columnSums[j] += m[i, j] * y[i] }  // i = 0, 1, … for each column
     }
     #expect(m * x == rowSums)
-  }
-
-  /// `Mᵀ y`, four rows per pass (notes/Performance.md), is the textbook column sums to the bit.
-  ///
-  /// `x_j = Σ_i M_ij y_i`, summed i = 0, 1, … here in the test, for every row count around the
-  /// block of four.
-  @Test(arguments: 1...9)
-  func transposeProductIsTheColumnSums(rows: Int) {
-    var rng = SplitMix64(seed: 100 + UInt64(rows))
-    let cols = 7
-    let m = Matrix(rows: rows, cols: cols, storage: (0..<rows * cols).map { _ in rng.uniform() })
-    let y = (0..<rows).map { _ in rng.uniform() }
-    let columnSums = (0..<cols).map { j in
-      var s = 0.0
-      for i in 0..<rows { s += m[i, j] * y[i] }
-      return s
-    }
     #expect(m.transposeTimes(y) == columnSums)
   }
 
@@ -118,6 +109,39 @@ import Testing
     let layout = Layout(names: names, shapes: names.map { _ in .vector(1) })
     for (k, name) in names.enumerated() { #expect(layout.index(of: name) == k) }
     #expect(layout.index(of: "cafe\u{301}") == 7)
+  }
+
+  /// The walk's sums keep the order of the additions when a weight's share comes written out
+  /// between its outer products (an answer given outright): the waiting products first.
+  ///
+  /// Against the additions done one at a time by hand, in the order they came. Entry (0, 0)
+  /// tells the orders apart: (1e16 + 1) − 1e16 is 0 (the 1 is lost to rounding), while the
+  /// written share taken first, (−1e16 + 1e16) + 1, would be 1.
+  @Test func gradientSumsKeepTheOrderOfTheShares() {
+    let layout = Layout(names: ["W", "b"], shapes: [.matrix(2, 3), .vector(2)])
+    let outers = [
+      ([1e16, -2.5], [1.0, 1e-17, -0.7]), ([1.0, 1.5], [1.0, 4.0, 0.5]),
+      ([0.5, 3.0], [1.0, -2.0, 0.25]),
+    ]
+    let written = [-1e16, -3.0, 0.25, 7.0, -1e-3, 2.0]
+    var sums = GradientSums(layout, accumulate: nil, steps: 3)
+    sums.join("W", .outer(outers[0].0, outers[0].1))
+    sums.join("b", .vector([1, 2]))
+    sums.join("W", .outer(outers[1].0, outers[1].1))
+    sums.join("W", .vector(written))
+    sums.join("W", .outer(outers[2].0, outers[2].1))
+    var byHand = [Double](repeating: 0, count: 6)
+    func addOuter(_ a: [Double], _ b: [Double]) {
+      for i in 0..<2 { for j in 0..<3 { byHand[i * 3 + j] += a[i] * b[j] } }
+    }
+    addOuter(outers[0].0, outers[0].1)
+    addOuter(outers[1].0, outers[1].1)
+    for k in 0..<6 { byHand[k] += written[k] }
+    addOuter(outers[2].0, outers[2].1)
+    let total = sums.total()
+    #expect(byHand[0] == 0.5)  // (1e16 + 1 − 1e16) + 0.5: the 1 lost, as the order says
+    #expect(total["W"] == byHand)
+    #expect(total["b"] == [1, 2])
   }
 
   /// The relative error has a floor of 1e-8 and flags non-finite values.
