@@ -59,6 +59,27 @@ import Testing
     #expect(m.transposeTimes(y) == columnSums)
   }
 
+  /// `Matrix.affine` (what `affineForward` runs) is `M * x .+ N * z .+ b` to the bit, on
+  /// `Double` and on dual numbers (value and tangent), for row counts around the block of eight.
+  @Test(arguments: [1, 5, 8, 13])
+  func affineIsTheThreeOperations(rows: Int) {
+    var rng = SplitMix64(seed: 200 + UInt64(rows))
+    func vector(_ n: Int) -> [Dual] {
+      (0..<n).map { _ in Dual(rng.uniform(), derivative: rng.uniform()) }
+    }
+    let (m, n) = (
+      Matrix(rows: rows, cols: 6, storage: vector(rows * 6)),
+      Matrix(rows: rows, cols: 3, storage: vector(rows * 3))
+    )
+    let (x, z, b) = (vector(6), vector(3), vector(rows))
+    let threeOperations = m * x .+ n * z .+ b
+    #expect(Matrix.affine(m, x, n, z, b) == threeOperations)
+    let (mv, nv) = (m.map(\.value), n.map(\.value))
+    let (xv, zv, bv) = (x.map(\.value), z.map(\.value), b.map(\.value))
+    let onDoubles = mv * xv .+ nv * zv .+ bv
+    #expect(Matrix.affine(mv, xv, nv, zv, bv) == onDoubles)
+  }
+
   /// A weight's share added as `.outer(a, b)` in place is the formed `a ⊗ b` added, to the bit.
   ///
   /// The same entries and the same largest addend as forming `a ⊗ b` and adding it entry by

@@ -47,7 +47,8 @@ public func rnnStepBackward(
 @inlinable public func affineForward<T: Scalar>(
   x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T]
 ) -> [T] {
-  W * hPrev .+ U * x .+ b
+  // W * hPrev .+ U * x .+ b, the same additions in one array instead of four.
+  Matrix.affine(W, hPrev, U, x, b)
 }
 
 /// Gradients of `a = W h_{t−1} + U x_t + b` with respect to everything it reads.
@@ -146,7 +147,9 @@ extension AffineGradients {
 @inlinable public func gateForward<T: Scalar>(
   x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T], bias: Double = 0
 ) -> [T] {
-  sigmoidForward(affineForward(x: x, hPrev: hPrev, W: W, U: U, b: b).map { $0 + T(bias) })
+  var a = affineForward(x: x, hPrev: hPrev, W: W, U: U, b: b)
+  for i in a.indices { a[i] = a[i] + T(bias) }  // in place: no array for a + bias
+  return sigmoidForward(a)
 }
 
 /// Backward through a sigmoid gate, given `dGate = ∂E/∂gate` and the gate's output.

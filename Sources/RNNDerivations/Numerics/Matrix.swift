@@ -86,49 +86,75 @@ extension Matrix where Element: Scalar {
 
   /// Matrix–vector product `M x`.
   @inlinable public static func * (m: Matrix, x: [Element]) -> [Element] {
-    precondition(x.count == m.cols, "M x: M is \(m.rows)×\(m.cols), x has \(x.count) entries")
     var y = [Element](repeating: 0, count: m.rows)
-    let n = m.cols
-    m.storage.withUnsafeBufferPointer { a in
+    y.withUnsafeMutableBufferPointer { y in m.rowSums(x) { y[$0] = $1 } }
+    return y
+  }
+
+  /// `M x + N z + b`, into one new array: entry `i` is `(Σ_j M_ij x_j + Σ_k N_ik z_k) + b_i`,
+  /// the same additions in the same order as `M * x .+ N * z .+ b`, without the three arrays
+  /// in between (the affine map of every cell's step and gate: `affineForward`).
+  @inlinable public static func affine(
+    _ m: Matrix, _ x: [Element], _ n: Matrix, _ z: [Element], _ b: [Element]
+  ) -> [Element] {
+    precondition(
+      m.rows == n.rows && b.count == m.rows,
+      "M x + N z + b: M is \(m.rows)×\(m.cols), N \(n.rows)×\(n.cols), b has \(b.count) entries")
+    var y = m * x
+    y.withUnsafeMutableBufferPointer { y in
+      b.withUnsafeBufferPointer { b in n.rowSums(z) { i, s in y[i] = y[i] + s + b[i] } }
+    }
+    return y
+  }
+
+  /// Hands `store` each row's `Σ_j M_ij x_j` (row `i`, its sum), summed j = 0, 1, …: the
+  /// kernel of `M x`.
+  @inlinable func rowSums(_ x: [Element], _ store: (_ i: Int, _ sum: Element) -> Void) {
+    precondition(x.count == cols, "M x: M is \(rows)×\(cols), x has \(x.count) entries")
+    let n = cols
+    storage.withUnsafeBufferPointer { a in
       x.withUnsafeBufferPointer { x in
-        y.withUnsafeMutableBufferPointer { y in
-          // y_i = Σ_j M_ij x_j, summed j = 0, 1, … for every row. Eight rows at a time: eight
-          // independent sums keep both adders busy where one would wait on its own last
-          // result (an addition takes four cycles, two can start per cycle); each row's sum is
-          // the same additions in the same order (same rounding).
-          // Indices use `&+`, `&*` (no overflow check, a branch per entry that stops the
-          // compiler vectorising): they stay inside the storage, whose size was checked.
-          var i = 0
-          while i + 8 <= m.rows {
-            var (s0, s1, s2, s3): (Element, Element, Element, Element) = (0, 0, 0, 0)
-            var (s4, s5, s6, s7): (Element, Element, Element, Element) = (0, 0, 0, 0)
-            let r0 = i &* n
-            let (r1, r2, r3, r4) = (r0 &+ n, r0 &+ 2 &* n, r0 &+ 3 &* n, r0 &+ 4 &* n)
-            let (r5, r6, r7) = (r0 &+ 5 &* n, r0 &+ 6 &* n, r0 &+ 7 &* n)
-            for j in 0..<n {
-              let xj = x[j]
-              s0 += a[r0 &+ j] * xj
-              s1 += a[r1 &+ j] * xj
-              s2 += a[r2 &+ j] * xj
-              s3 += a[r3 &+ j] * xj
-              s4 += a[r4 &+ j] * xj
-              s5 += a[r5 &+ j] * xj
-              s6 += a[r6 &+ j] * xj
-              s7 += a[r7 &+ j] * xj
-            }
-            (y[i], y[i + 1], y[i + 2], y[i + 3]) = (s0, s1, s2, s3)
-            (y[i + 4], y[i + 5], y[i + 6], y[i + 7]) = (s4, s5, s6, s7)
-            i += 8
+        // y_i = Σ_j M_ij x_j, summed j = 0, 1, … for every row. Eight rows at a time: eight
+        // independent sums keep both adders busy where one would wait on its own last
+        // result (an addition takes four cycles, two can start per cycle); each row's sum is
+        // the same additions in the same order (same rounding).
+        // Indices use `&+`, `&*` (no overflow check, a branch per entry that stops the
+        // compiler vectorising): they stay inside the storage, whose size was checked.
+        var i = 0
+        while i + 8 <= rows {
+          var (s0, s1, s2, s3): (Element, Element, Element, Element) = (0, 0, 0, 0)
+          var (s4, s5, s6, s7): (Element, Element, Element, Element) = (0, 0, 0, 0)
+          let r0 = i &* n
+          let (r1, r2, r3, r4) = (r0 &+ n, r0 &+ 2 &* n, r0 &+ 3 &* n, r0 &+ 4 &* n)
+          let (r5, r6, r7) = (r0 &+ 5 &* n, r0 &+ 6 &* n, r0 &+ 7 &* n)
+          for j in 0..<n {
+            let xj = x[j]
+            s0 += a[r0 &+ j] * xj
+            s1 += a[r1 &+ j] * xj
+            s2 += a[r2 &+ j] * xj
+            s3 += a[r3 &+ j] * xj
+            s4 += a[r4 &+ j] * xj
+            s5 += a[r5 &+ j] * xj
+            s6 += a[r6 &+ j] * xj
+            s7 += a[r7 &+ j] * xj
           }
-          for i in i..<m.rows {
-            var s: Element = 0
-            for j in 0..<n { s += a[i &* n &+ j] * x[j] }
-            y[i] = s
-          }
+          store(i, s0)
+          store(i &+ 1, s1)
+          store(i &+ 2, s2)
+          store(i &+ 3, s3)
+          store(i &+ 4, s4)
+          store(i &+ 5, s5)
+          store(i &+ 6, s6)
+          store(i &+ 7, s7)
+          i += 8
+        }
+        for i in i..<rows {
+          var s: Element = 0
+          for j in 0..<n { s += a[i &* n &+ j] * x[j] }
+          store(i, s)
         }
       }
     }
-    return y
   }
 
   /// Transpose–vector product `Mᵀ y`: how a backward pass sends a gradient to the input.
