@@ -52,12 +52,16 @@ public struct ModelGradients: Sendable {
   public var loss: Double
   /// One per variable of the point, same order and shape.
   public var gradients: [[Double]]
-  /// How much cancellation magnifies the backward pass's rounding at this point.
-  public var conditioning: Double
   /// Per variable, the largest single step's contribution to its gradient.
   public var magnitudes: [Double]
   /// `h` (and `c`) after the last step.
   public var finalState: [Variable]
+  /// Works out `conditioning` from the forward pass's caches.
+  let conditioningOfRun: @Sendable () -> Double
+
+  /// How much cancellation magnifies the backward pass's rounding at this point: worked out
+  /// when asked (a check asks; gradients alone, as `grad` and training use them, do not).
+  public var conditioning: Double { conditioningOfRun() }
 }
 
 /// A cell run over a sequence with a softmax output layer:
@@ -302,7 +306,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     let g = backward(run, p, truncation: truncation)
     let final = run.states.last ?? initial
     return ModelGradients(
-      loss: run.loss, gradients: g.flat, conditioning: conditioning(run), magnitudes: g.magnitudes,
-      finalState: zip(cell.stateNames, final.parts).map { Variable($0, $1) })
+      loss: run.loss, gradients: g.flat, magnitudes: g.magnitudes,
+      finalState: zip(cell.stateNames, final.parts).map { Variable($0, $1) },
+      conditioningOfRun: { conditioning(run) })
   }
 }
