@@ -201,7 +201,7 @@ public struct CheckSummary: Sendable {
   }
 
   /// Each derivation run once at each of its configs: every run of every derivation side by
-  /// side on every core (`DispatchQueue.concurrentPerform`).
+  /// side on every core (`concurrentMap`).
   ///
   /// The runs are independent, and each result is kept in its place: the summaries are those
   /// of one run after another. `finished` is told, as each run ends, its derivation and how
@@ -211,16 +211,15 @@ public struct CheckSummary: Sendable {
     finished: @Sendable (Derivation, _ runs: Int, _ of: Int) -> Void = { _, _, _ in }
   ) -> [CheckSummary] {
     let jobs = plan.indices.flatMap { d in plan[d].configs.indices.map { (d, $0) } }
-    let results = RunResults(count: jobs.count)
-    DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-      // Last first: the catalogue's later derivations and larger sizes take longest, and
-      // started first they leave the quick runs to even out the cores at the end.
-      let n = jobs.count - 1 - i
-      let (d, c) = jobs[n]
+    let ended = RunCount()
+    // Last first: the catalogue's later derivations and larger sizes take longest, and started
+    // first they leave the quick runs to even out the cores at the end.
+    let latestFirst = Array(jobs.reversed()).concurrentMap { d, c in
       let checks = plan[d].derivation.trace(plan[d].configs[c]).checks
-      results.store(checks, at: n) { finished(plan[d].derivation, $0, jobs.count) }
+      ended.increment { finished(plan[d].derivation, $0, jobs.count) }
+      return checks
     }
-    var checks = results.all[...]
+    var checks = Array(latestFirst.reversed())[...]
     return plan.map { derivation, configs in
       defer { checks = checks.dropFirst(configs.count) }
       return CheckSummary(derivation: derivation, runs: Array(zip(configs, checks)))
@@ -255,26 +254,17 @@ public struct CheckSummary: Sendable {
   }
 }
 
-/// One slot per run, each written once by the thread that ran it: the checks of
-/// `CheckSummary.all`'s runs, in the order of the plan whatever order they finish in.
-private final class RunResults: @unchecked Sendable {
+/// How many runs of `CheckSummary.all` have ended, counted one run at a time.
+private final class RunCount: @unchecked Sendable {
   // @unchecked: every access holds `lock`.
   private let lock = NSLock()
-  private var slots: [[GradientCheck]]
-  private var stored = 0
+  private var ended = 0
 
-  init(count: Int) { slots = Array(repeating: [], count: count) }
-
-  /// Keeps run `n`'s checks, then tells `then` how many runs have been stored (one caller at
-  /// a time).
-  func store(_ checks: [GradientCheck], at n: Int, then: (Int) -> Void) {
+  /// Counts one more run, then tells `then` how many have ended (one caller at a time).
+  func increment(then: (Int) -> Void) {
     lock.withLock {
-      slots[n] = checks
-      stored += 1
-      then(stored)
+      ended += 1
+      then(ended)
     }
   }
-
-  /// Every run's checks, in order (read after every run has finished).
-  var all: [[GradientCheck]] { lock.withLock { slots } }
 }

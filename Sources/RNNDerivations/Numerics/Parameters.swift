@@ -220,8 +220,6 @@ struct GradientSums {
   private var sums: Parameters<Double>
   /// Per variable, its outer-product shares still waiting.
   private var waiting: [OuterShares]
-  /// The variable after the last one joined: where the next share most likely goes.
-  private var next = 0
   /// A replacement for `+=` (a catalogued mistake, `SequenceModel.accumulate`); nil: `+=`.
   private let accumulate: Accumulation?
 
@@ -236,10 +234,7 @@ struct GradientSums {
   /// One step's share of `name`'s gradient joins the sum.
   mutating func join(_ name: String, _ share: StepGradient) {
     if let accumulate { return accumulate(&sums, name, share) }
-    // Shares come in the layout's order step after step: try the one after the last first.
-    let names = sums.layout.names
-    let k = names.indices.contains(next) && names[next] == name ? next : sums.layout.index(of: name)
-    next = k + 1 == names.count ? 0 : k + 1
+    let k = sums.layout.index(of: name)
     guard case .outer(let a, let b) = share else {
       flush(k)  // the shares before this one first: the order of the additions is kept
       return sums.add(name, share)
