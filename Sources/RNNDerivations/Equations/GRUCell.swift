@@ -33,21 +33,26 @@ public struct GRUCandidateGradients: Sendable {
   public var dWRows, dWColumns: [Double]
   /// `∂E/∂a`, the pre-activation's gradient, and `x_t`: `∂E/∂U_h = da ⊗ x_t`, `∂E/∂b_h = da`.
   public var da, x: [Double]
-  /// `∂E/∂r_t` (H), what the candidate sends to the reset gate; `∂E/∂h_{t−1}` (H); `∂E/∂x_t` (D).
-  public var dr, dhPrev, dx: [Double]
+  /// `∂E/∂r_t` (H), what the candidate sends to the reset gate; `∂E/∂h_{t−1}` (H).
+  public var dr, dhPrev: [Double]
   /// `∂E/∂b_hn`, when the reset-after candidate has a recurrent bias.
   public var db_hn: [Double]? = nil
+  /// `U_h`, what `dx` is formed with.
+  let U: Matrix<Double>
   /// Gradients given outright instead of formed from the factors (a learner's answer, a
   /// catalogued mistake); nil: formed.
-  var given: (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?) = (nil, nil, nil)
+  var given:
+    (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?, dx: [Double]?) = (
+      nil, nil, nil, nil
+    )
 
-  /// The factors, as the backward pass leaves them.
+  /// The factors, as the backward pass leaves them; `dx` formed from `U` when read.
   public init(
     dWRows: [Double], dWColumns: [Double], da: [Double], x: [Double], dr: [Double],
-    dhPrev: [Double], dx: [Double], db_hn: [Double]? = nil
+    dhPrev: [Double], U: Matrix<Double>, db_hn: [Double]? = nil
   ) {
     (self.dWRows, self.dWColumns, self.da, self.x, self.dr) = (dWRows, dWColumns, da, x, dr)
-    (self.dhPrev, self.dx, self.db_hn) = (dhPrev, dx, db_hn)
+    (self.dhPrev, self.U, self.db_hn) = (dhPrev, U, db_hn)
   }
 
   /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`.
@@ -56,8 +61,16 @@ public struct GRUCandidateGradients: Sendable {
     dx: [Double], db_hn: [Double]? = nil
   ) {
     self.init(
-      dWRows: [], dWColumns: [], da: db, x: [], dr: dr, dhPrev: dhPrev, dx: dx, db_hn: db_hn)
-    given = (dW, dU, db)
+      dWRows: [], dWColumns: [], da: db, x: [], dr: dr, dhPrev: dhPrev, U: .zeros(0, 0),
+      db_hn: db_hn)
+    given = (dW, dU, db, dx)
+  }
+
+  /// `∂E/∂x_t = U_hᵀ da` (D), formed when read (unless given outright), as
+  /// `AffineGradients.dx`.
+  public var dx: [Double] {
+    get { given.dx ?? U.transposeTimes(da) }  // ∂a/∂x_t = U_h: U_hᵀ da
+    set { given.dx = newValue }
   }
 
   /// `∂E/∂W_h` (H×H), written out from its factors unless given outright; settable.
@@ -112,7 +125,7 @@ public func gruCandidateBackward(
   }
   return GRUCandidateGradients(
     dWRows: dW.rows, dWColumns: dW.columns, da: da, x: x, dr: dr, dhPrev: dhPrev,
-    dx: p.U.transposeTimes(da), db_hn: db_hn)  // dU = da ⊗ x_t, db = da
+    U: p.U, db_hn: db_hn)  // dU = da ⊗ x_t, db = da; dx = U_hᵀ da when read
 }
 
 /// The update `h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ h̃_t`.
@@ -183,8 +196,25 @@ public struct GRUStepGradients: Sendable {
   public var r, z: AffineGradients
   /// The candidate's gradients, its share to the reset gate included.
   public var h: GRUCandidateGradients
-  /// `∂E/∂h_{t−1}` (H), the sum of four paths, and `∂E/∂x_t` (D).
-  public var dhPrev, dx: [Double]
+  /// `∂E/∂h_{t−1}` (H), the sum of four paths.
+  public var dhPrev: [Double]
+  /// `∂E/∂x_t` given outright (a learner's answer); nil: formed from the gates when read.
+  private var givenDx: [Double]?
+
+  /// A step's gradients from its gates' and candidate's; `dx` formed from theirs when read,
+  /// unless given.
+  public init(
+    r: AffineGradients, z: AffineGradients, h: GRUCandidateGradients, dhPrev: [Double],
+    dx: [Double]? = nil
+  ) {
+    (self.r, self.z, self.h, self.dhPrev, givenDx) = (r, z, h, dhPrev, dx)
+  }
+
+  /// `∂E/∂x_t` (D): the sum of three paths, formed when read (`AffineGradients.dx`).
+  public var dx: [Double] {
+    get { givenDx ?? h.dx .+ r.dx .+ z.dx }  // x_t feeds the candidate and both gates
+    set { givenDx = newValue }
+  }
 }
 
 /// Backward through one step, given `dh = ∂E/∂h_t`.
@@ -200,8 +230,7 @@ public func gruStepBackward(
     update.dz, gate: cache.z, x: cache.x, hPrev: cache.hPrev, W: p.z.W, U: p.z.U)
   return GRUStepGradients(
     r: gr, z: gz, h: gh,
-    dhPrev: update.dhPrev .+ gh.dhPrev .+ gr.dhPrev .+ gz.dhPrev,  // four paths to h_{t−1}
-    dx: gh.dx .+ gr.dx .+ gz.dx)
+    dhPrev: update.dhPrev .+ gh.dhPrev .+ gr.dhPrev .+ gz.dhPrev)  // four paths to h_{t−1}
 }
 
 // MARK: - The cell

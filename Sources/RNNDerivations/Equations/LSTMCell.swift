@@ -108,10 +108,25 @@ public struct LSTMStepGradients: Sendable {
   public var dhPrev: [Double]
   /// `∂E/∂c_{t−1}` (H): through the forget gate only.
   public var dcPrev: [Double]
-  /// `∂E/∂x_t` (D): the sum over the four gates.
-  public var dx: [Double]
   /// The part of `∂E/∂c_t` that arrived through `h_t = o_t ⊙ tanh(c_t)`.
   public var dcThroughH: [Double]
+  /// `∂E/∂x_t` given outright (a learner's answer); nil: formed from the gates when read.
+  private var givenDx: [Double]?
+
+  /// A step's gradients from its gates'; `dx` formed from theirs when read, unless given.
+  public init(
+    i: AffineGradients, f: AffineGradients, o: AffineGradients, c: AffineGradients,
+    dhPrev: [Double], dcPrev: [Double], dx: [Double]? = nil, dcThroughH: [Double]
+  ) {
+    (self.i, self.f, self.o, self.c) = (i, f, o, c)
+    (self.dhPrev, self.dcPrev, givenDx, self.dcThroughH) = (dhPrev, dcPrev, dx, dcThroughH)
+  }
+
+  /// `∂E/∂x_t` (D): the sum over the four gates, formed when read (`AffineGradients.dx`).
+  public var dx: [Double] {
+    get { givenDx ?? i.dx .+ f.dx .+ o.dx .+ c.dx }  // x_t feeds all four
+    set { givenDx = newValue }
+  }
 }
 
 /// Backward through one step, given `dh = ∂E/∂h_t` and `dc = ∂E/∂c_t` from later steps.
@@ -131,7 +146,7 @@ public func lstmStepBackward(
     i: gi, f: gf, o: go, c: gc,
     dhPrev: gi.dhPrev .+ gf.dhPrev .+ go.dhPrev .+ gc.dhPrev,  // h_{t−1} feeds all four
     dcPrev: cell.dcPrev,  // through f only
-    dx: gi.dx .+ gf.dx .+ go.dx .+ gc.dx, dcThroughH: out.dc)
+    dcThroughH: out.dc)
 }
 
 // MARK: - The cell

@@ -62,15 +62,19 @@ public struct AffineGradients: Sendable {
   public var hPrev, x: [Double]
   /// `∂E/∂h_{t−1} = Wᵀ da` (H).
   public var dhPrev: [Double]
-  /// `∂E/∂x_t = Uᵀ da` (D).
-  public var dx: [Double]
+  /// `U`, what `dx` is formed with.
+  let U: Matrix<Double>
   /// Gradients given outright instead of formed from the factors (a learner's answer, a
   /// catalogued mistake); nil: formed.
-  var given: (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?) = (nil, nil, nil)
+  var given:
+    (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?, dx: [Double]?) = (
+      nil, nil, nil, nil
+    )
 
-  /// The factors, as the backward pass leaves them: `dW`, `dU` and `db` formed from them.
-  public init(da: [Double], hPrev: [Double], x: [Double], dhPrev: [Double], dx: [Double]) {
-    (self.da, self.hPrev, self.x, self.dhPrev, self.dx) = (da, hPrev, x, dhPrev, dx)
+  /// The factors, as the backward pass leaves them: `dW`, `dU` and `db` formed from them, and
+  /// `dx` from `U` when read.
+  public init(da: [Double], hPrev: [Double], x: [Double], dhPrev: [Double], U: Matrix<Double>) {
+    (self.da, self.hPrev, self.x, self.dhPrev, self.U) = (da, hPrev, x, dhPrev, U)
   }
 
   /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`
@@ -78,8 +82,16 @@ public struct AffineGradients: Sendable {
   public init(
     dW: Matrix<Double>, dU: Matrix<Double>, db: [Double], dhPrev: [Double], dx: [Double]
   ) {
-    self.init(da: db, hPrev: [], x: [], dhPrev: dhPrev, dx: dx)
-    given = (dW, dU, db)
+    self.init(da: db, hPrev: [], x: [], dhPrev: dhPrev, U: .zeros(0, 0))
+    given = (dW, dU, db, dx)
+  }
+
+  /// `∂E/∂x_t = Uᵀ da` (D), formed when read (unless given outright): only a stack's upper
+  /// layer reads it, to hand it to the layer below. A single layer's walk never does (`x_t`
+  /// is data, not a variable), and skips its H·D multiply–adds at every step.
+  public var dx: [Double] {
+    get { given.dx ?? U.transposeTimes(da) }  // ∂a/∂x_t = U: Uᵀ da
+    set { given.dx = newValue }
   }
 
   /// `da ⊗ h_{t−1}`: `∂a_i/∂W_ij = h_{t−1,j}`.
@@ -115,7 +127,7 @@ public func affineBackward(
   AffineGradients(
     da: da, hPrev: hPrev, x: x,  // dW = da ⊗ h_{t−1}, dU = da ⊗ x_t, db = da
     dhPrev: W.transposeTimes(da),  // ∂a/∂h_{t−1} = W: Wᵀ da
-    dx: U.transposeTimes(da))  // ∂a/∂x_t = U: Uᵀ da
+    U: U)  // dx = Uᵀ da, formed when read
 }
 
 /// The weights of one gate: `W` (`H×H`) on `h_{t−1}`, `U` (`H×D`) on `x_t`, bias `b` (`H`).

@@ -160,12 +160,13 @@ public struct StackedCell: RecurrentCell {
       let g = layers[l].backward(handed[l], erased: cache.layers[l], parameters(ofLayer: l, in: p))
       perLayer.insert(g, at: 0)
     }
+    let bottom = perLayer[0]
     let gradients = CellGradients(
       parameters: perLayer.enumerated().flatMap { l, g in
         g.parameters.map { (Self.layerName($0.name, layer: l + 1), $0.gradient) }
       },
       dStatePrev: CellState(layers: perLayer.map(\.dStatePrev)),  // each to its own h_{t−1}^(ℓ)
-      dx: perLayer[0].dx)  // ∂E/∂x_t: only layer 1 reads x_t
+      dx: bottom.dx)  // ∂E/∂x_t: only layer 1 reads x_t
     return StackedStepGradients(gradients: gradients, handed: handed, fromAbove: fromAbove)
   }
 

@@ -65,15 +65,22 @@ public struct CellGradients: Sendable {
   public var parameters: [(name: String, gradient: StepGradient)]
   /// `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`): what flows on to the step before.
   public var dStatePrev: CellState<Double>
-  /// `∂E/∂x_t`.
-  public var dx: [Double]
+  /// Works out `∂E/∂x_t`.
+  private var inputGradient: @Sendable () -> [Double]
   /// A step's gradients: the parameters' shares by name, `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`),
-  /// `∂E/∂x_t`.
+  /// `∂E/∂x_t` (worked out when read).
   public init(
     parameters: [(name: String, gradient: StepGradient)], dStatePrev: CellState<Double>,
-    dx: [Double]
+    dx: @autoclosure @escaping @Sendable () -> [Double]
   ) {
-    (self.parameters, self.dStatePrev, self.dx) = (parameters, dStatePrev, dx)
+    (self.parameters, self.dStatePrev, inputGradient) = (parameters, dStatePrev, dx)
+  }
+
+  /// `∂E/∂x_t`, worked out when read: a stack hands its upper layers' to the layer below; the
+  /// walk never reads it, since `x_t` is data, not a variable (`AffineGradients.dx`).
+  public var dx: [Double] {
+    get { inputGradient() }
+    set { inputGradient = { [newValue] in newValue } }
   }
 }
 
