@@ -23,7 +23,7 @@ public struct Matrix<Element: Sendable>: Sendable {
 
   /// A `rows × cols` matrix with every entry `value`.
   @inlinable public init(rows: Int, cols: Int, repeating value: Element) {
-    self.init(rows: rows, cols: cols, storage: Array(repeating: value, count: rows * cols))
+    self.init(rows: rows, cols: cols, storage: filled(value, count: rows * cols))
   }
 
   /// Entry `(i, j)`: row `i`, column `j`, from 0.
@@ -86,7 +86,7 @@ extension Matrix where Element: Scalar {
 
   /// Matrix–vector product `M x`.
   @inlinable public static func * (m: Matrix, x: [Element]) -> [Element] {
-    var y = [Element](repeating: 0, count: m.rows)
+    var y = filled(0 as Element, count: m.rows)
     y.withUnsafeMutableBufferPointer { y in m.rowSums(x) { y[$0] = $1 } }
     return y
   }
@@ -160,7 +160,7 @@ extension Matrix where Element: Scalar {
   /// Transpose–vector product `Mᵀ y`: how a backward pass sends a gradient to the input.
   @inlinable public func transposeTimes(_ y: [Element]) -> [Element] {
     precondition(y.count == rows, "Mᵀ y: M is \(rows)×\(cols), y has \(y.count) entries")
-    var x = [Element](repeating: 0, count: cols)
+    var x = filled(0 as Element, count: cols)
     storage.withUnsafeBufferPointer { a in
       x.withUnsafeMutableBufferPointer { x in
         // x_j = Σ_i M_ij y_i, row by row: the inner loop runs along a row, each x_j on its own
@@ -340,16 +340,24 @@ infix operator .* : MultiplicationPrecedence
 
 /// `[op(a[0], b[0]), op(a[1], b[1]), …]` for two vectors of the same length, written straight
 /// into the new array (no closure per entry, no index checks: the loop vectorises).
-@inlinable func entrywise<T>(_ a: [T], _ b: [T], _ op: (T, T) -> T) -> [T] {
-  a.withUnsafeBufferPointer { a in
-    b.withUnsafeBufferPointer { b in
-      [T](unsafeUninitializedCapacity: a.count) { out, count in
-        for i in 0..<a.count { out.initializeElement(at: i, to: op(a[i], b[i])) }
-        count = a.count
-      }
+@inlinable func entrywise<T: Scalar>(_ a: [T], _ b: [T], _ op: (T, T) -> T) -> [T] {
+  var out = filled(0 as T, count: a.count)
+  out.withUnsafeMutableBufferPointer { out in
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in for i in 0..<a.count { out[i] = op(a[i], b[i]) } }
     }
   }
+  return out
 }
+
+/// A new array of `count` copies of `value`: how this file makes every result array.
+///
+/// `Array(repeating:count:)` and `Array(unsafeUninitializedCapacity:)` reach the standard
+/// library through a generic entry point that looks up the array's type at run time on every
+/// call, about 60 ns (measured; notes/Performance.md), more than a small step's arithmetic.
+/// The same array made from `repeatElement` is put together in this module, specialised,
+/// with the type found once.
+@inlinable func filled<T>(_ value: T, count: Int) -> [T] { Array(repeatElement(value, count: count)) }
 
 /// The dot product `a · b`.
 @inlinable public func dot<T: Scalar>(_ a: [T], _ b: [T]) -> T {
