@@ -32,8 +32,8 @@ import Testing
     #expect(m.columns(1..<3).storage == [2, 3, 5, 6])
   }
 
-  /// `M x`, eight rows at a time, and `Mᵀ y`, four rows a pass (notes/Performance.md), are the
-  /// textbook sums to the bit.
+  /// `M x`, eight rows at a time or along a kept column-major copy, and `Mᵀ y`, four rows a
+  /// pass (notes/Performance.md), are the textbook sums to the bit.
   ///
   /// `y_i = Σ_j M_ij x_j` summed j = 0, 1, … and `x_j = Σ_i M_ij y_i` summed i = 0, 1, … here in
   /// the test: the same additions in the same order, so equal to the last bit, for every row
@@ -57,6 +57,28 @@ import Testing
     }
     #expect(m * x == rowSums)
     #expect(m.transposeTimes(y) == columnSums)
+    // The same product from the entries kept column after column, as a walk keeps its weights.
+    let kept = Parameters(Layout(names: ["M"], shapes: [.matrix(rows, cols)]), values: [m.storage])
+      .keepingColumns().matrix("M")
+    #expect(kept.columnMajorEntries != nil)  // the path under test is the one taken
+    #expect(kept * x == rowSums)
+    let affine = rowSums .+ rowSums .+ y
+    #expect(Matrix.affine(kept, x, kept, x, y) == affine)
+  }
+
+  /// A matrix's column-major copy never outlives a change to its values: `Parameters` drops
+  /// every copy when any value changes, `Matrix` when an entry does, and the product then
+  /// reads the changed entries.
+  @Test func columnCopiesAreDroppedWhenValuesChange() {
+    let layout = Layout(names: ["M", "b"], shapes: [.matrix(2, 2), .vector(2)])
+    var p = Parameters(layout, values: [[1, 2, 3, 4], [0, 0]]).keepingColumns()
+    #expect(p.matrix("M").columnMajorEntries == [1, 3, 2, 4])  // column 0 (1, 3), column 1 (2, 4)
+    p.add("b", [1, 1])
+    #expect(p.matrix("M").columnMajorEntries == nil)
+    var m = Parameters(layout, values: [[1, 2, 3, 4], [0, 0]]).keepingColumns().matrix("M")
+    m[0, 1] = 20
+    #expect(m.columnMajorEntries == nil)
+    #expect(m * [1, 1] == [21, 7])  // 1 + 20, 3 + 4: the changed entry
   }
 
   /// `Matrix.affine` (what `affineForward` runs) is `M * x .+ N * z .+ b` to the bit, on

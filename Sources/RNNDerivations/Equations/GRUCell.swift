@@ -41,10 +41,9 @@ public struct GRUCandidateGradients: Sendable {
   let U: Matrix<Double>
   /// Gradients given outright instead of formed from the factors (a learner's answer, a
   /// catalogued mistake); nil: formed.
-  var given:
-    (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?, dx: [Double]?) = (
-      nil, nil, nil, nil
-    )
+  var given: (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?, dx: [Double]?) = (
+    nil, nil, nil, nil
+  )
 
   /// The factors, as the backward pass leaves them; `dx` formed from `U` when read.
   public init(

@@ -9,7 +9,12 @@ public struct Matrix<Element: Sendable>: Sendable {
   /// The number of columns.
   public let cols: Int
   /// Written only in this file: the entries, row after row.
-  @usableFromInline var entries: [Element]
+  @usableFromInline var entries: [Element] {
+    didSet { columnMajorEntries = nil }  // a copy of the old entries would be stale
+  }
+  /// The same entries column after column, when this matrix keeps them (a weight a walk reads
+  /// at every step: `Parameters.keepingColumns`): `M x` runs along them; nil otherwise.
+  @usableFromInline var columnMajorEntries: [Element]?
   /// Entry `(i, j)` is `storage[i * cols + j]`.
   @inlinable public var storage: [Element] { entries }
 
@@ -19,6 +24,21 @@ public struct Matrix<Element: Sendable>: Sendable {
     self.rows = rows
     self.cols = cols
     self.entries = storage
+  }
+
+  /// A matrix from its entries row after row, and the same entries column after column.
+  @inlinable init(rows: Int, cols: Int, storage: [Element], columns: [Element]?) {
+    self.init(rows: rows, cols: cols, storage: storage)
+    precondition(columns.map { $0.count == storage.count } ?? true, "columns do not match")
+    columnMajorEntries = columns
+  }
+
+  /// Row-major entries `storage` of a `rows × cols` matrix, column after column.
+  static func columnMajor(_ storage: [Element], rows: Int, cols: Int) -> [Element] {
+    guard let first = storage.first else { return [] }
+    var out = filled(first, count: storage.count)  // one array, entry (i, j) moved to j·rows + i
+    for i in 0..<rows { for j in 0..<cols { out[j * rows + i] = storage[i * cols + j] } }
+    return out
   }
 
   /// A `rows × cols` matrix with every entry `value`.
@@ -42,9 +62,7 @@ public struct Matrix<Element: Sendable>: Sendable {
 
   /// `Mᵀ`: entry `(i, j)` becomes entry `(j, i)`.
   public var transposed: Matrix {
-    Matrix(
-      rows: cols, cols: rows,
-      storage: (0..<cols).flatMap { j in (0..<rows).map { i in entries[i * cols + j] } })
+    Matrix(rows: cols, cols: rows, storage: Self.columnMajor(entries, rows: rows, cols: cols))
   }
 
   /// Columns `range` as a new matrix (the blocks of a concatenated weight).
@@ -86,14 +104,20 @@ extension Matrix where Element: Scalar {
 
   /// Matrix–vector product `M x`.
   @inlinable public static func * (m: Matrix, x: [Element]) -> [Element] {
+    if let columns = m.columnMajorEntries {
+      // M's columns are the rows of Mᵀ, and `transposeTimes` runs along rows: (Mᵀ)ᵀ x is
+      // M x, entry i summed j = 0, 1, … as below, with the loop along i (vectorised) instead
+      // of eight separate running sums.
+      return Matrix(rows: m.cols, cols: m.rows, storage: columns).transposeTimes(x)
+    }
     var y = filled(0 as Element, count: m.rows)
     y.withUnsafeMutableBufferPointer { y in m.rowSums(x) { y[$0] = $1 } }
     return y
   }
 
-  /// `M x + N z + b`, into one new array: entry `i` is `(Σ_j M_ij x_j + Σ_k N_ik z_k) + b_i`,
-  /// the same additions in the same order as `M * x .+ N * z .+ b`, without the three arrays
-  /// in between (the affine map of every cell's step and gate: `affineForward`).
+  /// `M x + N z + b`: entry `i` is `(Σ_j M_ij x_j + Σ_k N_ik z_k) + b_i`, the same additions
+  /// in the same order as `M * x .+ N * z .+ b`, with the two sums added in place instead of
+  /// into two more arrays (the affine map of every cell's step and gate: `affineForward`).
   @inlinable public static func affine(
     _ m: Matrix, _ x: [Element], _ n: Matrix, _ z: [Element], _ b: [Element]
   ) -> [Element] {
@@ -101,8 +125,11 @@ extension Matrix where Element: Scalar {
       m.rows == n.rows && b.count == m.rows,
       "M x + N z + b: M is \(m.rows)×\(m.cols), N \(n.rows)×\(n.cols), b has \(b.count) entries")
     var y = m * x
+    let s = n * z
     y.withUnsafeMutableBufferPointer { y in
-      b.withUnsafeBufferPointer { b in n.rowSums(z) { i, s in y[i] = y[i] + s + b[i] } }
+      s.withUnsafeBufferPointer { s in
+        b.withUnsafeBufferPointer { b in for i in y.indices { y[i] = y[i] + s[i] + b[i] } }
+      }
     }
     return y
   }
@@ -357,7 +384,9 @@ infix operator .* : MultiplicationPrecedence
 /// call, about 60 ns (measured; notes/Performance.md), more than a small step's arithmetic.
 /// The same array made from `repeatElement` is put together in this module, specialised,
 /// with the type found once.
-@inlinable func filled<T>(_ value: T, count: Int) -> [T] { Array(repeatElement(value, count: count)) }
+@inlinable func filled<T>(_ value: T, count: Int) -> [T] {
+  Array(repeatElement(value, count: count))
+}
 
 /// The dot product `a · b`.
 @inlinable public func dot<T: Scalar>(_ a: [T], _ b: [T]) -> T {

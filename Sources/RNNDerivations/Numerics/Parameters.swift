@@ -101,7 +101,12 @@ public struct Parameters<T: Scalar>: Sendable {
   /// The names and shapes of `values`, in order.
   public let layout: Layout
   /// One flat array (row-major) per variable, in layout order.
-  public internal(set) var values: [[T]]
+  public internal(set) var values: [[T]] {
+    didSet { columnMajorValues = [] }  // copies of the old values would be stale
+  }
+  /// Per variable, a matrix's values column after column, when this value keeps them
+  /// (`keepingColumns`); empty otherwise.
+  @usableFromInline var columnMajorValues: [[T]?] = []
   /// Per value, the largest magnitude of any one contribution `add` summed into it: the
   /// scale of the sum's rounding, which can exceed the sum's own when its terms cancel.
   public private(set) var largestAddend: [Double]
@@ -129,7 +134,20 @@ public struct Parameters<T: Scalar>: Sendable {
   /// The values of `name` as a matrix of its declared shape.
   @inlinable public func matrix(_ name: String) -> Matrix<T> {
     let k = layout.index(of: name)
-    return Matrix(rows: layout.shapes[k].rows, cols: layout.shapes[k].cols, storage: values[k])
+    return Matrix(
+      rows: layout.shapes[k].rows, cols: layout.shapes[k].cols, storage: values[k],
+      columns: columnMajorValues.isEmpty ? nil : columnMajorValues[k])
+  }
+
+  /// The same values, each matrix also kept column after column: a walk reads every weight at
+  /// every step, and `M x` runs along the columns in vector loads (`Matrix.*`), the same sums
+  /// in the same order. One copy of the weights per walk.
+  public func keepingColumns() -> Parameters {
+    var p = self
+    p.columnMajorValues = zip(layout.shapes, values).map { shape, v in
+      shape.isVector ? nil : Matrix.columnMajor(v, rows: shape.rows, cols: shape.cols)
+    }
+    return p
   }
 
   /// `+=` into `name`, entry by entry: a gradient summed over time steps.

@@ -184,7 +184,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   public func forward(_ p: Parameters<Double>, from state: CellState<Double>)
     -> SequenceForward<Double, Cell.Cache>
   {
-    walkForward(from: state, p) { cell.forward($0, $1, p) }
+    let p = p.keepingColumns()  // every weight is read at every step: M x from its columns
+    return walkForward(from: state, p) { cell.forward($0, $1, p) }
   }
 
   /// Backpropagation through time: walk the caches backwards, carrying `dhNext` (and
