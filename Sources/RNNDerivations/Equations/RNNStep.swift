@@ -85,9 +85,10 @@ public struct AffineGradients: Sendable {
     given = (dW, dU, db, dx)
   }
 
-  /// `∂E/∂x_t = Uᵀ da` (D), formed when read (unless given outright): only a stack's upper
-  /// layer reads it, to hand it to the layer below. A single layer's walk never does (`x_t`
-  /// is data, not a variable), and skips its H·D multiply–adds at every step.
+  /// `∂E/∂x_t = Uᵀ da` (D), formed when read, unless given outright.
+  ///
+  /// Only a stack's upper layer reads it, to hand it to the layer below. A single layer's walk
+  /// never does (`x_t` is data, not a variable), and skips its H·D multiply–adds at every step.
   public var dx: [Double] {
     get { given.dx ?? U.transposeTimes(da) }  // ∂a/∂x_t = U: Uᵀ da
     set { given.dx = newValue }

@@ -139,9 +139,10 @@ public struct Parameters<T: Scalar>: Sendable {
       columns: columnMajorValues.isEmpty ? nil : columnMajorValues[k])
   }
 
-  /// The same values, each matrix also kept column after column: a walk reads every weight at
-  /// every step, and `M x` runs along the columns in vector loads (`Matrix.*`), the same sums
-  /// in the same order. One copy of the weights per walk.
+  /// The same values, each matrix also kept column after column.
+  ///
+  /// A walk reads every weight at every step, and `M x` runs along the columns in vector loads
+  /// (`Matrix.*`), the same sums in the same order: one copy of the weights per walk.
   public func keepingColumns() -> Parameters {
     var p = self
     p.columnMajorValues = zip(layout.shapes, values).map { shape, v in
