@@ -104,20 +104,14 @@ extension Matrix where Element: Scalar {
 
   /// Matrix–vector product `M x`.
   @inlinable public static func * (m: Matrix, x: [Element]) -> [Element] {
-    if let columns = m.columnMajorEntries {
-      // M's columns are the rows of Mᵀ, and `transposeTimes` runs along rows: (Mᵀ)ᵀ x is
-      // M x, entry i summed j = 0, 1, … as below, with the loop along i (vectorised) instead
-      // of eight separate running sums.
-      return Matrix(rows: m.cols, cols: m.rows, storage: columns).transposeTimes(x)
-    }
     var y = filled(0 as Element, count: m.rows)
     y.withUnsafeMutableBufferPointer { y in m.rowSums(x) { y[$0] = $1 } }
     return y
   }
 
-  /// `M x + N z + b`: entry `i` is `(Σ_j M_ij x_j + Σ_k N_ik z_k) + b_i`, the same additions
-  /// in the same order as `M * x .+ N * z .+ b`, with the two sums added in place instead of
-  /// into two more arrays (the affine map of every cell's step and gate: `affineForward`).
+  /// `M x + N z + b`, into one new array: entry `i` is `(Σ_j M_ij x_j + Σ_k N_ik z_k) + b_i`,
+  /// the same additions in the same order as `M * x .+ N * z .+ b`, without the three arrays
+  /// in between (the affine map of every cell's step and gate: `affineForward`).
   @inlinable public static func affine(
     _ m: Matrix, _ x: [Element], _ n: Matrix, _ z: [Element], _ b: [Element]
   ) -> [Element] {
@@ -125,11 +119,8 @@ extension Matrix where Element: Scalar {
       m.rows == n.rows && b.count == m.rows,
       "M x + N z + b: M is \(m.rows)×\(m.cols), N \(n.rows)×\(n.cols), b has \(b.count) entries")
     var y = m * x
-    let s = n * z
     y.withUnsafeMutableBufferPointer { y in
-      s.withUnsafeBufferPointer { s in
-        b.withUnsafeBufferPointer { b in for i in y.indices { y[i] = y[i] + s[i] + b[i] } }
-      }
+      b.withUnsafeBufferPointer { b in n.rowSums(z) { i, s in y[i] = y[i] + s + b[i] } }
     }
     return y
   }
@@ -138,6 +129,18 @@ extension Matrix where Element: Scalar {
   /// kernel of `M x`.
   @inlinable func rowSums(_ x: [Element], _ store: (_ i: Int, _ sum: Element) -> Void) {
     precondition(x.count == cols, "M x: M is \(rows)×\(cols), x has \(x.count) entries")
+    if let columns = columnMajorEntries {
+      // M's columns are the rows of Mᵀ, and (Mᵀ)ᵀ x = M x runs along them (`addTransposeTimes`,
+      // vectorised), entry i summed j = 0, 1, … as below. The sums wait on the stack.
+      let mT = Matrix(rows: cols, cols: rows, storage: columns)
+      withUnsafeTemporaryAllocation(of: Element.self, capacity: rows) { sums in
+        sums.initialize(repeating: 0)
+        defer { sums.deinitialize() }
+        mT.addTransposeTimes(x, into: sums)
+        for i in 0..<rows { store(i, sums[i]) }
+      }
+      return
+    }
     let n = cols
     storage.withUnsafeBufferPointer { a in
       x.withUnsafeBufferPointer { x in
@@ -186,32 +189,37 @@ extension Matrix where Element: Scalar {
 
   /// Transpose–vector product `Mᵀ y`: how a backward pass sends a gradient to the input.
   @inlinable public func transposeTimes(_ y: [Element]) -> [Element] {
-    precondition(y.count == rows, "Mᵀ y: M is \(rows)×\(cols), y has \(y.count) entries")
     var x = filled(0 as Element, count: cols)
+    x.withUnsafeMutableBufferPointer { addTransposeTimes(y, into: $0) }
+    return x
+  }
+
+  /// `x += Mᵀ y`, into `cols` entries: each `x_j` gets `M_ij y_i` added i = 0, 1, …: the
+  /// kernel of `Mᵀ y`.
+  @inlinable func addTransposeTimes(_ y: [Element], into x: UnsafeMutableBufferPointer<Element>) {
+    precondition(y.count == rows, "Mᵀ y: M is \(rows)×\(cols), y has \(y.count) entries")
+    precondition(x.count == cols, "Mᵀ y: M is \(rows)×\(cols), x has \(x.count) entries")
     storage.withUnsafeBufferPointer { a in
-      x.withUnsafeMutableBufferPointer { x in
-        // x_j = Σ_i M_ij y_i, row by row: the inner loop runs along a row, each x_j on its own
-        // (vectorised: `&+`, no overflow check, as in `M x`). Four rows per pass over x: x_j
-        // gets the same four additions in the same order, loaded and stored once instead of
-        // four times.
-        var i = 0
-        while i + 4 <= rows {
-          let (y0, y1, y2, y3) = (y[i], y[i + 1], y[i + 2], y[i + 3])
-          let r0 = i &* cols
-          let (r1, r2, r3) = (r0 &+ cols, r0 &+ 2 &* cols, r0 &+ 3 &* cols)
-          for j in 0..<cols {
-            x[j] = x[j] + a[r0 &+ j] * y0 + a[r1 &+ j] * y1 + a[r2 &+ j] * y2 + a[r3 &+ j] * y3
-          }
-          i += 4
+      // x_j = Σ_i M_ij y_i, row by row: the inner loop runs along a row, each x_j on its own
+      // (vectorised: `&+`, no overflow check, as in `M x`). Four rows per pass over x: x_j
+      // gets the same four additions in the same order, loaded and stored once instead of
+      // four times.
+      var i = 0
+      while i + 4 <= rows {
+        let (y0, y1, y2, y3) = (y[i], y[i + 1], y[i + 2], y[i + 3])
+        let r0 = i &* cols
+        let (r1, r2, r3) = (r0 &+ cols, r0 &+ 2 &* cols, r0 &+ 3 &* cols)
+        for j in 0..<cols {
+          x[j] = x[j] + a[r0 &+ j] * y0 + a[r1 &+ j] * y1 + a[r2 &+ j] * y2 + a[r3 &+ j] * y3
         }
-        for i in i..<rows {
-          let yi = y[i]
-          let base = i &* cols
-          for j in 0..<cols { x[j] += a[base &+ j] * yi }
-        }
+        i += 4
+      }
+      for i in i..<rows {
+        let yi = y[i]
+        let base = i &* cols
+        for j in 0..<cols { x[j] += a[base &+ j] * yi }
       }
     }
-    return x
   }
 
   /// Matrix product `A B`.
@@ -397,4 +405,8 @@ infix operator .* : MultiplicationPrecedence
 }
 
 /// Lifts `Double` constants to any `Scalar`.
-@inlinable public func lift<T: Scalar>(_ v: [Double]) -> [T] { v.map(T.init) }
+@inlinable public func lift<T: Scalar>(_ v: [Double]) -> [T] {
+  // On `Double` the same array: no copy (the check is settled when the code is specialised).
+  if T.self == Double.self { return unsafeBitCast(v, to: [T].self) }
+  return v.map(T.init)
+}
