@@ -1,14 +1,14 @@
 /// A JSON number read as `significand × 10^exponent`, and the double nearest it.
 ///
-/// Why it exists: `grad` at the caps reads about 850,000 numbers, and `Double(String)` (a new
-/// string, then the C library's `strtod`) was a sixth of the run. Most numbers a program
-/// writes (Python's `repr`, Swift's `description`) have at most 17 significant digits and a
-/// small power of ten; for those, `double` finds the nearest double with integer arithmetic
-/// alone (no string, no table): the product or quotient is formed exactly in 128 bits, then
-/// rounded once, to nearest, ties to even — what `strtod` returns, since the correctly rounded
-/// double is unique. Every other number (more than 19 digits, a power of ten beyond ±27, so
-/// subnormals and overflow too) gets `nil`, and the parser asks `Double(String)` as before
-/// (`JSONParserTests` compares the two bit for bit).
+/// Why it exists: `grad` at the caps reads about 850,000 numbers, and `Double(String)` needs a
+/// new string for each, then runs the C library's `strtod` (notes/Performance.md, "`grad` at
+/// the caps"). Most numbers a program writes (Python's `repr`, Swift's `description`) have at
+/// most 17 significant digits and a small power of ten; for those, `double` finds the nearest
+/// double with integer arithmetic alone (no string, no table): the product or quotient is
+/// formed exactly in 128 bits, then rounded once, to nearest, ties to even — what `strtod`
+/// returns, since the correctly rounded double is unique. Every other number (more than 19
+/// digits, a power of ten beyond ±27, so subnormals and overflow too) gets `nil`, and the
+/// parser asks `Double(String)` as before (`JSONNumberTests` compares the two bit for bit).
 struct ExactDecimal {
   /// The decimal digits as an integer, while there are at most 19 of them (from the first
   /// nonzero digit): 19 digits always fit in a `UInt64`.
