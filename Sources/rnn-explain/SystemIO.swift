@@ -15,25 +15,39 @@ struct SystemError: Error {
 enum SystemIO {
   /// Writes all of `text` to `descriptor`, continuing after a partial write and retrying an
   /// interrupted one.
+  ///
+  /// The bytes are written from where the string keeps them (`withUTF8` copies only a string
+  /// without contiguous UTF-8): `grad`'s output at the caps is 13 MB.
   static func writeAll(_ text: String, to descriptor: Int32) throws(SystemError) {
-    let bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-      if written < 0 {
-        let number = errno
-        if number == EINTR { continue }
-        throw SystemError(number: number)
+    var text = text
+    let failure: Int32? = text.withUTF8 { bytes in
+      guard let start = bytes.baseAddress else { return nil }  // nothing to write
+      var offset = 0
+      while offset < bytes.count {
+        let written = write(descriptor, start + offset, bytes.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          return errno
+        }
+        // A write that takes nothing would never finish.
+        guard written > 0 else { return EIO }
+        offset += written
       }
-      // A write that takes nothing would never finish.
-      guard written > 0 else { throw SystemError(number: EIO) }
-      offset += written
+      return nil
     }
+    if let failure { throw SystemError(number: failure) }
   }
 
   /// Everything `descriptor` holds, read to its end, retrying an interrupted read.
+  ///
+  /// A regular file's size is known beforehand: room for it is made once, instead of the
+  /// array growing (and copying) a dozen times on the way to an 18 MB input.
   static func readAll(_ descriptor: Int32) throws(SystemError) -> [UInt8] {
     var bytes: [UInt8] = []
+    var info = stat()
+    if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+      bytes.reserveCapacity(Int(info.st_size))
+    }
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     while true {
       let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }

@@ -192,12 +192,14 @@ extension GradInput {
     }
   }
 
-  static func finite(_ v: JSON, _ field: String) throws(InputError) -> Double {
+  /// The number `v`, or an error naming `field`: a name made only for the error, since
+  /// `numbers` asks this of every entry (`inputs[999][255]`, 850,000 names at the caps).
+  static func finite(_ v: JSON, _ field: @autoclosure () -> String) throws(InputError) -> Double {
     guard case .number(let x) = v else {
-      throw InputError("\(field): expected a number, found \(describe(v))")
+      throw InputError("\(field()): expected a number, found \(describe(v))")
     }
     guard x.isFinite else {
-      throw InputError("\(field): expected a finite number, found \(describe(v))")
+      throw InputError("\(field()): expected a finite number, found \(describe(v))")
     }
     return x
   }

@@ -22,23 +22,39 @@ public struct InputError: Error, Equatable, Sendable {
 /// writes, so the validator can say which field holds a non-finite number instead of
 /// calling the whole document malformed.
 public struct JSONParser {
-  private let bytes: [UInt8]
+  /// The text's UTF-8 bytes, read in place (valid only during `parse`).
+  private let bytes: UnsafeBufferPointer<UInt8>
   private var i = 0
   private static let maxDepth = 64
 
   /// One JSON value from `text`; nothing but white space may follow it.
+  ///
+  /// The bytes are read where the string keeps them, not copied first (an 18 MB input at the
+  /// caps); a string without contiguous UTF-8 is copied, and read the same way.
   public static func parse(_ text: String) throws(InputError) -> JSON {
-    var parser = JSONParser(bytes: Array(text.utf8))
-    parser.skipSpace()
-    let value = try parser.value(depth: 0)
-    parser.skipSpace()
-    guard parser.i == parser.bytes.count else {
-      throw parser.error("unexpected text after the JSON value")
-    }
-    return value
+    let result =
+      text.utf8.withContiguousStorageIfAvailable(parse)
+      ?? Array(text.utf8).withUnsafeBufferPointer(parse)
+    return try result.get()
   }
 
-  private init(bytes: [UInt8]) { self.bytes = bytes }
+  /// One JSON value from `bytes`, as a result: the closures above cannot throw a typed error.
+  private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<JSON, InputError> {
+    var parser = JSONParser(bytes: bytes)
+    parser.skipSpace()
+    do throws(InputError) {
+      let value = try parser.value(depth: 0)
+      parser.skipSpace()
+      guard parser.i == parser.bytes.count else {
+        throw parser.error("unexpected text after the JSON value")
+      }
+      return .success(value)
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
   private func error(_ what: String) -> InputError {
     var line = 1
@@ -60,9 +76,12 @@ public struct JSONParser {
     while let b = peek, b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { i += 1 }
   }
 
-  private mutating func expect(_ word: String) -> Bool {
-    let w = Array(word.utf8)
-    guard bytes.count - i >= w.count, Array(bytes[i..<i + w.count]) == w else { return false }
+  /// Whether `word` comes next (consumed if so).
+  ///
+  /// Compared byte by byte in place: it is asked at every negative number (`-Infinity`?).
+  private mutating func expect(_ word: StaticString) -> Bool {
+    let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+    guard bytes[i...].starts(with: w) else { return false }
     i += w.count
     return true
   }
@@ -202,27 +221,47 @@ public struct JSONParser {
     return code
   }
 
+  /// A number, checked against JSON's grammar as it is read.
+  ///
+  /// Its digits are collected on the way (`ExactDecimal`), and only a number that shortcut
+  /// cannot convert becomes a `String` for `Double(String)`. Either way the double is the one
+  /// nearest the decimal.
   private mutating func number() throws(InputError) -> JSON {
     let start = i
-    func digits() -> Int {
+    var decimal = ExactDecimal()
+    func digits(afterPoint: Bool) -> Int {
       let s = i
-      while let b = peek, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") { i += 1 }
+      while let b = peek, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+        decimal.append(digit: b - UInt8(ascii: "0"), afterPoint: afterPoint)
+        i += 1
+      }
       return i - s
     }
-    if peek == UInt8(ascii: "-") { i += 1 }
+    let negative = peek == UInt8(ascii: "-")
+    if negative { i += 1 }
     let first = peek
-    let count = digits()
+    let count = digits(afterPoint: false)
     guard count > 0 else { throw error("expected a digit") }
     guard first != UInt8(ascii: "0") || count == 1 else { throw error("leading zero in a number") }
     if peek == UInt8(ascii: ".") {
       i += 1
-      guard digits() > 0 else { throw error("expected a digit after '.'") }
+      guard digits(afterPoint: true) > 0 else { throw error("expected a digit after '.'") }
     }
     if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
       i += 1
+      let sign = peek == UInt8(ascii: "-") ? -1 : 1
       if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { i += 1 }
-      guard digits() > 0 else { throw error("expected a digit in the exponent") }
+      let s = i
+      var power = 0
+      while let b = peek, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+        // Capped: any power beyond ±27 leaves the shortcut to `Double(String)` anyway.
+        power = min(power * 10 + Int(b - UInt8(ascii: "0")), 100_000)
+        i += 1
+      }
+      guard i > s else { throw error("expected a digit in the exponent") }
+      decimal.exponent += sign * power
     }
+    if let x = decimal.double(negative: negative) { return .number(x) }
     guard let x = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else {
       throw error("unreadable number")
     }
