@@ -27,31 +27,26 @@ public enum GRUVariant: String, Sendable, CaseIterable {
 
 /// Gradients of the candidate, including what it sends to the reset gate.
 ///
-/// `∂E/∂W_h` is an outer product, kept as its two factors (`dW` writes it out).
+/// The candidate's affine map `W_h (·) + U_h x_t + b_h` has the gradients of any
+/// (`AffineGradients`), with `∂E/∂W_h` kept as the factors its convention gives.
 public struct GRUCandidateGradients: Sendable {
-  /// `∂E/∂W_h = dWRows ⊗ dWColumns`.
-  public var dWRows, dWColumns: [Double]
-  /// `∂E/∂a`, the pre-activation's gradient, and `x_t`: `∂E/∂U_h = da ⊗ x_t`, `∂E/∂b_h = da`.
-  public var da, x: [Double]
-  /// `∂E/∂r_t` (H), what the candidate sends to the reset gate; `∂E/∂h_{t−1}` (H).
-  public var dr, dhPrev: [Double]
+  /// `∂E/∂W_h`, `∂E/∂U_h = da ⊗ x_t`, `∂E/∂b_h = da`, `∂E/∂x_t`; its `dhPrev` is the
+  /// candidate's whole `∂E/∂h_{t−1}`, through `W_h` and `r_t`.
+  var affine: AffineGradients
+  /// `∂E/∂r_t` (H), what the candidate sends to the reset gate.
+  public var dr: [Double]
   /// `∂E/∂b_hn`, when the reset-after candidate has a recurrent bias.
   public var db_hn: [Double]? = nil
-  /// `U_h`, what `dx` is formed with.
-  let U: Matrix<Double>
-  /// Gradients given outright instead of formed from the factors (a learner's answer, a
-  /// catalogued mistake); nil: formed.
-  var given: (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?, dx: [Double]?) = (
-    nil, nil, nil, nil
-  )
 
-  /// The factors, as the backward pass leaves them; `dx` formed from `U` when read.
+  /// The factors, as the backward pass leaves them: `∂E/∂W_h = dWRows ⊗ dWColumns`; `dx`
+  /// formed from `U` when read.
   public init(
     dWRows: [Double], dWColumns: [Double], da: [Double], x: [Double], dr: [Double],
     dhPrev: [Double], U: Matrix<Double>, db_hn: [Double]? = nil
   ) {
-    (self.dWRows, self.dWColumns, self.da, self.x, self.dr) = (dWRows, dWColumns, da, x, dr)
-    (self.dhPrev, self.U, self.db_hn) = (dhPrev, U, db_hn)
+    affine = AffineGradients(
+      da: da, W: OuterGradient(dWRows, dWColumns), x: x, dhPrev: dhPrev, U: U)
+    (self.dr, self.db_hn) = (dr, db_hn)
   }
 
   /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`.
@@ -59,43 +54,39 @@ public struct GRUCandidateGradients: Sendable {
     dW: Matrix<Double>, dU: Matrix<Double>, db: [Double], dr: [Double], dhPrev: [Double],
     dx: [Double], db_hn: [Double]? = nil
   ) {
-    self.init(
-      dWRows: [], dWColumns: [], da: db, x: [], dr: dr, dhPrev: dhPrev, U: .zeros(0, 0),
-      db_hn: db_hn)
-    given = (dW, dU, db, dx)
-  }
-
-  /// `∂E/∂x_t = U_hᵀ da` (D), formed when read (unless given outright), as
-  /// `AffineGradients.dx`.
-  public var dx: [Double] {
-    get { given.dx ?? U.transposeTimes(da) }  // ∂a/∂x_t = U_h: U_hᵀ da
-    set { given.dx = newValue }
+    affine = AffineGradients(dW: dW, dU: dU, db: db, dhPrev: dhPrev, dx: dx)
+    (self.dr, self.db_hn) = (dr, db_hn)
   }
 
   /// `∂E/∂W_h` (H×H), written out from its factors unless given outright; settable.
   public var dW: Matrix<Double> {
-    get { given.dW ?? .outer(dWRows, dWColumns) }
-    set { given.dW = newValue }
+    get { affine.dW }
+    set { affine.dW = newValue }
   }
   /// `∂E/∂U_h = da ⊗ x_t` (H×D), unless given outright; settable.
   public var dU: Matrix<Double> {
-    get { given.dU ?? .outer(da, x) }
-    set { given.dU = newValue }
+    get { affine.dU }
+    set { affine.dU = newValue }
   }
   /// `∂E/∂b_h = da` (H), unless given outright; settable.
   public var db: [Double] {
-    get { given.db ?? da }
-    set { given.db = newValue }
+    get { affine.db }
+    set { affine.db = newValue }
+  }
+  /// `∂E/∂h_{t−1}` (H), through `W_h` and `r_t`.
+  public var dhPrev: [Double] {
+    get { affine.dhPrev }
+    set { affine.dhPrev = newValue }
+  }
+  /// `∂E/∂x_t = U_hᵀ da` (D), formed when read unless given outright (`AffineGradients.dx`).
+  public var dx: [Double] {
+    get { affine.dx }
+    set { affine.dx = newValue }
   }
 
   /// The candidate's shares as the walk adds them: outer products kept as their factors,
   /// unless given outright.
-  public var shares: (W: StepGradient, U: StepGradient, b: StepGradient) {
-    (
-      given.dW.map { .vector($0.storage) } ?? .outer(dWRows, dWColumns),
-      given.dU.map { .vector($0.storage) } ?? .outer(da, x), .vector(db)
-    )
-  }
+  public var shares: (W: StepGradient, U: StepGradient, b: StepGradient) { affine.shares }
 }
 
 /// Backward through the candidate, given `∂E/∂h̃_t`.

@@ -21,12 +21,28 @@
 
 /// Gradients of one step's loss `E_t = −log ŷ_t[k_t]` through the output layer.
 public struct OutputLayerGradients: Sendable {
-  /// `∂E_t/∂V` (K×H).
-  public var dV: Matrix<Double>
+  /// `∂E_t/∂V = dz ⊗ s_t`, kept as its factors unless given outright.
+  var weights: OuterGradient
   /// `∂E_t/∂b_y` (K).
   public var db_y: [Double]
   /// `∂E_t/∂s_t` (H): what the loss sends into the state.
   public var ds: [Double]
+
+  /// Every gradient written out (a learner's answer, a catalogued mistake).
+  public init(dV: Matrix<Double>, db_y: [Double], ds: [Double]) {
+    (weights, self.db_y, self.ds) = (OuterGradient(given: dV), db_y, ds)
+  }
+
+  /// As the backward pass leaves them: `∂E_t/∂V` as its factors `dz ⊗ s_t`, `∂E_t/∂b_y = dz`.
+  init(dz: [Double], s: [Double], ds: [Double]) {
+    (weights, db_y, self.ds) = (OuterGradient(dz, s), dz, ds)
+  }
+
+  /// `∂E_t/∂V` (K×H), written out from its factors unless given outright; settable.
+  public var dV: Matrix<Double> {
+    get { weights.matrix }
+    set { weights.matrix = newValue }
+  }
 }
 
 /// Backward through the output layer and the step's cross-entropy.
@@ -44,8 +60,7 @@ public func outputLayerBackward(dz: [Double], s: [Double], V: Matrix<Double>)
   -> OutputLayerGradients
 {
   OutputLayerGradients(
-    dV: .outer(dz, s),  // ∂z/∂V_kh = s_h: dz ⊗ s_t
-    db_y: dz,  // ∂z/∂b_y = I
+    dz: dz, s: s,  // ∂z/∂V_kh = s_h: dV = dz ⊗ s_t; ∂z/∂b_y = I: db_y = dz
     ds: V.transposeTimes(dz))  // ∂z/∂s_t = V: Vᵀ dz
 }
 

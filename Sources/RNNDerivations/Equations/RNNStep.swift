@@ -54,26 +54,32 @@ public func rnnStepBackward(
 /// Gradients of `a = W h_{t−1} + U x_t + b` with respect to everything it reads.
 ///
 /// The weight gradients are outer products, kept as their two factors: `dW` and `dU` write
-/// them out when read; the walk adds them into its sums without forming them (`named`).
+/// them out when read; the walk adds them into its sums without forming them (`shares`).
 public struct AffineGradients: Sendable {
-  /// `∂E/∂a`.
-  public var da: [Double]
-  /// What `a` read: the factors of the weight gradients.
-  public var hPrev, x: [Double]
+  /// `∂E/∂a`, what `dx` is formed from.
+  let da: [Double]
+  /// `∂E/∂W = da ⊗ h_{t−1}` and `∂E/∂U = da ⊗ x_t`, unless given outright.
+  var weights: (W: OuterGradient, U: OuterGradient)
+  /// `∂E/∂b = da` (`∂a/∂b = I`), unless given outright.
+  public var db: [Double]
   /// `∂E/∂h_{t−1} = Wᵀ da` (H).
   public var dhPrev: [Double]
   /// `U`, what `dx` is formed with.
   let U: Matrix<Double>
-  /// Gradients given outright instead of formed from the factors (a learner's answer, a
-  /// catalogued mistake); nil: formed.
-  var given: (dW: Matrix<Double>?, dU: Matrix<Double>?, db: [Double]?, dx: [Double]?) = (
-    nil, nil, nil, nil
-  )
+  /// `∂E/∂x_t` given outright; nil: formed from `U` when read.
+  var givenDx: [Double]?
 
   /// The factors, as the backward pass leaves them: `dW`, `dU` and `db` formed from them, and
   /// `dx` from `U` when read.
   public init(da: [Double], hPrev: [Double], x: [Double], dhPrev: [Double], U: Matrix<Double>) {
-    (self.da, self.hPrev, self.x, self.dhPrev, self.U) = (da, hPrev, x, dhPrev, U)
+    self.init(da: da, W: OuterGradient(da, hPrev), x: x, dhPrev: dhPrev, U: U)
+  }
+
+  /// The same with `∂E/∂W` given as other factors (a reset-after GRU candidate's:
+  /// `GRUCandidateGradients`).
+  init(da: [Double], W: OuterGradient, x: [Double], dhPrev: [Double], U: Matrix<Double>) {
+    (self.da, db, self.dhPrev, self.U) = (da, da, dhPrev, U)
+    weights = (W, OuterGradient(da, x))
   }
 
   /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`
@@ -81,8 +87,8 @@ public struct AffineGradients: Sendable {
   public init(
     dW: Matrix<Double>, dU: Matrix<Double>, db: [Double], dhPrev: [Double], dx: [Double]
   ) {
-    self.init(da: db, hPrev: [], x: [], dhPrev: dhPrev, U: .zeros(0, 0))
-    given = (dW, dU, db, dx)
+    (da, self.db, self.dhPrev, U, givenDx) = (db, db, dhPrev, .zeros(0, 0), dx)
+    weights = (OuterGradient(given: dW), OuterGradient(given: dU))
   }
 
   /// `∂E/∂x_t = Uᵀ da` (D), formed when read, unless given outright.
@@ -90,33 +96,25 @@ public struct AffineGradients: Sendable {
   /// Only a stack's upper layer reads it, to hand it to the layer below. A single layer's walk
   /// never does (`x_t` is data, not a variable), and skips its H·D multiply–adds at every step.
   public var dx: [Double] {
-    get { given.dx ?? U.transposeTimes(da) }  // ∂a/∂x_t = U: Uᵀ da
-    set { given.dx = newValue }
+    get { givenDx ?? U.transposeTimes(da) }  // ∂a/∂x_t = U: Uᵀ da
+    set { givenDx = newValue }
   }
 
   /// `da ⊗ h_{t−1}`: `∂a_i/∂W_ij = h_{t−1,j}`.
   public var dW: Matrix<Double> {
-    get { given.dW ?? .outer(da, hPrev) }
-    set { given.dW = newValue }
+    get { weights.W.matrix }
+    set { weights.W.matrix = newValue }
   }
   /// `da ⊗ x_t`: `∂a_i/∂U_ij = x_j`.
   public var dU: Matrix<Double> {
-    get { given.dU ?? .outer(da, x) }
-    set { given.dU = newValue }
-  }
-  /// `da`: `∂a/∂b = I`.
-  public var db: [Double] {
-    get { given.db ?? da }
-    set { given.db = newValue }
+    get { weights.U.matrix }
+    set { weights.U.matrix = newValue }
   }
 
   /// The three shares as the walk adds them: each outer product kept as its two factors
   /// (added in place, never formed), unless given outright.
   public var shares: (W: StepGradient, U: StepGradient, b: StepGradient) {
-    (
-      given.dW.map { .vector($0.storage) } ?? .outer(da, hPrev),
-      given.dU.map { .vector($0.storage) } ?? .outer(da, x), .vector(db)
-    )
+    (weights.W.share, weights.U.share, .vector(db))
   }
 }
 

@@ -59,6 +59,28 @@ public enum StepGradient: Sendable {
   }
 }
 
+/// One step's gradient of a weight: the outer product `a ⊗ b` kept as its two factors, or a
+/// matrix given outright (a learner's answer, a catalogued mistake).
+public struct OuterGradient: Sendable {
+  /// The factors: `a` along the rows, `b` along the columns.
+  let a, b: [Double]
+  /// The gradient given outright, in place of `a ⊗ b`.
+  var given: Matrix<Double>?
+
+  /// `a ⊗ b`, kept as `a` and `b`.
+  init(_ a: [Double], _ b: [Double]) { (self.a, self.b) = (a, b) }
+  /// A gradient given outright.
+  init(given: Matrix<Double>) { (a, b, self.given) = ([], [], given) }
+
+  /// The gradient written out: `a ⊗ b`, or the one given; setting it gives it outright.
+  public var matrix: Matrix<Double> {
+    get { given ?? .outer(a, b) }
+    set { given = newValue }
+  }
+  /// As the walk adds it: the factors (never formed), or the given matrix entry by entry.
+  public var share: StepGradient { given.map { .vector($0.storage) } ?? .outer(a, b) }
+}
+
 /// What one step's hand-derived backward pass returns.
 public struct CellGradients: Sendable {
   /// This step's share of each parameter's gradient, by name.

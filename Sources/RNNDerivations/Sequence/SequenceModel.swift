@@ -236,7 +236,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     let mask = dropout?.outputMasks[t]
     let s = mask.map { run.states[t].h .* $0 } ?? run.states[t].h
     let out = outputBackward(run.yHats[t], targets[t], s, V)
-    join(cell.outputNames.weights, .vector(out.dV.storage))  // Σ_t (ŷ_t − y_t) ⊗ s_t
+    join(cell.outputNames.weights, out.weights.share)  // Σ_t (ŷ_t − y_t) ⊗ s_t
     join(cell.outputNames.bias, .vector(out.db_y))
     return mask.map { out.ds .* $0 } ?? out.ds  // ∂s_t/∂h_t = diag(mask_t)
   }
