@@ -103,9 +103,10 @@ public func format(_ x: Double) -> String {
   return a >= 1e-3 && a < 1e5 ? printed(x, "%.5f") : printed(x, "%.3e")
 }
 
-/// `x` as the C library's `printf` writes it with `spec` (`%.5f`, `%.3e`): the digits
-/// `String(format:)` gives, written into a buffer on the stack. `String(format:)` builds an
-/// `NSString` on every call, most of `grad --format text`'s time at the caps (a number a call).
+/// `x` as the C library's `printf` writes it with `spec` (`%.5f`, `%.3e`).
+///
+/// The digits `String(format:)` gives, written into a buffer on the stack: `String(format:)`
+/// builds an `NSString` on every call, most of `grad --format text`'s time at the caps.
 func printed(_ x: Double, _ spec: String) -> String {
   withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
     let count = withVaList([x]) { vsnprintf(buffer.baseAddress, buffer.count, spec, $0) }
