@@ -35,10 +35,8 @@ public struct Matrix<Element: Sendable>: Sendable {
 
   /// Row-major entries `storage` of a `rows × cols` matrix, column after column.
   static func columnMajor(_ storage: [Element], rows: Int, cols: Int) -> [Element] {
-    guard let first = storage.first else { return [] }
-    var out = filled(first, count: storage.count)  // one array, entry (i, j) moved to j·rows + i
-    for i in 0..<rows { for j in 0..<cols { out[j * rows + i] = storage[i * cols + j] } }
-    return out
+    // Entry k of the result is column k / rows, row k % rows: one array, filled in order.
+    (0..<storage.count).map { k in storage[k % rows * cols + k / rows] }
   }
 
   /// A `rows × cols` matrix with every entry `value`.
@@ -385,7 +383,7 @@ infix operator .* : MultiplicationPrecedence
   return out
 }
 
-/// A new array of `count` copies of `value`: how this file makes every result array.
+/// A new array of `count` copies of `value`: how this file makes the arrays it sizes up front.
 ///
 /// `Array(repeating:count:)` and `Array(unsafeUninitializedCapacity:)` reach the standard
 /// library through a generic entry point that looks up the array's type at run time on every
