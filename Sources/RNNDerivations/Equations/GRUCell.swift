@@ -274,15 +274,16 @@ public struct GRUCell: RecurrentCell {
   }
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
-  public static func cellGradients(_ g: GRUStepGradients) -> CellGradients {
+  public static func cellGradients(_ g: consuming GRUStepGradients) -> CellGradients {
     let h = gates.h
     let s = g.h.shares
     let candidate: [(name: String, gradient: StepGradient)] =
       [(h.W, s.W), (h.U, s.U), (h.b, s.b)]
       + (g.h.db_hn.map { [(recurrentBias, .vector($0))] } ?? [])
-    return CellGradients(
-      parameters: g.r.named(gates.r) + g.z.named(gates.z) + candidate,
-      dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
+    let parameters = g.r.named(gates.r) + g.z.named(gates.z) + candidate
+    let dStatePrev = CellState(h: g.dhPrev)
+    let g = consume g  // moved into dx's closure, not copied
+    return CellGradients(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)
   }
 
   /// The candidate through tanh; the two gates through σ (and `1 − z` in the update).

@@ -200,11 +200,12 @@ public struct LSTMCell: RecurrentCell {
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}` and
   /// `∂E/∂c_{t−1}`.
-  public static func cellGradients(_ g: LSTMStepGradients) -> CellGradients {
-    CellGradients(
-      parameters: g.i.named(gates.i) + g.f.named(gates.f) + g.o.named(gates.o)
-        + g.c.named(gates.c),
-      dStatePrev: CellState(h: g.dhPrev, c: g.dcPrev), dx: g.dx)
+  public static func cellGradients(_ g: consuming LSTMStepGradients) -> CellGradients {
+    let parameters =
+      g.i.named(gates.i) + g.f.named(gates.f) + g.o.named(gates.o) + g.c.named(gates.c)
+    let dStatePrev = CellState(h: g.dhPrev, c: g.dcPrev)
+    let g = consume g  // moved into dx's closure, not copied
+    return CellGradients(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)
   }
 
   /// `tanh c_t` and the candidate through tanh; the three gates through σ.

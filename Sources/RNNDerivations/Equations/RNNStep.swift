@@ -139,9 +139,13 @@ public struct GateParameters<T: Scalar>: Sendable {
   /// A gate's weights, given one by one.
   public init(W: Matrix<T>, U: Matrix<T>, b: [T]) { (self.W, self.U, self.b) = (W, U, b) }
 
-  /// Gate `g`'s `W_g`, `U_g`, `b_g`, read by name.
+  /// Gate `g`'s `W_g`, `U_g`, `b_g`, read by name (looked for first where a cell declares
+  /// them: together, in that order).
   @inlinable public init(_ p: Parameters<T>, _ g: GateNames) {
-    self.init(W: p.matrix(g.W), U: p.matrix(g.U), b: p[g.b])
+    let W = p.layout.index(of: g.W)
+    let U = p.layout.index(of: g.U, guess: W + 1)
+    let b = p.layout.index(of: g.b, guess: U + 1)
+    self.init(W: p.matrix(at: W), U: p.matrix(at: U), b: p.values[b])
   }
 }
 
@@ -213,11 +217,12 @@ public struct RNNCell: RecurrentCell {
   }
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
-  public static func cellGradients(_ g: AffineGradients) -> CellGradients {
+  public static func cellGradients(_ g: consuming AffineGradients) -> CellGradients {
     let s = g.shares
+    let dhPrev = g.dhPrev
+    let g = consume g  // moved into dx's closure, not copied
     return CellGradients(
-      parameters: [("U", s.U), ("W", s.W), ("b", s.b)],
-      dStatePrev: CellState(h: g.dhPrev), dx: g.dx)
+      parameters: [("U", s.U), ("W", s.W), ("b", s.b)], dStatePrev: CellState(h: dhPrev), dx: g.dx)
   }
 
   /// `1 − h_t²`, the only derivative in the step.

@@ -68,6 +68,14 @@ public struct Layout: Sendable {
     return k
   }
 
+  /// The index of `name`, looked for first at `guess`, where the caller expects it (a gate's
+  /// `U` right after its `W`; a step's shares in the order of the parameters), then by
+  /// `index(of:)`. Two names that are the same string compare equal at once; a wrong guess
+  /// costs one comparison.
+  @inlinable public func index(of name: String, guess: Int) -> Int {
+    known.names.indices.contains(guess) && known.names[guess] == name ? guess : index(of: name)
+  }
+
   /// Names known to differ, each with a fingerprint of its UTF-8 bytes.
   @usableFromInline struct Names: Sendable {
     /// The names, in order.
@@ -132,9 +140,11 @@ public struct Parameters<T: Scalar>: Sendable {
   @inlinable public subscript(name: String) -> [T] { values[layout.index(of: name)] }
 
   /// The values of `name` as a matrix of its declared shape.
-  @inlinable public func matrix(_ name: String) -> Matrix<T> {
-    let k = layout.index(of: name)
-    return Matrix(
+  @inlinable public func matrix(_ name: String) -> Matrix<T> { matrix(at: layout.index(of: name)) }
+
+  /// The values of variable `k` as a matrix of its declared shape.
+  @inlinable func matrix(at k: Int) -> Matrix<T> {
+    Matrix(
       rows: layout.shapes[k].rows, cols: layout.shapes[k].cols, storage: values[k],
       columns: columnMajorValues.isEmpty ? nil : columnMajorValues[k])
   }
@@ -152,10 +162,13 @@ public struct Parameters<T: Scalar>: Sendable {
   }
 
   /// `+=` into `name`, entry by entry: a gradient summed over time steps.
-  public mutating func add(_ name: String, _ g: [T]) {
-    let k = layout.index(of: name)
+  public mutating func add(_ name: String, _ g: [T]) { add(at: layout.index(of: name), g) }
+
+  /// `+=` into variable `k`, entry by entry.
+  mutating func add(at k: Int, _ g: [T]) {
     precondition(
-      values[k].count == g.count, "∂/∂\(name): \(g.count) entries, expected \(values[k].count)")
+      values[k].count == g.count,
+      "∂/∂\(layout.names[k]): \(g.count) entries, expected \(values[k].count)")
     var largest = largestAddend[k]
     values[k].withUnsafeMutableBufferPointer { v in
       g.withUnsafeBufferPointer { g in
@@ -172,20 +185,27 @@ public struct Parameters<T: Scalar>: Sendable {
 extension Parameters<Double> {
   /// `+=` one step's share into `name`: a vector entry by entry, an outer product `a ⊗ b`
   /// without forming it (`Matrix.addOuters`), each entry getting the same `a[i] · b[j]`.
-  public mutating func add(_ name: String, _ g: StepGradient) {
-    guard case .outer(let a, let b) = g else { return add(name, g.values) }
+  public mutating func add(_ name: String, _ g: StepGradient) { add(at: layout.index(of: name), g) }
+
+  /// `+=` one step's share into variable `k`.
+  mutating func add(at k: Int, _ g: StepGradient) {
+    guard case .outer(let a, let b) = g else { return add(at: k, g.values) }
     var share = OuterShares()
     share.append(a, b)
-    add(name, share)
+    add(at: k, share)
   }
 
   /// `+=` the outer products `Σ_t a_t ⊗ b_t` into `name`, t = 0, 1, … in the order they came:
   /// the same additions as adding them one at a time.
   public mutating func add(_ name: String, _ shares: OuterShares) {
-    let k = layout.index(of: name)
+    add(at: layout.index(of: name), shares)
+  }
+
+  /// `+=` the outer products into variable `k`.
+  mutating func add(at k: Int, _ shares: OuterShares) {
     precondition(
       values[k].count == shares.rows * shares.cols,
-      "∂/∂\(name): \(shares.rows)×\(shares.cols) entries, expected \(values[k].count)")
+      "∂/∂\(layout.names[k]): \(shares.rows)×\(shares.cols) entries, expected \(values[k].count)")
     Matrix.addOuters(shares.a, shares.b, count: shares.count, into: &values[k])
     largestAddend[k] = max(largestAddend[k], shares.largest)
   }
@@ -241,6 +261,8 @@ struct GradientSums {
   private var waiting: [OuterShares]
   /// A replacement for `+=` (a catalogued mistake, `SequenceModel.accumulate`); nil: `+=`.
   private let accumulate: Accumulation?
+  /// The variable the last share joined.
+  private var last = -1
 
   /// Zeros in the shape of `layout`, summed with `+=` or with `accumulate`, over `steps`
   /// steps (the room the waiting shares take).
@@ -253,10 +275,12 @@ struct GradientSums {
   /// One step's share of `name`'s gradient joins the sum.
   mutating func join(_ name: String, _ share: StepGradient) {
     if let accumulate { return accumulate(&sums, name, share) }
-    let k = sums.layout.index(of: name)
+    // Looked for first after the last one: a step's shares come in the parameters' order.
+    let k = sums.layout.index(of: name, guess: last + 1 < waiting.count ? last + 1 : 0)
+    last = k
     guard case .outer(let a, let b) = share else {
       flush(k)  // the shares before this one first: the order of the additions is kept
-      return sums.add(name, share)
+      return sums.add(at: k, share)
     }
     waiting[k].append(a, b)
   }
@@ -264,7 +288,7 @@ struct GradientSums {
   /// The waiting shares of variable `k` added.
   private mutating func flush(_ k: Int) {
     guard waiting[k].count > 0 else { return }
-    sums.add(sums.layout.names[k], waiting[k])
+    sums.add(at: k, waiting[k])
     waiting[k] = OuterShares(expected: waiting[k].count)
   }
 
