@@ -68,10 +68,11 @@ public struct Layout: Sendable {
     return k
   }
 
-  /// The index of `name`, looked for first at `guess`, where the caller expects it (a gate's
-  /// `U` right after its `W`; a step's shares in the order of the parameters), then by
-  /// `index(of:)`. Two names that are the same string compare equal at once; a wrong guess
-  /// costs one comparison.
+  /// The index of `name`, looked for first at `guess`, then by `index(of:)`.
+  ///
+  /// The guess is where the caller expects it: a gate's `U` right after its `W`, a step's
+  /// shares in the order of the parameters. Two names that are the same string compare equal
+  /// at once; a wrong guess costs one comparison.
   @inlinable public func index(of name: String, guess: Int) -> Int {
     known.names.indices.contains(guess) && known.names[guess] == name ? guess : index(of: name)
   }
