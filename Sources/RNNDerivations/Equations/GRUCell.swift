@@ -83,10 +83,6 @@ public struct GRUCandidateGradients: Sendable {
     get { affine.dx }
     set { affine.dx = newValue }
   }
-
-  /// The candidate's shares as the walk adds them: outer products kept as their factors,
-  /// unless given outright.
-  public var shares: (W: StepGradient, U: StepGradient, b: StepGradient) { affine.shares }
 }
 
 /// Backward through the candidate, given `∂E/∂h̃_t`.
@@ -275,12 +271,12 @@ public struct GRUCell: RecurrentCell {
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
   public static func cellGradients(_ g: consuming GRUStepGradients) -> CellGradients {
-    let h = gates.h
-    let s = g.h.shares
-    let candidate: [(name: String, gradient: StepGradient)] =
-      [(h.W, s.W), (h.U, s.U), (h.b, s.b)]
-      + (g.h.db_hn.map { [(recurrentBias, .vector($0))] } ?? [])
-    let parameters = g.r.named(gates.r) + g.z.named(gates.z) + candidate
+    var parameters: [(name: String, gradient: StepGradient)] = []
+    parameters.reserveCapacity(10)
+    g.r.append(gates.r, to: &parameters)
+    g.z.append(gates.z, to: &parameters)
+    g.h.affine.append(gates.h, to: &parameters)  // the candidate's W_h, U_h, b_h
+    if let db_hn = g.h.db_hn { parameters.append((recurrentBias, .vector(db_hn))) }
     let dStatePrev = CellState(h: g.dhPrev)
     let g = consume g  // moved into dx's closure, not copied
     return CellGradients(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)

@@ -201,8 +201,12 @@ public struct LSTMCell: RecurrentCell {
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}` and
   /// `∂E/∂c_{t−1}`.
   public static func cellGradients(_ g: consuming LSTMStepGradients) -> CellGradients {
-    let parameters =
-      g.i.named(gates.i) + g.f.named(gates.f) + g.o.named(gates.o) + g.c.named(gates.c)
+    var parameters: [(name: String, gradient: StepGradient)] = []
+    parameters.reserveCapacity(12)
+    g.i.append(gates.i, to: &parameters)
+    g.f.append(gates.f, to: &parameters)
+    g.o.append(gates.o, to: &parameters)
+    g.c.append(gates.c, to: &parameters)
     let dStatePrev = CellState(h: g.dhPrev, c: g.dcPrev)
     let g = consume g  // moved into dx's closure, not copied
     return CellGradients(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)

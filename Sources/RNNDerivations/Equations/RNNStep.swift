@@ -152,8 +152,17 @@ public struct GateParameters<T: Scalar>: Sendable {
 extension AffineGradients {
   /// This step's gradients of gate `g`'s weights, by name.
   public func named(_ g: GateNames) -> [(name: String, gradient: StepGradient)] {
+    var list: [(name: String, gradient: StepGradient)] = []
+    append(g, to: &list)
+    return list
+  }
+
+  /// The same three appended to `list`: a cell's gates one after another in one array.
+  func append(_ g: GateNames, to list: inout [(name: String, gradient: StepGradient)]) {
     let s = shares
-    return [(g.W, s.W), (g.U, s.U), (g.b, s.b)]
+    list.append((g.W, s.W))
+    list.append((g.U, s.U))
+    list.append((g.b, s.b))
   }
 }
 

@@ -153,8 +153,10 @@ public struct Parameters<T: Scalar>: Sendable {
   /// The same values, each matrix also kept column after column.
   ///
   /// A walk reads every weight at every step, and `M x` runs along the columns in vector loads
-  /// (`Matrix.*`), the same sums in the same order: one copy of the weights per walk.
+  /// (`Matrix.*`), the same sums in the same order: one copy of the weights per walk (or per
+  /// batch of walks: values that keep them already are returned as they are).
   public func keepingColumns() -> Parameters {
+    guard columnMajorValues.isEmpty else { return self }
     var p = self
     p.columnMajorValues = zip(layout.shapes, values).map { shape, v in
       shape.isVector ? nil : Matrix.columnMajor(v, rows: shape.rows, cols: shape.cols)

@@ -206,6 +206,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     // dhNext (and dcNext): nothing comes back from beyond the last step.
     var next = cell.zeroState(dims)
     var upstream: [CellState<Double>] = []
+    upstream.reserveCapacity(run.caches.count)
     for t in run.caches.indices.reversed() {
       func join(_ name: String, _ contribution: StepGradient) {
         eachStep?(t, name, contribution.values)

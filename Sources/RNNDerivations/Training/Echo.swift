@@ -226,6 +226,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
     summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
   ) {
     // Each row's walk on its own (on every core), then their sums in row order.
+    let p = p.keepingColumns()  // the weights' column copies made once for every row's walk
     let walks = Array(zip(rows, states)).concurrentMap { model, state in
       let run = model.forward(p, from: state)
       // ∂E/∂h_{−1} dropped: the state is a constant.
