@@ -155,6 +155,17 @@ import Testing
     #expect(layout.index(of: "cafe\u{301}") == 7)
   }
 
+  /// A guessed place is only where the look starts: every name is found at its own place from
+  /// every guess, right, wrong or outside the layout, and so is a name with other bytes.
+  @Test func guessedLookupsFindEveryName() {
+    let names = ["W", "U", "b", "W^(1)", "h_{−1}^(1)", "caf\u{E9}"]
+    let layout = Layout(names: names, shapes: names.map { _ in .vector(1) })
+    for (k, name) in names.enumerated() {
+      for guess in -1...names.count { #expect(layout.index(of: name, guess: guess) == k) }
+    }
+    for guess in -1...names.count { #expect(layout.index(of: "cafe\u{301}", guess: guess) == 5) }
+  }
+
   /// The walk's sums keep the order of the additions when a weight's share comes written out
   /// between its outer products (an answer given outright): the waiting products first.
   ///
