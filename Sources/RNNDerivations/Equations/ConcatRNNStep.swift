@@ -69,6 +69,7 @@ public struct ConcatRNNCell: RecurrentCell {
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
   @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(h: concatRNNStepForward(x: x, sPrev: state.h, W: p.matrix("W"), b_s: p["b_s"]).S)
   }

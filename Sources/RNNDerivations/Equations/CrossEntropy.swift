@@ -21,8 +21,7 @@ public func crossEntropyBackward(_ yHat: [Double], target y: [Double]) -> [Doubl
 /// number, but finite for any logit gap, where `−log ŷ_k` becomes `−log 0 = ∞` once `ŷ_k`
 /// underflows (a gap of about 745).
 @inlinable public func softmaxCrossEntropyForward<T: Scalar>(_ z: [T], target y: [T]) -> T {
-  // A closure, not `\.primal`: unspecialised code builds a key path on every call.
-  let m = T(z.map { $0.primal }.max() ?? 0)
+  let m = T.largestPrimal(z)
   var sum: T = 0
   for x in z { sum += T.exp(x - m) }
   let logSum = T.log(sum)

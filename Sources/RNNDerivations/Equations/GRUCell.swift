@@ -248,6 +248,7 @@ public struct GRUCell: RecurrentCell {
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
   @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(h: gruStepForward(x: x, hPrev: state.h, p: GRUGates(p), variant: variant).h)
   }

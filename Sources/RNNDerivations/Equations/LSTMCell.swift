@@ -173,6 +173,7 @@ public struct LSTMCell: RecurrentCell {
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
   @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     let step = lstmStepForward(
       x: x, hPrev: state.h, cPrev: state.cellState, p: LSTMGates(p), forgetBias: forgetBias)

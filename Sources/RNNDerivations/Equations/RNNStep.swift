@@ -202,6 +202,7 @@ public struct RNNCell: RecurrentCell {
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
   @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(
       h: rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"]).h)

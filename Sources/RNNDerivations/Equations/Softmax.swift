@@ -8,8 +8,7 @@
 /// - Parameter z: logits, `K`.
 /// - Returns: probabilities `ŷ`, `K`, summing to 1.
 @inlinable public func softmaxForward<T: Scalar>(_ z: [T]) -> [T] {
-  // A closure, not `\.primal`: unspecialised code builds a key path on every call.
-  let m = T(z.map { $0.primal }.max() ?? 0)
+  let m = T.largestPrimal(z)
   let e = z.map { T.exp($0 - m) }
   var sum: T = 0
   for x in e { sum += x }

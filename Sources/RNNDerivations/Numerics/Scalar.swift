@@ -1,9 +1,10 @@
 /// The number type every forward pass is written over, shaped like swift-numerics' `Real`.
 ///
 /// A forward pass written once as `func f<T: Scalar>(...)` runs on `Double` (the value),
-/// on `Dual` (value and exact directional derivative), and on anything else that conforms.
-/// `primal` exposes the plain value for the few decisions a forward pass makes on values
-/// (the max subtracted by a stable softmax), which carry no derivative.
+/// on `Dual` (value and exact directional derivative), on `Traced` (a tape), on `Lanes` (eight
+/// evaluations side by side), and on anything else that conforms. `primal` exposes the plain
+/// value for the few decisions a forward pass makes on values, which carry no derivative; the
+/// max a stable softmax subtracts is `largestPrimal`.
 public protocol Scalar: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, Sendable {
   /// A constant: no derivative.
   init(_ value: Double)
@@ -19,9 +20,18 @@ public protocol Scalar: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, 
   static func tanh(_ x: Self) -> Self
   /// The logistic function `σ(x) = 1 / (1 + e^{−x})`.
   static func sigmoid(_ x: Self) -> Self
+  /// The largest of `values`' plain values, as a constant (no derivative flows through it):
+  /// the shift a stable softmax subtracts. Evaluations side by side (`Lanes`) take each
+  /// evaluation's own.
+  static func largestPrimal(_ values: [Self]) -> Self
 }
 
 extension Scalar {
+  /// `Self(max primal)`: the largest plain value, a constant (0 for no values).
+  @inlinable public static func largestPrimal(_ values: [Self]) -> Self {
+    // A closure, not `\.primal`: unspecialised code builds a key path on every call.
+    Self(values.map { $0.primal }.max() ?? 0)
+  }
   /// `lhs = lhs + rhs`.
   @inlinable public static func += (lhs: inout Self, rhs: Self) { lhs = lhs + rhs }
   /// `lhs = lhs − rhs`.

@@ -14,6 +14,8 @@ public struct SequenceBatch<Cell: RecurrentCell>: ForwardFunction {
   public var outputName: String { "E" }
   /// Every sequence's steps.
   public var cost: Int { sequences.reduce(0) { $0 + $1.cost } }
+  /// As each sequence: the sum is arithmetic only.
+  public var evaluatesLanesApart: Bool { sequences.allSatisfy(\.evaluatesLanesApart) }
 
   /// `E = Σ_b E_b` at `point`.
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {

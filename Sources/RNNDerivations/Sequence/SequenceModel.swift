@@ -111,6 +111,9 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   public var dropout: Dropout?
   /// T, the steps one evaluation takes (at least 1).
   public var cost: Int { max(1, xs.count) }
+  /// The cells and the output layer decide nothing from values but the softmax's shift
+  /// (`Scalar.largestPrimal`); the masks, `length` and the loss-carrying steps are data.
+  public var evaluatesLanesApart: Bool { true }
 
   /// The point the oracles perturb: the parameters, then the initial state.
   public func point(_ p: Parameters<Double>, initial: CellState<Double>) -> [Variable] {
@@ -167,15 +170,19 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   @_specialize(where Cell == RNNCell, T == Double)
   @_specialize(where Cell == RNNCell, T == Dual)
   @_specialize(where Cell == RNNCell, T == Traced)
+  @_specialize(where Cell == RNNCell, T == Lanes)
   @_specialize(where Cell == ConcatRNNCell, T == Double)
   @_specialize(where Cell == ConcatRNNCell, T == Dual)
   @_specialize(where Cell == ConcatRNNCell, T == Traced)
+  @_specialize(where Cell == ConcatRNNCell, T == Lanes)
   @_specialize(where Cell == LSTMCell, T == Double)
   @_specialize(where Cell == LSTMCell, T == Dual)
   @_specialize(where Cell == LSTMCell, T == Traced)
+  @_specialize(where Cell == LSTMCell, T == Lanes)
   @_specialize(where Cell == GRUCell, T == Double)
   @_specialize(where Cell == GRUCell, T == Dual)
   @_specialize(where Cell == GRUCell, T == Traced)
+  @_specialize(where Cell == GRUCell, T == Lanes)
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
     [walkForward(from: initialState(of: point), point) { (cell.step($0, $1, point), ()) }.loss]
   }

@@ -64,6 +64,8 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
   public var outputName: String { "E" }
   /// `model`'s cost.
   public var cost: Int { model.cost }
+  /// As `model`: the cuts are constants.
+  public var evaluatesLanesApart: Bool { model.evaluatesLanesApart }
 
   /// `E` with the carried states at the cuts held constant (frozen at the point of the check).
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {

@@ -44,7 +44,9 @@ public enum FiniteDifference {
   /// estimate's error bar is widened to its disagreement with the estimate at a tenfold smaller
   /// step — two steps a decade apart agree by chance only where `g` is smooth — and the estimate
   /// with the smallest bar is kept (notes/Verification.md shows the curves).
-  static func derivative(step h: Double, _ g: (Double) -> [Double]) -> Estimate {
+  ///
+  /// `g` gives the outputs at several offsets of the argument at once, one array per offset.
+  static func derivative(step h: Double, _ g: (_ offsets: [Double]) -> [[Double]]) -> Estimate {
     var tried = [stencil(step: h, g)]
     while let last = tried.last, !last.settled, tried.count <= Tolerances.stepShrinks {
       tried.append(stencil(step: h * Foundation.pow(10, -Double(tried.count)), g))
@@ -63,10 +65,11 @@ public enum FiniteDifference {
   /// The five-point central derivative of `g` at 0 with step `h`, for vector-valued `g`, and
   /// whether it has settled (its change when the step doubles is within its rounding or the
   /// tolerance of its largest output).
-  static func stencil(step h: Double, _ g: (Double) -> [Double]) -> (
+  static func stencil(step h: Double, _ g: (_ offsets: [Double]) -> [[Double]]) -> (
     estimate: Estimate, settled: Bool
   ) {
-    let (p4, p2, p1, m1, m2, m4) = (g(4 * h), g(2 * h), g(h), g(-h), g(-2 * h), g(-4 * h))
+    let at = g([4 * h, 2 * h, h, -h, -2 * h, -4 * h])  // the six points, side by side
+    let (p4, p2, p1, m1, m2, m4) = (at[0], at[1], at[2], at[3], at[4], at[5])
     // Differences first: an output that does not depend on the entry gives exactly 0.
     func stencil(_ p2: Double, _ p1: Double, _ m1: Double, _ m2: Double, _ h: Double) -> Double {
       ((m2 - p2) + 8 * (p1 - m1)) / (12 * h)
@@ -101,32 +104,67 @@ public enum FiniteDifference {
       moving.map { p in
         step(at: point[p].values.reduce(0) { max($0, abs($1)) }, scale: point[p].stepScale)
       }.max() ?? step(at: 0)
-    let base = Parameters(point)
-    return derivative(step: h) { t in
-      var inputs = base
-      for p in moving {
-        for k in inputs.values[p].indices { inputs.values[p][k] += t * v[p][k] }
-      }
-      return f.evaluate(inputs)
-    }
+    var stencil = Stencil(f, at: Parameters(point))
+    let entries = moving.flatMap { p in v[p].indices.map { k in (p, k, v[p][k]) } }
+    return derivative(step: h) { offsets in stencil.outputs(moving: entries, by: offsets) }
   }
 
   /// The Jacobian `∂f/∂x_p`, one central difference per entry (outputs × entries, row-major).
   public static func jacobian(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> Estimate
   {
-    var inputs = Parameters(point)
-    let columns = inputs.values[p].indices.map { k in
-      let x = inputs.values[p][k]
-      return derivative(step: step(at: x, scale: point[p].stepScale)) { t in
-        inputs.values[p][k] = x + t
-        defer { inputs.values[p][k] = x }
-        return f.evaluate(inputs)
+    var stencil = Stencil(f, at: Parameters(point))
+    let columns = point[p].values.indices.map { k in
+      derivative(step: step(at: point[p].values[k], scale: point[p].stepScale)) { offsets in
+        stencil.outputs(moving: [(p, k, 1)], by: offsets)  // x + t · 1 = x + t
       }
     }
     return Estimate(
       values: transposeColumns(columns.map(\.values)), noise: transposeColumns(columns.map(\.noise))
     )
+  }
+}
+
+/// Where a stencil evaluates `f`: the point with some entries moved, entry `(p, k)` to
+/// `x + t · along` for each offset `t`.
+///
+/// When `f` evaluates lanes apart, the offsets run side by side, one pass on `Lanes` (lane `i`
+/// is the evaluation at offset `i`, to the bit); otherwise one evaluation each.
+struct Stencil<F: ForwardFunction> {
+  /// The function evaluated.
+  let f: F
+  /// The point.
+  let base: Parameters<Double>
+  /// The point on `Lanes`, every lane the same, when `f` evaluates lanes apart.
+  var lanes: Parameters<Lanes>?
+
+  /// Stencils of `f` at `base`.
+  init(_ f: F, at base: Parameters<Double>) {
+    (self.f, self.base) = (f, base)
+    if f.evaluatesLanesApart {
+      lanes = Parameters(base.layout, values: base.values.map { $0.map { Lanes($0) } })
+    }
+  }
+
+  /// `f` with each entry `(p, k)` moved to `x + t · along`, one output array per offset `t`.
+  mutating func outputs(moving entries: [(p: Int, k: Int, along: Double)], by offsets: [Double])
+    -> [[Double]]
+  {
+    guard lanes != nil, offsets.count <= Lanes.count else {
+      return offsets.map { t in
+        var moved = base
+        for (p, k, along) in entries { moved.values[p][k] += t * along }
+        return f.evaluate(moved)
+      }
+    }
+    for (p, k, along) in entries {
+      var moved = SIMD8<Double>(repeating: base.values[p][k])
+      for (i, t) in offsets.enumerated() { moved[i] += t * along }
+      lanes!.values[p][k] = Lanes(lanes: moved)
+    }
+    defer { for (p, k, _) in entries { lanes!.values[p][k] = Lanes(base.values[p][k]) } }
+    let out = f.evaluate(lanes!)
+    return offsets.indices.map { i in out.map { $0.v[i] } }
   }
 }
 

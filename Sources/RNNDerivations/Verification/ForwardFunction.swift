@@ -39,12 +39,18 @@ public protocol ForwardFunction: Sendable {
   /// How many steps one evaluation takes (a sequence's T; 1 for a single step): with the
   /// number of entries, what decides between per-entry and directional checks.
   var cost: Int { get }
+  /// Whether evaluating on `Lanes` computes each lane as `Double` would: true when nothing
+  /// in `evaluate` decides from `primal` except through `Scalar.largestPrimal`. The
+  /// finite-difference oracle then runs its six points in one pass.
+  var evaluatesLanesApart: Bool { get }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T]
 }
 
 extension ForwardFunction {
   /// By default one step.
   public var cost: Int { 1 }
+  /// By default each point on its own.
+  public var evaluatesLanesApart: Bool { false }
 }
 
 /// `g · f(x)` for a fixed upstream gradient `g`: its gradient is the vector–Jacobian
@@ -63,6 +69,8 @@ public struct Projected<F: ForwardFunction>: ForwardFunction {
   public var outputName: String { "(g·\(f.outputName))" }
   /// `f`'s cost.
   public var cost: Int { f.cost }
+  /// As `f`: the projection is arithmetic only.
+  public var evaluatesLanesApart: Bool { f.evaluatesLanesApart }
   /// The single output `g · f(x)`.
   public func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] {
     [dot(lift(g), f.evaluate(inputs))]

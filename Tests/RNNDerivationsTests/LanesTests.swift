@@ -1,0 +1,109 @@
+import Testing
+
+@testable import RNNDerivations
+
+/// Lane `i` of an evaluation on `Lanes` is the evaluation at point `i`, to the bit: what lets
+/// the finite-difference oracle run its six points in one pass.
+@Suite struct LanesTests {
+  /// The forward functions that evaluate lanes apart, each with a point: every cell, a stack,
+  /// dropout, `sequence_length`, a many-to-one loss, both truncations and a padded batch.
+  static func functions(seed: UInt64) -> [(name: String, f: any ForwardFunction, point: [Variable])]
+  {
+    let dims = Dims(D: 2, H: 3, K: 3)
+    func example<Cell: RecurrentCell>(_ cell: Cell) -> SequenceExample<Cell> {
+      SequenceExample(cell, dims, steps: 4, seed: seed, stateNames: cell.stateNames)
+    }
+    let cells: [(String, any RecurrentCell)] = [
+      ("rnn", RNNCell()), ("rnn-concat", ConcatRNNCell()), ("lstm", LSTMCell(forgetBias: 1)),
+      ("gru", GRUCell(variant: .resetBefore)),
+      ("gru-reset-after", GRUCell(variant: .resetAfter, hasRecurrentBias: true)),
+      ("stack", StackedCell([LSTMCell(forgetBias: 0), GRUCell(variant: .resetBefore)])),
+    ]
+    var all: [(name: String, f: any ForwardFunction, point: [Variable])] = cells.map { name, cell in
+      func sequence<Cell: RecurrentCell>(_ cell: Cell) -> (any ForwardFunction, [Variable]) {
+        let ex = example(cell)
+        return (ex.model, ex.point)
+      }
+      let (f, point) = sequence(cell)
+      return (name, f, point)
+    }
+    var ex = example(RNNCell())
+    var rng = SplitMix64(seed: seed)
+    ex.model.dropout = Dropout(keep: 0.5, dims: dims, steps: 4, rng: &rng)
+    ex.model.length = 3
+    ex.model.carriesLoss = [false, true, false, true]
+    all.append(("rnn, dropout, length 3, two losses", ex.model, ex.point))
+    let lstm = example(LSTMCell(forgetBias: 0))
+    for truncation in [Truncation.chunks(2), .window(2)] {
+      all.append(
+        (
+          "lstm, \(truncation)", TruncatedObjective(lstm.model, truncation, at: lstm.point),
+          lstm.point
+        ))
+    }
+    var short = lstm.model
+    short.length = 2
+    all.append(("lstm batch", SequenceBatch([lstm.model, short]), lstm.point))
+    all.append(("lstm projected", Projected(lstm.model, upstream: [0.7]), lstm.point))
+    return all
+  }
+
+  /// Each lane at its own random point (every entry moved, so the lanes' softmax shifts
+  /// differ), against the evaluation on `Double` at that point, bit for bit.
+  @Test(arguments: 0..<3 as Range<UInt64>) func eachLaneIsItsOwnEvaluation(seed: UInt64) {
+    for (name, f, point) in Self.functions(seed: seed) {
+      #expect(f.evaluatesLanesApart, "\(name)")
+      var rng = SplitMix64(seed: seed + 100)
+      let points = (0..<Lanes.count).map { _ in
+        point.map { v in Variable(v.name, shape: v.shape, v.values.map { $0 + rng.unit() - 0.5 }) }
+      }
+      let lanes = Parameters<Lanes>(
+        Parameters(point).layout,
+        values: point.indices.map { p in
+          point[p].values.indices.map { k in
+            Lanes(lanes: SIMD8(points.map { $0[p].values[k] }))
+          }
+        })
+      let side = f.evaluate(lanes)
+      for (i, one) in points.enumerated() {
+        let alone = f.evaluate(Parameters(one))
+        #expect(side.map { $0.v[i].bitPattern } == alone.map(\.bitPattern), "\(name), lane \(i)")
+      }
+    }
+  }
+
+  /// The oracle's stencils run side by side give the stencils run one point at a time: every
+  /// estimate and error bar, bit for bit, per entry and along a direction.
+  @Test func stencilsSideBySideAreStencilsOneAtATime() {
+    for (name, f, point) in Self.functions(seed: 7) {
+      let alone = OneAtATime(f: f)
+      for p in point.indices {
+        let side = FiniteDifference.jacobian(f, at: point, wrt: p)
+        let one = FiniteDifference.jacobian(alone, at: point, wrt: p)
+        #expect(side.values.map(\.bitPattern) == one.values.map(\.bitPattern), "\(name), \(p)")
+        #expect(side.noise.map(\.bitPattern) == one.noise.map(\.bitPattern), "\(name), \(p)")
+      }
+      let along = point.map { v in v.values.indices.map { k in Double(k % 3) - 0.8 } }
+      let side = FiniteDifference.directional(f, at: point, along: along)
+      let one = FiniteDifference.directional(alone, at: point, along: along)
+      #expect(side.values.map(\.bitPattern) == one.values.map(\.bitPattern), "\(name)")
+      #expect(side.noise.map(\.bitPattern) == one.noise.map(\.bitPattern), "\(name)")
+    }
+  }
+
+  /// Each lane's largest value, found as `[Double].max()` finds it, lane by lane.
+  @Test func largestPrimalIsEachLanesMax() {
+    var rng = SplitMix64(seed: 3)
+    let values = (0..<9).map { _ in (0..<Lanes.count).map { _ in rng.unit() * 4 - 2 } }
+    let largest = Lanes.largestPrimal(values.map { Lanes(lanes: SIMD8($0)) })
+    for i in 0..<Lanes.count { #expect(largest.v[i] == values.map { $0[i] }.max()) }
+    #expect(Lanes.largestPrimal([]).v == SIMD8(repeating: 0))
+  }
+}
+
+/// `f`, evaluated one point at a time: the oracle's path for functions that decide from values.
+private struct OneAtATime: ForwardFunction {
+  let f: any ForwardFunction
+  var outputName: String { f.outputName }
+  func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] { f.evaluate(inputs) }
+}
