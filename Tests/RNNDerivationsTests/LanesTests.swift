@@ -2,8 +2,9 @@ import Testing
 
 @testable import RNNDerivations
 
-/// Lane `i` of an evaluation on `Lanes` is the evaluation at point `i`, to the bit: what lets
-/// the finite-difference oracle run its six points in one pass.
+/// Lane `i` of an evaluation on `Lanes` is the evaluation at point `i`, and tangent lane `i` of
+/// `DualLanes` the `Dual` pass seeded on entry `i`, to the bit: what lets the finite-difference
+/// oracle run its six points, and the dual numbers eight entries, in one pass.
 @Suite struct LanesTests {
   /// The forward functions that evaluate lanes apart, each with a point: every cell, a stack,
   /// dropout, `sequence_length`, a many-to-one loss, both truncations and a padded batch.
@@ -88,6 +89,25 @@ import Testing
       let one = FiniteDifference.directional(alone, at: point, along: along)
       #expect(side.values.map(\.bitPattern) == one.values.map(\.bitPattern), "\(name)")
       #expect(side.noise.map(\.bitPattern) == one.noise.map(\.bitPattern), "\(name)")
+    }
+  }
+
+  /// The dual-number oracle's eight tangents a pass give, lane by lane, the `Dual` pass seeded
+  /// on each entry on its own, bit for bit.
+  @Test func dualLanesAreDualPassesOneAtATime() {
+    for (name, f, point) in Self.functions(seed: 5) {
+      for p in point.indices {
+        var inputs = Parameters<Dual>(constants: Parameters(point))
+        var columns: [[Double]] = []
+        for k in inputs.values[p].indices {
+          inputs.values[p][k].derivative = 1
+          columns.append(f.evaluate(inputs).map(\.derivative))
+          inputs.values[p][k].derivative = 0
+        }
+        let side = DualOracle.jacobian(f, at: point, wrt: p)
+        #expect(
+          side.map(\.bitPattern) == transposeColumns(columns).map(\.bitPattern), "\(name), \(p)")
+      }
     }
   }
 

@@ -68,6 +68,7 @@ public struct ConcatRNNCell: RecurrentCell {
   /// One step on any `Scalar`: `S_t = tanh(W [X_t ; S_{t−1}] + b_s)`.
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {

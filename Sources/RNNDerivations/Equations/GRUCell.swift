@@ -247,6 +247,7 @@ public struct GRUCell: RecurrentCell {
   /// One GRU step on any `Scalar`: the new `h_t`.
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {

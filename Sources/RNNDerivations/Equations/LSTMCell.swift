@@ -172,6 +172,7 @@ public struct LSTMCell: RecurrentCell {
   /// One LSTM step on any `Scalar`: the new `h_t` and `c_t`.
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {

@@ -201,6 +201,7 @@ public struct RNNCell: RecurrentCell {
   /// One RNN step on any `Scalar`: `h_t = tanh(W h_{t−1} + U x_t + b)`.
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {

@@ -7,19 +7,42 @@ import Foundation
 /// `tanh` and `sigmoid` below are written as `sech²` and `e^{−|x|}/(1 + e^{−|x|})²` on
 /// purpose: they must not be the `1 − tanh²` and `σ(1 − σ)` forms the hand-derived
 /// backward passes use, or the oracle would only be checking a formula against itself.
-public struct Dual: Scalar, Equatable {
+public typealias Dual = DualNumber<Double>
+
+/// Eight tangents carried by one value (`DualOracle.jacobian` seeds eight entries a pass):
+/// each lane is, to the bit, the `derivative` of a `Dual` pass seeded on that lane's entry,
+/// since the value is the same and every rule acts on each lane as on one `Double`.
+public typealias DualLanes = DualNumber<SIMD8<Double>>
+
+/// What a dual number's derivative can be: one `Double`, or several side by side.
+public protocol DualTangent: Sendable, Equatable {
+  /// No derivative.
+  static var zero: Self { get }
+  static func + (a: Self, b: Self) -> Self
+  static func - (a: Self, b: Self) -> Self
+  static prefix func - (a: Self) -> Self
+  static func * (a: Self, b: Double) -> Self
+  static func * (a: Double, b: Self) -> Self
+  static func / (a: Self, b: Double) -> Self
+}
+
+extension Double: DualTangent {}
+extension SIMD8<Double>: DualTangent {}
+
+/// `value + derivative·ε`, the derivative a `DualTangent`: `Dual` and `DualLanes`.
+public struct DualNumber<Tangent: DualTangent>: Scalar, Equatable {
   /// The primal value.
   public var value: Double
   /// The tangent: the derivative with respect to the seeded input.
-  public var derivative: Double
+  public var derivative: Tangent
 
   /// `value + derivative·ε`.
-  @inlinable public init(_ value: Double, derivative: Double) {
+  @inlinable public init(_ value: Double, derivative: Tangent) {
     self.value = value
     self.derivative = derivative
   }
   /// A constant: derivative 0.
-  @inlinable public init(_ value: Double) { self.init(value, derivative: 0) }
+  @inlinable public init(_ value: Double) { self.init(value, derivative: .zero) }
   /// A constant from an integer literal.
   @inlinable public init(integerLiteral value: Int) { self.init(Double(value)) }
   /// A constant from a floating-point literal.
@@ -28,44 +51,44 @@ public struct Dual: Scalar, Equatable {
   @inlinable public var primal: Double { value }
 
   /// `(a + b)' = a' + b'`.
-  @inlinable public static func + (a: Dual, b: Dual) -> Dual {
-    Dual(a.value + b.value, derivative: a.derivative + b.derivative)
+  @inlinable public static func + (a: DualNumber, b: DualNumber) -> DualNumber {
+    DualNumber(a.value + b.value, derivative: a.derivative + b.derivative)
   }
   /// `(a − b)' = a' − b'`.
-  @inlinable public static func - (a: Dual, b: Dual) -> Dual {
-    Dual(a.value - b.value, derivative: a.derivative - b.derivative)
+  @inlinable public static func - (a: DualNumber, b: DualNumber) -> DualNumber {
+    DualNumber(a.value - b.value, derivative: a.derivative - b.derivative)
   }
   /// The product rule: `(ab)' = a'b + ab'`.
-  @inlinable public static func * (a: Dual, b: Dual) -> Dual {
-    Dual(a.value * b.value, derivative: a.derivative * b.value + a.value * b.derivative)
+  @inlinable public static func * (a: DualNumber, b: DualNumber) -> DualNumber {
+    DualNumber(a.value * b.value, derivative: a.derivative * b.value + a.value * b.derivative)
   }
   /// The quotient rule: `(a/b)' = (a'b − ab')/b²`.
-  @inlinable public static func / (a: Dual, b: Dual) -> Dual {
-    Dual(
+  @inlinable public static func / (a: DualNumber, b: DualNumber) -> DualNumber {
+    DualNumber(
       a.value / b.value,
       derivative: (a.derivative * b.value - a.value * b.derivative) / (b.value * b.value))
   }
   /// `(−x)' = −x'`.
-  @inlinable public static prefix func - (x: Dual) -> Dual {
-    Dual(-x.value, derivative: -x.derivative)
+  @inlinable public static prefix func - (x: DualNumber) -> DualNumber {
+    DualNumber(-x.value, derivative: -x.derivative)
   }
   /// `(eˣ)' = eˣ x'`.
-  @inlinable public static func exp(_ x: Dual) -> Dual {
+  @inlinable public static func exp(_ x: DualNumber) -> DualNumber {
     let e = Foundation.exp(x.value)
-    return Dual(e, derivative: e * x.derivative)
+    return DualNumber(e, derivative: e * x.derivative)
   }
   /// `(log x)' = x'/x`.
-  @inlinable public static func log(_ x: Dual) -> Dual {
-    Dual(Foundation.log(x.value), derivative: x.derivative / x.value)
+  @inlinable public static func log(_ x: DualNumber) -> DualNumber {
+    DualNumber(Foundation.log(x.value), derivative: x.derivative / x.value)
   }
   /// `(tanh x)' = sech²(x) x'`, not `1 − tanh²`: an independent form.
-  @inlinable public static func tanh(_ x: Dual) -> Dual {
+  @inlinable public static func tanh(_ x: DualNumber) -> DualNumber {
     let sech = 1 / Foundation.cosh(x.value)
-    return Dual(Foundation.tanh(x.value), derivative: sech * sech * x.derivative)
+    return DualNumber(Foundation.tanh(x.value), derivative: sech * sech * x.derivative)
   }
   /// `σ'(x) = e^{−|x|}/(1 + e^{−|x|})² x'`, not `σ(1 − σ)`: an independent form.
-  @inlinable public static func sigmoid(_ x: Dual) -> Dual {
+  @inlinable public static func sigmoid(_ x: DualNumber) -> DualNumber {
     let e = Foundation.exp(-Swift.abs(x.value))
-    return Dual(Double.sigmoid(x.value), derivative: e / ((1 + e) * (1 + e)) * x.derivative)
+    return DualNumber(Double.sigmoid(x.value), derivative: e / ((1 + e) * (1 + e)) * x.derivative)
   }
 }

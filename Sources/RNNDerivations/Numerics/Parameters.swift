@@ -325,10 +325,10 @@ extension Parameters<Double> {
   }
 }
 
-extension Parameters where T == Dual {
+extension Parameters {
   /// Every value a constant: no tangent anywhere.
-  public init(constants p: Parameters<Double>) {
-    self.init(p.layout, values: p.values.map { $0.map { Dual($0) } })
+  public init<Tangent>(constants p: Parameters<Double>) where T == DualNumber<Tangent> {
+    self.init(p.layout, values: p.values.map { $0.map { DualNumber($0) } })
   }
 }
 

@@ -20,15 +20,23 @@ public enum DualOracle {
   }
 
   /// The Jacobian `∂f/∂x_p`: one forward pass per entry, seeding its tangent with 1.
+  ///
+  /// Eight entries a pass (`DualLanes`): tangent lane `i` seeded on entry `k + i`, each lane
+  /// the `Dual` pass of its entry to the bit.
   public static func jacobian(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> [Double]
   {
-    var inputs = Parameters<Dual>(constants: Parameters(point))
+    var inputs = Parameters<DualLanes>(constants: Parameters(point))
     var columns: [[Double]] = []
-    for k in inputs.values[p].indices {
-      inputs.values[p][k].derivative = 1
-      columns.append(f.evaluate(inputs).map(\.derivative))
-      inputs.values[p][k].derivative = 0
+    let entries = inputs.values[p].indices
+    for first in stride(from: entries.lowerBound, to: entries.upperBound, by: 8) {
+      let seeded = first..<min(first + 8, entries.upperBound)
+      for k in seeded { inputs.values[p][k].derivative[k - first] = 1 }
+      let outputs = f.evaluate(inputs)
+      for k in seeded {
+        columns.append(outputs.map { $0.derivative[k - first] })
+        inputs.values[p][k].derivative = .zero
+      }
     }
     return transposeColumns(columns)
   }

@@ -150,20 +150,22 @@ struct Stencil<F: ForwardFunction> {
   mutating func outputs(moving entries: [(p: Int, k: Int, along: Double)], by offsets: [Double])
     -> [[Double]]
   {
-    guard lanes != nil, offsets.count <= Lanes.count else {
+    guard var side = lanes, offsets.count <= Lanes.count else {
       return offsets.map { t in
         var moved = base
         for (p, k, along) in entries { moved.values[p][k] += t * along }
         return f.evaluate(moved)
       }
     }
+    lanes = nil  // `side` the only reference while its entries move: moved in place
     for (p, k, along) in entries {
       var moved = SIMD8<Double>(repeating: base.values[p][k])
       for (i, t) in offsets.enumerated() { moved[i] += t * along }
-      lanes!.values[p][k] = Lanes(lanes: moved)
+      side.values[p][k] = Lanes(lanes: moved)
     }
-    defer { for (p, k, _) in entries { lanes!.values[p][k] = Lanes(base.values[p][k]) } }
-    let out = f.evaluate(lanes!)
+    let out = f.evaluate(side)
+    for (p, k, _) in entries { side.values[p][k] = Lanes(base.values[p][k]) }
+    lanes = side
     return offsets.indices.map { i in out.map { $0.v[i] } }
   }
 }
