@@ -51,25 +51,25 @@ public struct DualNumber<Tangent: DualTangent>: Scalar, Equatable {
   @inlinable public var primal: Double { value }
 
   /// `(a + b)' = a' + b'`.
-  @inlinable public static func + (a: DualNumber, b: DualNumber) -> DualNumber {
+  @inlinable @inline(__always) public static func + (a: DualNumber, b: DualNumber) -> DualNumber {
     DualNumber(a.value + b.value, derivative: a.derivative + b.derivative)
   }
   /// `(a − b)' = a' − b'`.
-  @inlinable public static func - (a: DualNumber, b: DualNumber) -> DualNumber {
+  @inlinable @inline(__always) public static func - (a: DualNumber, b: DualNumber) -> DualNumber {
     DualNumber(a.value - b.value, derivative: a.derivative - b.derivative)
   }
   /// The product rule: `(ab)' = a'b + ab'`.
-  @inlinable public static func * (a: DualNumber, b: DualNumber) -> DualNumber {
+  @inlinable @inline(__always) public static func * (a: DualNumber, b: DualNumber) -> DualNumber {
     DualNumber(a.value * b.value, derivative: a.derivative * b.value + a.value * b.derivative)
   }
   /// The quotient rule: `(a/b)' = (a'b − ab')/b²`.
-  @inlinable public static func / (a: DualNumber, b: DualNumber) -> DualNumber {
+  @inlinable @inline(__always) public static func / (a: DualNumber, b: DualNumber) -> DualNumber {
     DualNumber(
       a.value / b.value,
       derivative: (a.derivative * b.value - a.value * b.derivative) / (b.value * b.value))
   }
   /// `(−x)' = −x'`.
-  @inlinable public static prefix func - (x: DualNumber) -> DualNumber {
+  @inlinable @inline(__always) public static prefix func - (x: DualNumber) -> DualNumber {
     DualNumber(-x.value, derivative: -x.derivative)
   }
   /// `(eˣ)' = eˣ x'`.

@@ -28,15 +28,15 @@ public struct Lanes: Scalar {
   @inlinable public var primal: Double { v[0] }
 
   /// Lane by lane.
-  @inlinable public static func + (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v + b.v) }
+  @inlinable @inline(__always) public static func + (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v + b.v) }
   /// Lane by lane.
-  @inlinable public static func - (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v - b.v) }
+  @inlinable @inline(__always) public static func - (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v - b.v) }
   /// Lane by lane.
-  @inlinable public static func * (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v * b.v) }
+  @inlinable @inline(__always) public static func * (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v * b.v) }
   /// Lane by lane.
-  @inlinable public static func / (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v / b.v) }
+  @inlinable @inline(__always) public static func / (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v / b.v) }
   /// Lane by lane.
-  @inlinable public static prefix func - (x: Lanes) -> Lanes { Lanes(lanes: -x.v) }
+  @inlinable @inline(__always) public static prefix func - (x: Lanes) -> Lanes { Lanes(lanes: -x.v) }
 
   /// `f` of each lane, as `Double` computes it.
   @inlinable func map(_ f: (Double) -> Double) -> Lanes {
