@@ -27,16 +27,28 @@ public struct Lanes: Scalar {
   /// Lane 0's value: no decision of a lane-by-lane evaluation may rest on it.
   @inlinable public var primal: Double { v[0] }
 
+  // Always inlined: left to itself the optimizer kept `*` a call inside the matrix kernels.
+
   /// Lane by lane.
-  @inlinable @inline(__always) public static func + (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v + b.v) }
+  @inlinable @inline(__always) public static func + (a: Lanes, b: Lanes) -> Lanes {
+    Lanes(lanes: a.v + b.v)
+  }
   /// Lane by lane.
-  @inlinable @inline(__always) public static func - (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v - b.v) }
+  @inlinable @inline(__always) public static func - (a: Lanes, b: Lanes) -> Lanes {
+    Lanes(lanes: a.v - b.v)
+  }
   /// Lane by lane.
-  @inlinable @inline(__always) public static func * (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v * b.v) }
+  @inlinable @inline(__always) public static func * (a: Lanes, b: Lanes) -> Lanes {
+    Lanes(lanes: a.v * b.v)
+  }
   /// Lane by lane.
-  @inlinable @inline(__always) public static func / (a: Lanes, b: Lanes) -> Lanes { Lanes(lanes: a.v / b.v) }
+  @inlinable @inline(__always) public static func / (a: Lanes, b: Lanes) -> Lanes {
+    Lanes(lanes: a.v / b.v)
+  }
   /// Lane by lane.
-  @inlinable @inline(__always) public static prefix func - (x: Lanes) -> Lanes { Lanes(lanes: -x.v) }
+  @inlinable @inline(__always) public static prefix func - (x: Lanes) -> Lanes {
+    Lanes(lanes: -x.v)
+  }
 
   /// `f` of each lane, as `Double` computes it.
   @inlinable func map(_ f: (Double) -> Double) -> Lanes {

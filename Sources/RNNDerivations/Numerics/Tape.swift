@@ -25,9 +25,11 @@ public final class Tape: @unchecked Sendable {
   /// The parent index of a missing parent.
   static let none = -1
 
-  /// The recorded nodes. Unchecked for exclusive access: one thread fills and sweeps a tape
-  /// (above), and the run-time check on every recorded operation was a sixth of an oracle's
-  /// time (`grad --check`, notes/Performance.md).
+  /// The recorded nodes.
+  ///
+  /// Unchecked for exclusive access: one thread fills and sweeps a tape (above), and the
+  /// run-time check on every recorded operation was a sixth of `grad --check`'s time
+  /// (notes/Performance.md).
   @exclusivity(unchecked) private(set) var nodes: [Node] = []
   /// The most nodes this tape records; see `overflowed`.
   public let limit: Int

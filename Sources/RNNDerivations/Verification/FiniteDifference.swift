@@ -128,17 +128,9 @@ public enum FiniteDifference {
 /// Where a stencil evaluates `f`: the point with some entries moved, entry `(p, k)` to
 /// `x + t · along` for each offset `t`.
 ///
-/// When `f` evaluates lanes apart and the point is small, the offsets run side by side, one
-/// pass on `Lanes` (lane `i` is the evaluation at offset `i`, to the bit); otherwise one
-/// evaluation each.
+/// When `f` evaluates lanes apart, the offsets run side by side, one pass on `Lanes` (lane `i`
+/// is the evaluation at offset `i`, to the bit); otherwise one evaluation each.
 struct Stencil<F: ForwardFunction> {
-  /// The most entries a point run side by side has.
-  ///
-  /// A small evaluation is mostly bookkeeping the lanes share; a large one is arithmetic, which `Double`'s own kernels do faster than
-  /// eight lanes do it for six. Measured (`grad --check`, release, an LSTM with T = 20, K = 4,
-  /// D = H/2): side by side 45% faster at H = 8 (452 entries), 15% faster at H = 16 (1,668),
-  /// 15% slower at H = 32 (6,404).
-  static var sideBySideEntries: Int { 2048 }
 
   /// The function evaluated.
   let f: F
@@ -150,7 +142,7 @@ struct Stencil<F: ForwardFunction> {
   /// Stencils of `f` at `base`.
   init(_ f: F, at base: Parameters<Double>) {
     (self.f, self.base) = (f, base)
-    if f.evaluatesLanesApart, base.values.reduce(0, { $0 + $1.count }) <= Self.sideBySideEntries {
+    if f.evaluatesLanesApart {
       lanes = Parameters(base.layout, values: base.values.map { $0.map { Lanes($0) } })
     }
   }
