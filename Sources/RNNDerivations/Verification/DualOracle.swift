@@ -21,8 +21,8 @@ public enum DualOracle {
 
   /// The Jacobian `∂f/∂x_p`: one forward pass per entry, seeding its tangent with 1.
   ///
-  /// Eight entries a pass (`DualLanes`): tangent lane `i` seeded on entry `k + i`, each lane
-  /// the `Dual` pass of its entry to the bit.
+  /// Eight entries a pass (`DualLanes`): tangent lane `i` seeded on the pass's `i`-th entry,
+  /// each lane the `Dual` pass of its entry to the bit.
   public static func jacobian(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> [Double]
   {

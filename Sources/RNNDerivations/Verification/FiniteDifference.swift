@@ -131,7 +131,6 @@ public enum FiniteDifference {
 /// When `f` evaluates lanes apart, the offsets run side by side, one pass on `Lanes` (lane `i`
 /// is the evaluation at offset `i`, to the bit); otherwise one evaluation each.
 struct Stencil<F: ForwardFunction> {
-
   /// The function evaluated.
   let f: F
   /// The point.
