@@ -14,7 +14,7 @@ public struct Lanes: Scalar {
   /// The eight values.
   public var v: SIMD8<Double>
   /// How many evaluations one pass holds.
-  public static let count = 8
+  public static var count: Int { SIMD8<Double>.scalarCount }
 
   /// The eight values, lane by lane.
   @inlinable public init(lanes v: SIMD8<Double>) { self.v = v }

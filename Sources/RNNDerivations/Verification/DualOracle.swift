@@ -28,9 +28,9 @@ public enum DualOracle {
   {
     var inputs = Parameters<DualLanes>(constants: Parameters(point))
     var columns: [[Double]] = []
-    let entries = inputs.values[p].indices
-    for first in stride(from: entries.lowerBound, to: entries.upperBound, by: 8) {
-      let seeded = first..<min(first + 8, entries.upperBound)
+    let (entries, width) = (inputs.values[p].indices, SIMD8<Double>.scalarCount)
+    for first in stride(from: entries.lowerBound, to: entries.upperBound, by: width) {
+      let seeded = first..<min(first + width, entries.upperBound)
       for k in seeded { inputs.values[p][k].derivative[k - first] = 1 }
       let outputs = f.evaluate(inputs)
       for k in seeded {
