@@ -62,13 +62,13 @@ import Testing
         Parameters(point).layout,
         values: point.indices.map { p in
           point[p].values.indices.map { k in
-            Lanes(lanes: SIMD8(points.map { $0[p].values[k] }))
+            Lanes(lanes: points.map { $0[p].values[k] })
           }
         })
       let side = f.evaluate(lanes)
       for (i, one) in points.enumerated() {
         let alone = f.evaluate(Parameters(one))
-        #expect(side.map { $0.v[i].bitPattern } == alone.map(\.bitPattern), "\(name), lane \(i)")
+        #expect(side.map { $0[i].bitPattern } == alone.map(\.bitPattern), "\(name), lane \(i)")
       }
     }
   }
@@ -115,9 +115,9 @@ import Testing
   @Test func largestPrimalIsEachLanesMax() {
     var rng = SplitMix64(seed: 3)
     let values = (0..<9).map { _ in (0..<Lanes.count).map { _ in rng.unit() * 4 - 2 } }
-    let largest = Lanes.largestPrimal(values.map { Lanes(lanes: SIMD8($0)) })
-    for i in 0..<Lanes.count { #expect(largest.v[i] == values.map { $0[i] }.max()) }
-    #expect(Lanes.largestPrimal([]).v == SIMD8(repeating: 0))
+    let largest = Lanes.largestPrimal(values.map { Lanes(lanes: $0) })
+    for i in 0..<Lanes.count { #expect(largest[i] == values.map { $0[i] }.max()) }
+    #expect((0..<Lanes.count).allSatisfy { Lanes.largestPrimal([])[$0] == 0 })
   }
 }
 

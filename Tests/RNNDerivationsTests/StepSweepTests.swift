@@ -51,9 +51,12 @@ private func sweep(
     let a = 3 / Foundation.pow(Foundation.cosh(1.2), 2)
     let f = OneVariable(name: "tanh3x")
     // The oracle's own stencil forced to h = 0.3: truncation h⁴ g⁽⁵⁾/30 is far over 1e-7.
-    let forced = FiniteDifference.stencil(step: 0.3) { offsets in
-      offsets.map { t in f.evaluate(Parameters([Variable("x", [0.4 + t])])) }
-    }.estimate
+    let forced = FiniteDifference.stencil(
+      step: 0.3,
+      FiniteDifference.offsets(step: 0.3).map { t in
+        f.evaluate(Parameters([Variable("x", [0.4 + t])]))
+      }
+    ).estimate
     let check = GradientCheck(
       quantity: "∂f/∂x", parameter: "x", reference: "finite-difference", shape: .vector(1),
       analytic: [a], expected: forced.values, tolerance: Tolerances.finiteDifference)

@@ -1,60 +1,102 @@
 import Foundation
 
-/// Eight values computed side by side: one forward pass that is eight evaluations.
+/// Thirty-two values computed side by side: one forward pass that is thirty-two evaluations.
 ///
 /// The finite-difference oracle evaluates the same function at six points that differ in one
-/// entry (`x ± h`, `x ± 2h`, `x ± 4h`). At the small sizes it checks, an evaluation is mostly
-/// the walk's bookkeeping (arrays made and freed, names looked up), the same for every point;
-/// run on `Lanes`, the six share it. Lane `i` is the evaluation at point `i`, to the bit:
-/// `+ − × ÷` act lane by lane as on `Double` (IEEE 754 rounds each lane on its own), `exp`,
-/// `log`, `tanh` and `σ` call `Double`'s on each lane, and the softmax's shift is each lane's
-/// own largest value (`largestPrimal`). A forward function that decides anything else from
-/// `primal` (lane 0's value) must not run on it: `ForwardFunction.evaluatesLanesApart`.
+/// entry (`x ± h`, `x ± 2h`, `x ± 4h`), and a pass holds the stencils of five entries. At the
+/// small sizes it checks, an evaluation is mostly the walk's bookkeeping (arrays made and
+/// freed, names looked up), the same for every point; run on `Lanes`, the thirty points share
+/// it. Lane `i` is the evaluation at point `i`, to the bit: `+ − × ÷` act lane by lane as on
+/// `Double` (IEEE 754 rounds each lane on its own), `exp`, `log`, `tanh` and `σ` call
+/// `Double`'s on each lane, and the softmax's shift is each lane's own largest value
+/// (`largestPrimal`). A forward function that decides anything else from `primal` (lane 0's
+/// value) must not run on it: `ForwardFunction.evaluatesLanesApart`.
 public struct Lanes: Scalar {
-  /// The eight values.
-  public var v: SIMD8<Double>
+  /// The lanes eight at a time: the compiler keeps a `SIMD8`'s arithmetic in vector
+  /// instructions, where it runs a `SIMD32`'s one lane after another.
+  public var parts: (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>, SIMD8<Double>)
   /// How many evaluations one pass holds.
-  public static var count: Int { SIMD8<Double>.scalarCount }
+  public static var count: Int { 4 * SIMD8<Double>.scalarCount }
 
-  /// The eight values, lane by lane.
-  @inlinable public init(lanes v: SIMD8<Double>) { self.v = v }
+  /// The lanes from their four parts.
+  @inlinable @inline(__always) init(
+    _ a: SIMD8<Double>, _ b: SIMD8<Double>, _ c: SIMD8<Double>, _ d: SIMD8<Double>
+  ) {
+    parts = (a, b, c, d)
+  }
+  /// The values, lane by lane (`count` of them).
+  @inlinable public init(lanes values: [Double]) {
+    precondition(values.count == Self.count, "one value per lane")
+    self.init(0)
+    for (i, value) in values.enumerated() { self[i] = value }
+  }
   /// A constant: the same value in every lane.
-  @inlinable public init(_ value: Double) { v = SIMD8(repeating: value) }
+  @inlinable public init(_ value: Double) {
+    let v = SIMD8(repeating: value)
+    parts = (v, v, v, v)
+  }
   /// A constant from an integer literal.
   @inlinable public init(integerLiteral value: Int) { self.init(Double(value)) }
   /// A constant from a floating-point literal.
   @inlinable public init(floatLiteral value: Double) { self.init(value) }
   /// Lane 0's value: no decision of a lane-by-lane evaluation may rest on it.
-  @inlinable public var primal: Double { v[0] }
+  @inlinable public var primal: Double { parts.0[0] }
+
+  /// Lane `i`'s value.
+  @inlinable public subscript(i: Int) -> Double {
+    get {
+      switch i / 8 {
+      case 0: parts.0[i % 8]
+      case 1: parts.1[i % 8]
+      case 2: parts.2[i % 8]
+      default: parts.3[i % 8]
+      }
+    }
+    set {
+      switch i / 8 {
+      case 0: parts.0[i % 8] = newValue
+      case 1: parts.1[i % 8] = newValue
+      case 2: parts.2[i % 8] = newValue
+      default: parts.3[i % 8] = newValue
+      }
+    }
+  }
 
   // Always inlined: left to itself the optimizer kept `*` a call inside the matrix kernels.
 
   /// Lane by lane.
   @inlinable @inline(__always) public static func + (a: Lanes, b: Lanes) -> Lanes {
-    Lanes(lanes: a.v + b.v)
+    Lanes(
+      a.parts.0 + b.parts.0, a.parts.1 + b.parts.1, a.parts.2 + b.parts.2, a.parts.3 + b.parts.3)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static func - (a: Lanes, b: Lanes) -> Lanes {
-    Lanes(lanes: a.v - b.v)
+    Lanes(
+      a.parts.0 - b.parts.0, a.parts.1 - b.parts.1, a.parts.2 - b.parts.2, a.parts.3 - b.parts.3)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static func * (a: Lanes, b: Lanes) -> Lanes {
-    Lanes(lanes: a.v * b.v)
+    Lanes(
+      a.parts.0 * b.parts.0, a.parts.1 * b.parts.1, a.parts.2 * b.parts.2, a.parts.3 * b.parts.3)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static func / (a: Lanes, b: Lanes) -> Lanes {
-    Lanes(lanes: a.v / b.v)
+    Lanes(
+      a.parts.0 / b.parts.0, a.parts.1 / b.parts.1, a.parts.2 / b.parts.2, a.parts.3 / b.parts.3)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static prefix func - (x: Lanes) -> Lanes {
-    Lanes(lanes: -x.v)
+    Lanes(-x.parts.0, -x.parts.1, -x.parts.2, -x.parts.3)
   }
 
   /// `f` of each lane, as `Double` computes it.
   @inlinable func map(_ f: (Double) -> Double) -> Lanes {
-    var out = SIMD8<Double>()
-    for i in 0..<Self.count { out[i] = f(v[i]) }
-    return Lanes(lanes: out)
+    func map(_ v: SIMD8<Double>) -> SIMD8<Double> {
+      var out = SIMD8<Double>()
+      for i in 0..<8 { out[i] = f(v[i]) }
+      return out
+    }
+    return Lanes(map(parts.0), map(parts.1), map(parts.2), map(parts.3))
   }
   /// `Double.exp` on each lane.
   @inlinable public static func exp(_ x: Lanes) -> Lanes { x.map(Double.exp) }
@@ -68,10 +110,10 @@ public struct Lanes: Scalar {
   /// Each lane's largest value, as `[Double].max()` finds it: the first, replaced by any
   /// later value greater than it.
   @inlinable public static func largestPrimal(_ values: [Lanes]) -> Lanes {
-    guard var largest = values.first?.v else { return 0 }
+    guard var largest = values.first else { return 0 }
     for x in values.dropFirst() {
-      for i in 0..<count where largest[i] < x.v[i] { largest[i] = x.v[i] }
+      for i in 0..<count where largest[i] < x[i] { largest[i] = x[i] }
     }
-    return Lanes(lanes: largest)
+    return largest
   }
 }

@@ -47,28 +47,53 @@ public enum FiniteDifference {
   ///
   /// `g` gives the outputs at several offsets of the argument at once, one array per offset.
   static func derivative(step h: Double, _ g: (_ offsets: [Double]) -> [[Double]]) -> Estimate {
-    var tried = [stencil(step: h, g)]
-    while let last = tried.last, !last.settled, tried.count <= Tolerances.stepShrinks {
-      tried.append(stencil(step: h * Foundation.pow(10, -Double(tried.count)), g))
-    }
-    if let last = tried.last, last.settled { return last.estimate }
-    let widened = zip(tried, tried.dropFirst()).map { coarse, fine in
-      let e = coarse.estimate
-      let noise = e.noise.indices.map { i in
-        max(e.noise[i], abs(e.values[i] - fine.estimate.values[i]))
-      }
-      return Estimate(values: e.values, noise: noise)
-    }
-    return widened.min { !($0.largestNoise >= $1.largestNoise) } ?? tried[0].estimate
+    derivatives(steps: [h]) { stencils in stencils.map { g($0.offsets) } }[0]
   }
 
-  /// The five-point central derivative of `g` at 0 with step `h`, for vector-valued `g`, and
-  /// whether it has settled (its change when the step doubles is within its rounding or the
-  /// tolerance of its largest output).
-  static func stencil(step h: Double, _ g: (_ offsets: [Double]) -> [[Double]]) -> (
-    estimate: Estimate, settled: Bool
-  ) {
-    let at = g([4 * h, 2 * h, h, -h, -2 * h, -4 * h])  // the six points, side by side
+  /// `derivative` of several functions `g_e` at once, each from its own step `steps[e]`.
+  ///
+  /// Each estimate is `derivative`'s, step for step; what changes is how the stencils reach
+  /// `g`: every stencil a round needs (each unsettled function's next step) in one call, so
+  /// that a pass on `Lanes` can hold the stencils of several entries side by side. `g` gets,
+  /// per stencil, the function `e` and its six offsets, and gives per stencil one output array
+  /// per offset.
+  static func derivatives(
+    steps: [Double],
+    _ g: (_ stencils: [(function: Int, offsets: [Double])]) -> [[[Double]]]
+  ) -> [Estimate] {
+    var tried = steps.map { _ in [(estimate: Estimate, settled: Bool)]() }
+    var pending = Array(steps.indices)
+    while !pending.isEmpty {
+      // Try k: the step shrunk k times tenfold (k = 0: the starting step).
+      let h = pending.map { e in steps[e] * Foundation.pow(10, -Double(tried[e].count)) }
+      let outputs = g(zip(pending, h).map { ($0, offsets(step: $1)) })
+      for ((e, h), at) in zip(zip(pending, h), outputs) { tried[e].append(stencil(step: h, at)) }
+      pending.removeAll { e in
+        tried[e].last.map(\.settled) ?? true || tried[e].count > Tolerances.stepShrinks
+      }
+    }
+    return tried.map { tried in
+      if let last = tried.last, last.settled { return last.estimate }
+      let widened = zip(tried, tried.dropFirst()).map { coarse, fine in
+        let e = coarse.estimate
+        let noise = e.noise.indices.map { i in
+          max(e.noise[i], abs(e.values[i] - fine.estimate.values[i]))
+        }
+        return Estimate(values: e.values, noise: noise)
+      }
+      return widened.min { !($0.largestNoise >= $1.largestNoise) } ?? tried[0].estimate
+    }
+  }
+
+  /// Where a stencil with step `h` evaluates: `4h, 2h, h, −h, −2h, −4h` (the last two and
+  /// the first two give the estimate at `2h`, Richardson's check of the one at `h`).
+  static func offsets(step h: Double) -> [Double] { [4 * h, 2 * h, h, -h, -2 * h, -4 * h] }
+
+  /// The five-point central derivative with step `h` from the outputs at the six offsets
+  /// `4h, 2h, h, −h, −2h, −4h` (one array each), for vector-valued functions, and whether it
+  /// has settled (its change when the step doubles is within its rounding or the tolerance of
+  /// its largest output).
+  static func stencil(step h: Double, _ at: [[Double]]) -> (estimate: Estimate, settled: Bool) {
     let (p4, p2, p1, m1, m2, m4) = (at[0], at[1], at[2], at[3], at[4], at[5])
     // Differences first: an output that does not depend on the entry gives exactly 0.
     func stencil(_ p2: Double, _ p1: Double, _ m1: Double, _ m2: Double, _ h: Double) -> Double {
@@ -106,7 +131,7 @@ public enum FiniteDifference {
       }.max() ?? step(at: 0)
     var stencil = Stencil(f, at: Parameters(point))
     let entries = moving.flatMap { p in v[p].indices.map { k in (p, k, v[p][k]) } }
-    return derivative(step: h) { offsets in stencil.outputs(moving: entries, by: offsets) }
+    return derivative(step: h) { offsets in stencil.outputs([(entries, offsets)])[0] }
   }
 
   /// The Jacobian `∂f/∂x_p`, one central difference per entry (outputs × entries, row-major).
@@ -114,10 +139,9 @@ public enum FiniteDifference {
     -> Estimate
   {
     var stencil = Stencil(f, at: Parameters(point))
-    let columns = point[p].values.indices.map { k in
-      derivative(step: step(at: point[p].values[k], scale: point[p].stepScale)) { offsets in
-        stencil.outputs(moving: [(p, k, 1)], by: offsets)  // x + t · 1 = x + t
-      }
+    let x = point[p].values
+    let columns = derivatives(steps: x.map { step(at: $0, scale: point[p].stepScale) }) {
+      stencil.outputs($0.map { k, offsets in ([(p, k, 1)], offsets) })  // x + t · 1 = x + t
     }
     return Estimate(
       values: transposeColumns(columns.map(\.values)), noise: transposeColumns(columns.map(\.noise))
@@ -128,8 +152,9 @@ public enum FiniteDifference {
 /// Where a stencil evaluates `f`: the point with some entries moved, entry `(p, k)` to
 /// `x + t · along` for each offset `t`.
 ///
-/// When `f` evaluates lanes apart, the offsets run side by side, one pass on `Lanes` (lane `i`
-/// is the evaluation at offset `i`, to the bit); otherwise one evaluation each.
+/// When `f` evaluates lanes apart, the offsets run side by side on `Lanes`, as many stencils
+/// a pass as fit (lane `j · 6 + i` is stencil `j`'s evaluation at its offset `i`, to the
+/// bit); otherwise one evaluation each.
 struct Stencil<F: ForwardFunction> {
   /// The function evaluated.
   let f: F
@@ -146,27 +171,44 @@ struct Stencil<F: ForwardFunction> {
     }
   }
 
-  /// `f` with each entry `(p, k)` moved to `x + t · along`, one output array per offset `t`.
-  mutating func outputs(moving entries: [(p: Int, k: Int, along: Double)], by offsets: [Double])
-    -> [[Double]]
-  {
-    guard var side = lanes, offsets.count <= Lanes.count else {
-      return offsets.map { t in
-        var moved = base
-        for (p, k, along) in entries { moved.values[p][k] += t * along }
-        return f.evaluate(moved)
+  /// Per stencil, `f` with each of its entries `(p, k)` moved to `x + t · along`: one output
+  /// array per offset `t`.
+  mutating func outputs(
+    _ stencils: [(moving: [(p: Int, k: Int, along: Double)], offsets: [Double])]
+  ) -> [[[Double]]] {
+    let width = stencils.reduce(1) { max($0, $1.offsets.count) }  // lanes a stencil takes
+    guard var side = lanes, width <= Lanes.count else {
+      return stencils.map { moving, offsets in
+        offsets.map { t in
+          var moved = base
+          for (p, k, along) in moving { moved.values[p][k] += t * along }
+          return f.evaluate(moved)
+        }
       }
     }
     lanes = nil  // `side` the only reference while its entries move: moved in place
-    for (p, k, along) in entries {
-      var moved = SIMD8<Double>(repeating: base.values[p][k])
-      for (i, t) in offsets.enumerated() { moved[i] += t * along }
-      side.values[p][k] = Lanes(lanes: moved)
+    var out: [[[Double]]] = []
+    out.reserveCapacity(stencils.count)
+    for first in stride(from: 0, to: stencils.count, by: Lanes.count / width) {
+      let pass = stencils[first..<min(first + Lanes.count / width, stencils.count)]
+      // Stencil j takes lanes j · width + i; every other lane of a moved entry keeps its value.
+      for (j, (moving, offsets)) in pass.enumerated() {
+        for (p, k, along) in moving {
+          for (i, t) in offsets.enumerated() {
+            side.values[p][k][j * width + i] = base.values[p][k] + t * along
+          }
+        }
+      }
+      let values = f.evaluate(side)
+      for (moving, _) in pass {
+        for (p, k, _) in moving { side.values[p][k] = Lanes(base.values[p][k]) }
+      }
+      for (j, (_, offsets)) in pass.enumerated() {
+        out.append(offsets.indices.map { i in values.map { $0[j * width + i] } })
+      }
     }
-    let out = f.evaluate(side)
-    for (p, k, _) in entries { side.values[p][k] = Lanes(base.values[p][k]) }
     lanes = side
-    return offsets.indices.map { i in out.map { $0.v[i] } }
+    return out
   }
 }
 
