@@ -111,6 +111,27 @@ import Testing
     }
   }
 
+  /// Every variable's Jacobian worked out together (one recording for the tape, entries of
+  /// several variables in one pass for the dual numbers and the stencils) is each variable's
+  /// worked out alone, bit for bit.
+  @Test func jacobiansTogetherAreJacobiansApart() {
+    for (name, f, point) in Self.functions(seed: 9) {
+      let all = Array(point.indices)
+      let tape = TapeOracle.jacobians(f, at: point, wrt: all)
+      let dual = DualOracle.jacobians(f, at: point, wrt: all)
+      let stencils = FiniteDifference.jacobians(f, at: point, wrt: all)
+      for p in all {
+        let recordedAlone = TapeOracle.gradients(f, at: point, wrt: p).joined()
+        #expect(tape[p].map(\.bitPattern) == recordedAlone.map(\.bitPattern), "\(name), \(p)")
+        let dualAlone = DualOracle.jacobian(f, at: point, wrt: p)
+        #expect(dual[p].map(\.bitPattern) == dualAlone.map(\.bitPattern), "\(name), \(p)")
+        let alone = FiniteDifference.jacobian(f, at: point, wrt: p)
+        #expect(stencils[p].values.map(\.bitPattern) == alone.values.map(\.bitPattern), "\(name)")
+        #expect(stencils[p].noise.map(\.bitPattern) == alone.noise.map(\.bitPattern), "\(name)")
+      }
+    }
+  }
+
   /// Each lane's largest value, found as `[Double].max()` finds it, lane by lane.
   @Test func largestPrimalIsEachLanesMax() {
     var rng = SplitMix64(seed: 3)

@@ -111,8 +111,14 @@ public struct Lanes: Scalar {
   /// later value greater than it.
   @inlinable public static func largestPrimal(_ values: [Lanes]) -> Lanes {
     guard var largest = values.first else { return 0 }
+    func keepLarger(_ largest: inout SIMD8<Double>, _ x: SIMD8<Double>) {
+      largest.replace(with: x, where: largest .< x)  // lane i: x[i] if largest[i] < x[i]
+    }
     for x in values.dropFirst() {
-      for i in 0..<count where largest[i] < x[i] { largest[i] = x[i] }
+      keepLarger(&largest.parts.0, x.parts.0)
+      keepLarger(&largest.parts.1, x.parts.1)
+      keepLarger(&largest.parts.2, x.parts.2)
+      keepLarger(&largest.parts.3, x.parts.3)
     }
     return largest
   }

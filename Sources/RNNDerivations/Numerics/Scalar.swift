@@ -33,9 +33,15 @@ extension Scalar {
     Self(values.map { $0.primal }.max() ?? 0)
   }
   /// `lhs = lhs + rhs`.
-  @inlinable public static func += (lhs: inout Self, rhs: Self) { lhs = lhs + rhs }
+  @inlinable @inline(__always) public static func += (lhs: inout Self, rhs: Self) {
+    lhs = lhs + rhs
+  }
   /// `lhs = lhs − rhs`.
-  @inlinable public static func -= (lhs: inout Self, rhs: Self) { lhs = lhs - rhs }
+  @inlinable @inline(__always) public static func -= (lhs: inout Self, rhs: Self) {
+    lhs = lhs - rhs
+  }
   /// `lhs = lhs · rhs`.
-  @inlinable public static func *= (lhs: inout Self, rhs: Self) { lhs = lhs * rhs }
+  @inlinable @inline(__always) public static func *= (lhs: inout Self, rhs: Self) {
+    lhs = lhs * rhs
+  }
 }

@@ -20,25 +20,35 @@ public enum DualOracle {
   }
 
   /// The Jacobian `∂f/∂x_p`: one forward pass per entry, seeding its tangent with 1.
-  ///
-  /// Eight entries a pass (`DualLanes`): tangent lane `i` seeded on the pass's `i`-th entry,
-  /// each lane the `Dual` pass of its entry to the bit.
   public static func jacobian(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> [Double]
   {
+    jacobians(f, at: point, wrt: [p])[0]
+  }
+
+  /// The Jacobians `∂f/∂x_p` for each variable `p` of `variables`, in that order.
+  ///
+  /// Eight entries a pass (`DualLanes`), taken in order across the variables: tangent lane `i`
+  /// seeded on the pass's `i`-th entry, each lane the `Dual` pass of its entry to the bit.
+  public static func jacobians(
+    _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int]
+  ) -> [[Double]] {
     var inputs = Parameters<DualLanes>(constants: Parameters(point))
-    var columns: [[Double]] = []
-    let (entries, width) = (inputs.values[p].indices, SIMD8<Double>.scalarCount)
-    for first in stride(from: entries.lowerBound, to: entries.upperBound, by: width) {
-      let seeded = first..<min(first + width, entries.upperBound)
-      for k in seeded { inputs.values[p][k].derivative[k - first] = 1 }
+    let entries = variables.indices.flatMap { v in
+      point[variables[v]].values.indices.map { k in (v: v, p: variables[v], k: k) }
+    }
+    var columns = variables.map { _ in [[Double]]() }
+    let width = SIMD8<Double>.scalarCount
+    for first in stride(from: 0, to: entries.count, by: width) {
+      let seeded = entries[first..<min(first + width, entries.count)]
+      for (lane, e) in seeded.enumerated() { inputs.values[e.p][e.k].derivative[lane] = 1 }
       let outputs = f.evaluate(inputs)
-      for k in seeded {
-        columns.append(outputs.map { $0.derivative[k - first] })
-        inputs.values[p][k].derivative = .zero
+      for (lane, e) in seeded.enumerated() {
+        columns[e.v].append(outputs.map { $0.derivative[lane] })
+        inputs.values[e.p][e.k].derivative = .zero
       }
     }
-    return transposeColumns(columns)
+    return columns.map(transposeColumns)
   }
 }
 

@@ -138,14 +138,29 @@ public enum FiniteDifference {
   public static func jacobian(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> Estimate
   {
+    jacobians(f, at: point, wrt: [p])[0]
+  }
+
+  /// The Jacobians `∂f/∂x_p` for each variable `p` of `variables`, in that order: every
+  /// entry's stencils handed to `Stencil` together, so a pass holds as many as fit.
+  public static func jacobians(
+    _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int]
+  ) -> [Estimate] {
     var stencil = Stencil(f, at: Parameters(point))
-    let x = point[p].values
-    let columns = derivatives(steps: x.map { step(at: $0, scale: point[p].stepScale) }) {
-      stencil.outputs($0.map { k, offsets in ([(p, k, 1)], offsets) })  // x + t · 1 = x + t
+    let entries = variables.flatMap { p in point[p].values.indices.map { k in (p: p, k: k) } }
+    let columns = derivatives(
+      steps: entries.map { step(at: point[$0.p].values[$0.k], scale: point[$0.p].stepScale) }
+    ) { stencils in
+      // x + t · 1 = x + t
+      stencil.outputs(stencils.map { e, offsets in ([(entries[e].p, entries[e].k, 1)], offsets) })
     }
-    return Estimate(
-      values: transposeColumns(columns.map(\.values)), noise: transposeColumns(columns.map(\.noise))
-    )
+    var start = 0
+    return variables.map { p in
+      let own = columns[start..<start + point[p].values.count]
+      start += own.count
+      return Estimate(
+        values: transposeColumns(own.map(\.values)), noise: transposeColumns(own.map(\.noise)))
+    }
   }
 }
 

@@ -9,7 +9,24 @@ public enum TapeOracle {
   public static func jacobian(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> [Double]
   {
-    Array(gradients(f, at: point, wrt: p).joined())
+    jacobians(f, at: point, wrt: [p])[0]
+  }
+
+  /// The Jacobians `∂f/∂x_p` for each variable `p` of `variables`, in that order, from one
+  /// recording (every entry of these variables a leaf) and one sweep per output.
+  ///
+  /// A sweep reaches a leaf only through the nodes that depend on it, in the same order
+  /// whichever other entries are leaves: each Jacobian is, to the bit, the one recorded with
+  /// its variable alone as the leaves.
+  public static func jacobians(
+    _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int]
+  ) -> [[Double]] {
+    let tape = Tape()
+    var inputs = Parameters<Traced>(constants: Parameters(point))
+    let leaves = variables.map { p in point[p].values.map(tape.variable) }
+    for (p, leaves) in zip(variables, leaves) { inputs.values[p] = leaves }
+    let adjoints = f.evaluate(inputs).map { tape.gradient(of: $0) }  // one sweep per output
+    return leaves.map { leaves in adjoints.flatMap { adjoint in leaves.map { adjoint[$0.index] } } }
   }
 
   /// The directional derivative `J v`: each output's gradient dotted with `v`.
