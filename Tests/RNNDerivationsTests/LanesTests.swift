@@ -132,6 +132,28 @@ import Testing
     }
   }
 
+  /// Directions of the whole point run side by side (the dual numbers' tangent lanes, the
+  /// stencils' lanes) give, bit for bit, a `Dual` pass along each and its stencil alone.
+  @Test func directionsTogetherAreDirectionsApart() {
+    for (name, f, point) in Self.functions(seed: 11) {
+      var rng = SplitMix64(seed: 12)
+      let directions = (0..<3).map { _ in point.map { rng.vector($0.values.count) } }
+      let dual = DualOracle.directionals(f, at: point, along: directions)
+      let stencils = FiniteDifference.directionals(f, at: point, along: directions)
+      for (i, v) in directions.enumerated() {
+        var inputs = Parameters<Dual>(constants: Parameters(point))
+        for p in point.indices {
+          for k in v[p].indices { inputs.values[p][k].derivative = v[p][k] }
+        }
+        let alone = f.evaluate(inputs).map(\.derivative)
+        #expect(dual[i].map(\.bitPattern) == alone.map(\.bitPattern), "\(name), \(i)")
+        let one = FiniteDifference.directionals(f, at: point, along: [v])[0]
+        #expect(stencils[i].values.map(\.bitPattern) == one.values.map(\.bitPattern), "\(name)")
+        #expect(stencils[i].noise.map(\.bitPattern) == one.noise.map(\.bitPattern), "\(name)")
+      }
+    }
+  }
+
   /// Each lane's largest value, found as `[Double].max()` finds it, lane by lane.
   @Test func largestPrimalIsEachLanesMax() {
     var rng = SplitMix64(seed: 3)

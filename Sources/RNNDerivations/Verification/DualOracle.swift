@@ -12,11 +12,28 @@ public enum DualOracle {
   public static func directional(
     _ f: some ForwardFunction, at point: [Variable], along v: [[Double]]
   ) -> [Double] {
-    var inputs = Parameters<Dual>(constants: Parameters(point))
-    for p in point.indices {
-      for k in inputs.values[p].indices { inputs.values[p][k].derivative = v[p][k] }
+    directionals(f, at: point, along: [v])[0]
+  }
+
+  /// The derivatives along several directions of the whole point, thirty-two a pass
+  /// (`DualLanes`): tangent lane `i` carries the pass's `i`-th direction, to the bit the `Dual`
+  /// pass along it.
+  public static func directionals(
+    _ f: some ForwardFunction, at point: [Variable], along directions: [[[Double]]]
+  ) -> [[Double]] {
+    var inputs = Parameters<DualLanes>(constants: Parameters(point))
+    var out: [[Double]] = []
+    for first in stride(from: 0, to: directions.count, by: Lanes.count) {
+      let pass = directions[first..<min(first + Lanes.count, directions.count)]
+      for p in point.indices {
+        for k in inputs.values[p].indices {
+          for (lane, v) in pass.enumerated() { inputs.values[p][k].derivative[lane] = v[p][k] }
+        }
+      }
+      let outputs = f.evaluate(inputs)
+      out += pass.indices.map { lane in outputs.map { $0.derivative[lane - first] } }
     }
-    return f.evaluate(inputs).map(\.derivative)
+    return out
   }
 
   /// The Jacobian `∂f/∂x_p`: one forward pass per entry, seeding its tangent with 1.
@@ -28,7 +45,7 @@ public enum DualOracle {
 
   /// The Jacobians `∂f/∂x_p` for each variable `p` of `variables`, in that order.
   ///
-  /// Eight entries a pass (`DualLanes`), taken in order across the variables: tangent lane `i`
+  /// Thirty-two entries a pass (`DualLanes`), taken in order across the variables: tangent lane `i`
   /// seeded on the pass's `i`-th entry, each lane the `Dual` pass of its entry to the bit.
   public static func jacobians(
     _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int]
@@ -38,9 +55,8 @@ public enum DualOracle {
       point[variables[v]].values.indices.map { k in (v: v, p: variables[v], k: k) }
     }
     var columns = variables.map { _ in [[Double]]() }
-    let width = SIMD8<Double>.scalarCount
-    for first in stride(from: 0, to: entries.count, by: width) {
-      let seeded = entries[first..<min(first + width, entries.count)]
+    for first in stride(from: 0, to: entries.count, by: Lanes.count) {
+      let seeded = entries[first..<min(first + Lanes.count, entries.count)]
       for (lane, e) in seeded.enumerated() { inputs.values[e.p][e.k].derivative[lane] = 1 }
       let outputs = f.evaluate(inputs)
       for (lane, e) in seeded.enumerated() {

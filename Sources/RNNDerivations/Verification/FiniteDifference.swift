@@ -112,26 +112,33 @@ public enum FiniteDifference {
     return (Estimate(values: values, noise: noise), settled)
   }
 
-  /// The directional derivative `J v` of `f` with respect to variable `p`.
-  public static func directional(
-    _ f: some ForwardFunction, at point: [Variable], wrt p: Int, direction v: [Double]
-  ) -> Estimate {
-    directional(f, at: point, along: only(p, v, in: point))
-  }
-
   /// The derivative along a direction of the whole point, every variable `p` moving along
   /// `v[p]`; the step is the largest of the moving variables' own steps.
   public static func directional(
     _ f: some ForwardFunction, at point: [Variable], along v: [[Double]]
   ) -> Estimate {
-    let moving = point.indices.filter { v[$0].contains { $0 != 0 } }
-    let h =
+    directionals(f, at: point, along: [v])[0]
+  }
+
+  /// `directional` along each of several directions, their stencils handed to `Stencil`
+  /// together (side by side on `Lanes`).
+  public static func directionals(
+    _ f: some ForwardFunction, at point: [Variable], along directions: [[[Double]]]
+  ) -> [Estimate] {
+    // Per direction, the variables it moves, and their every entry moving along it.
+    let moving = directions.map { v in point.indices.filter { v[$0].contains { $0 != 0 } } }
+    let steps = moving.map { moving in
       moving.map { p in
         step(at: point[p].values.reduce(0) { max($0, abs($1)) }, scale: point[p].stepScale)
       }.max() ?? step(at: 0)
+    }
+    let entries = zip(directions, moving).map { v, moving in
+      moving.flatMap { p in v[p].indices.map { k in (p: p, k: k, along: v[p][k]) } }
+    }
     var stencil = Stencil(f, at: Parameters(point))
-    let entries = moving.flatMap { p in v[p].indices.map { k in (p, k, v[p][k]) } }
-    return derivative(step: h) { offsets in stencil.outputs([(entries, offsets)])[0] }
+    return derivatives(steps: steps) { stencils in
+      stencil.outputs(stencils.map { d, offsets in (entries[d], offsets) })
+    }
   }
 
   /// The Jacobian `∂f/∂x_p`, one central difference per entry (outputs × entries, row-major).

@@ -32,23 +32,23 @@ public enum Oracle: String, Sendable, CaseIterable {
     }
   }
 
-  /// `J v` for each direction `v` of variable `p`; the tape records the forward pass once.
+  /// `J v` for each direction `v` of variable `p`, worked out together: the tape records the
+  /// forward pass once, the dual numbers and the stencils run the directions side by side.
   func directional(
     _ f: some ForwardFunction, at point: [Variable], wrt p: Int, directions: [[Double]]
   ) -> [FiniteDifference.Estimate] {
+    let along = directions.map { only(p, $0, in: point) }
     switch self {
     case .dual:
-      return directions.map { v in
-        let values = DualOracle.directional(f, at: point, wrt: p, direction: v)
-        return .init(values: values, noise: values.map { _ in 0 })
+      return DualOracle.directionals(f, at: point, along: along).map { values in
+        .init(values: values, noise: values.map { _ in 0 })
       }
     case .tape:
       let rows = TapeOracle.gradients(f, at: point, wrt: p)
       return directions.map { v in
         .init(values: rows.map { dot($0, v) }, noise: rows.map { _ in 0 })
       }
-    case .finiteDifference:
-      return directions.map { FiniteDifference.directional(f, at: point, wrt: p, direction: $0) }
+    case .finiteDifference: return FiniteDifference.directionals(f, at: point, along: along)
     }
   }
 }

@@ -54,12 +54,12 @@ public struct WholeGradientCheck: Sendable {
     }
     checks = [Oracle.dual, .finiteDifference].map { oracle in
       progress("\(oracle.rawValue): ∇E·v along \(directions.count) directions")
-      let estimates = directions.map { v in
+      let estimates =
         oracle == .dual
-          ? FiniteDifference.Estimate(
-            values: DualOracle.directional(f, at: point, along: v), noise: [0])
-          : FiniteDifference.directional(f, at: point, along: v)
-      }
+        ? DualOracle.directionals(f, at: point, along: directions).map {
+          FiniteDifference.Estimate(values: $0, noise: [0])
+        }
+        : FiniteDifference.directionals(f, at: point, along: directions)
       return GradientCheck(
         quantity: "∇E·v", parameter: Self.allVariables, reference: oracle.rawValue,
         shape: .vector(directions.count), analytic: hand, expected: estimates.map { $0.values[0] },
