@@ -236,18 +236,20 @@ public struct CheckSummary: Sendable {
   public var passed: Bool { runs.allSatisfy { $0.checks.allSatisfy(\.passed) } }
   /// Entries over the tolerance by their own relative error that the error model accepts,
   /// over every run.
-  public var small: Int { checks.reduce(0) { $0 + $1.small } }
+  public var small: Int { runs.reduce(0) { sum, run in run.checks.reduce(sum) { $0 + $1.small } } }
 
   /// The worst error (as a fraction of the largest entry) and the worst per-entry relative
   /// error of each reference (oracle or identity), over every run.
   public var worstByOracle: [(oracle: String, error: Double, relative: Double)] {
     var worst: [(oracle: String, error: Double, relative: Double)] = []
-    for check in checks {
-      if let i = worst.firstIndex(where: { $0.oracle == check.reference }) {
-        worst[i].error = max(worst[i].error, check.maxScaledError)
-        worst[i].relative = max(worst[i].relative, check.maxRelativeError)
-      } else {
-        worst.append((check.reference, check.maxScaledError, check.maxRelativeError))
+    for run in runs {
+      for check in run.checks {
+        if let i = worst.firstIndex(where: { $0.oracle == check.reference }) {
+          worst[i].error = max(worst[i].error, check.maxScaledError)
+          worst[i].relative = max(worst[i].relative, check.maxRelativeError)
+        } else {
+          worst.append((check.reference, check.maxScaledError, check.maxRelativeError))
+        }
       }
     }
     return worst

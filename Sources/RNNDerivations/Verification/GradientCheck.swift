@@ -147,13 +147,13 @@ public struct GradientCheck: Sendable {
   /// The largest per-entry relative error.
   public var maxRelativeError: Double { relativeErrors.max() ?? 0 }
   /// The largest difference as a fraction of the scale.
-  public var maxScaledError: Double { analytic.indices.map(scaledError).max() ?? 0 }
+  public var maxScaledError: Double { analytic.indices.lazy.map(scaledError).max() ?? 0 }
   /// How many entries differ by more than the error model allows.
-  public var failures: Int { relativeErrors.indices.filter(fails).count }
+  public var failures: Int { relativeErrors.indices.lazy.filter(fails).count }
   /// Entries whose own relative error is over the tolerance while the model accepts them:
   /// entries far smaller than the largest, where a per-entry yardstick means nothing.
   public var small: Int {
-    relativeErrors.indices.filter { !(relativeErrors[$0] <= tolerance) && !fails($0) }.count
+    relativeErrors.indices.lazy.filter { !(relativeErrors[$0] <= tolerance) && !fails($0) }.count
   }
   /// No entry differs by more than the error model allows.
   public var passed: Bool { failures == 0 }
