@@ -154,6 +154,28 @@ import Testing
     }
   }
 
+  /// `exp`, `log`, `tanh` and `σ` give each lane `Double`'s value, bit for bit: lanes all
+  /// different, all the same (worked out once), and the same but for the sign of a zero
+  /// (`tanh(−0) = −0`: equal as numbers, so not worked out once).
+  @Test func elementaryFunctionsAreEachLanes() {
+    var rng = SplitMix64(seed: 4)
+    let cases = [
+      (0..<Lanes.count).map { _ in rng.unit() * 6 - 3 },
+      [Double](repeating: 0.7, count: Lanes.count),
+      (0..<Lanes.count).map { $0 == 5 ? 0.0 : -0.0 },
+    ]
+    for values in cases {
+      let x = Lanes(lanes: values)
+      for (f, g) in [
+        (Lanes.exp, Double.exp), (Lanes.log, Double.log), (Lanes.tanh, Double.tanh),
+        (Lanes.sigmoid, Double.sigmoid),
+      ] as [((Lanes) -> Lanes, (Double) -> Double)] {
+        let y = f(x)
+        #expect((0..<Lanes.count).map { y[$0].bitPattern } == values.map { g($0).bitPattern })
+      }
+    }
+  }
+
   /// Each lane's largest value, found as `[Double].max()` finds it, lane by lane.
   @Test func largestPrimalIsEachLanesMax() {
     var rng = SplitMix64(seed: 3)

@@ -90,7 +90,15 @@ public struct Lanes: Scalar {
   }
 
   /// `f` of each lane, as `Double` computes it.
+  ///
+  /// Once, when every lane holds the same bits: much of a pass is the same in every lane (a
+  /// stencil moves one entry; whatever does not depend on it is the unmoved evaluation's).
   @inlinable func map(_ f: (Double) -> Double) -> Lanes {
+    let bits = SIMD8<UInt64>(repeating: parts.0[0].bitPattern)
+    func same(_ v: SIMD8<Double>) -> Bool { unsafeBitCast(v, to: SIMD8<UInt64>.self) == bits }
+    if same(parts.0) && same(parts.1) && same(parts.2) && same(parts.3) {
+      return Lanes(f(parts.0[0]))
+    }
     func map(_ v: SIMD8<Double>) -> SIMD8<Double> {
       var out = SIMD8<Double>()
       for i in 0..<8 { out[i] = f(v[i]) }
