@@ -32,23 +32,35 @@ public enum Oracle: String, Sendable, CaseIterable {
     }
   }
 
-  /// `J v` for each direction `v` of variable `p`, worked out together: the tape records the
-  /// forward pass once, the dual numbers and the stencils run the directions side by side.
-  func directional(
-    _ f: some ForwardFunction, at point: [Variable], wrt p: Int, directions: [[Double]]
-  ) -> [FiniteDifference.Estimate] {
-    let along = directions.map { only(p, $0, in: point) }
-    switch self {
-    case .dual:
-      return DualOracle.directionals(f, at: point, along: along).map { values in
-        .init(values: values, noise: values.map { _ in 0 })
+  /// `J v` for each direction `v` of each variable of `variables` (`directions[i]` are
+  /// `variables[i]`'s), worked out together: the tape records the forward pass once, the dual
+  /// numbers and the stencils run the directions side by side.
+  func directionals(
+    _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int],
+    directions: [[[Double]]]
+  ) -> [[FiniteDifference.Estimate]] {
+    if self == .tape {
+      let jacobians = TapeOracle.jacobians(f, at: point, wrt: variables)
+      return zip(variables, zip(jacobians, directions)).map { p, pair in
+        // The Jacobian's rows: each output's gradient with respect to x_p.
+        let entries = point[p].values.count
+        let rows = stride(from: 0, to: pair.0.count, by: max(entries, 1)).map {
+          Array(pair.0[$0..<$0 + entries])
+        }
+        return pair.1.map { v in .init(values: rows.map { dot($0, v) }, noise: rows.map { _ in 0 })
+        }
       }
-    case .tape:
-      let rows = TapeOracle.gradients(f, at: point, wrt: p)
-      return directions.map { v in
-        .init(values: rows.map { dot($0, v) }, noise: rows.map { _ in 0 })
+    }
+    let along = zip(variables, directions).flatMap { p, vs in vs.map { only(p, $0, in: point) } }
+    var estimates =
+      self == .dual
+      ? DualOracle.directionals(f, at: point, along: along).map { values in
+        FiniteDifference.Estimate(values: values, noise: values.map { _ in 0 })
       }
-    case .finiteDifference: return FiniteDifference.directionals(f, at: point, along: along)
+      : FiniteDifference.directionals(f, at: point, along: along)
+    return directions.map { vs in
+      defer { estimates.removeFirst(vs.count) }
+      return Array(estimates.prefix(vs.count))
     }
   }
 }
@@ -198,9 +210,26 @@ public func verify(
   precondition(analytic.count == point.count, "one analytic Jacobian per variable")
   var rng = SplitMix64(seed: seed ^ 0x5EED)
   var checks: [GradientCheck] = []
-  // The variables checked entry by entry: each oracle works out all their Jacobians at once.
+  // The variables checked entry by entry, and the rest along random directions (`uᵀ J v`):
+  // each oracle works out all the Jacobians at once, and all the directions.
   let full = point.indices.filter { analytic[$0].count * f.cost <= Tolerances.fullCheckMaxEntries }
+  let fast = point.indices.filter { !full.contains($0) }
+  // Random unit directions, variable by variable: a finite-difference step along v moves x by
+  // h in norm, as it would along one entry.
+  func unit(_ n: Int) -> [Double] {
+    let w = rng.vector(n)
+    let norm = dot(w, w).squareRoot()
+    return w.map { $0 / norm }
+  }
+  let drawn = fast.map { p in
+    let entries = point[p].values.count
+    let outputs = analytic[p].count / max(entries, 1)
+    return (0..<Tolerances.projectedDirections).map { _ in (u: unit(outputs), v: unit(entries)) }
+  }
   let references = oracles.map { $0.jacobians(f, at: point, wrt: full) }
+  let along = oracles.map {
+    $0.directionals(f, at: point, wrt: fast, directions: drawn.map { $0.map(\.v) })
+  }
   for (p, variable) in point.enumerated() {
     let entries = variable.values.count
     let outputs = analytic[p].count / max(entries, 1)
@@ -229,16 +258,8 @@ public func verify(
       continue
     }
     // Fast mode: compare uᵀ J v on random unit-scale directions.
-    // Random unit directions: a finite-difference step along v moves x by h in norm, as it
-    // would along one entry.
-    func unit(_ n: Int) -> [Double] {
-      let w = rng.vector(n)
-      let norm = dot(w, w).squareRoot()
-      return w.map { $0 / norm }
-    }
-    let directions = (0..<Tolerances.projectedDirections).map { _ in
-      (u: unit(outputs), v: unit(entries))
-    }
+    guard let index = fast.firstIndex(of: p) else { continue }
+    let directions = drawn[index]
     let jacobian = Matrix(rows: outputs, cols: entries, storage: analytic[p])
     let hand = directions.map { dot($0.u, jacobian * $0.v) }
     // Rounding scale of each uᵀ J v: the sum of the absolute values of its terms, or of the
@@ -250,8 +271,8 @@ public func verify(
       let terms = max(dot(u, magnitude * v), summands * u.reduce(0, +) * v.reduce(0, +))
       return Tolerances.roundingUlps * Double.ulpOfOne * conditioning * terms
     }
-    for oracle in oracles {
-      let estimates = oracle.directional(f, at: point, wrt: p, directions: directions.map(\.v))
+    for (oracle, along) in zip(oracles, along) {
+      let estimates = along[index]
       var check = GradientCheck(
         quantity: "uᵀ(\(quantity))v", parameter: variable.name, reference: oracle.rawValue,
         shape: .vector(directions.count), analytic: hand,
