@@ -4,7 +4,7 @@ import Testing
 
 /// Lane `i` of an evaluation on `Lanes` is the evaluation at point `i`, and tangent lane `i` of
 /// `DualLanes` the `Dual` pass seeded on entry `i`, to the bit: what lets the finite-difference
-/// oracle run its six points, and the dual numbers eight entries, in one pass.
+/// oracle run five entries' six points, and the dual numbers thirty-two entries, in one pass.
 @Suite struct LanesTests {
   /// The forward functions that evaluate lanes apart, each with a point: every cell, a stack,
   /// dropout, `sequence_length`, a many-to-one loss, both truncations and a padded batch.
@@ -92,7 +92,7 @@ import Testing
     }
   }
 
-  /// The dual-number oracle's eight tangents a pass give, lane by lane, the `Dual` pass seeded
+  /// The dual-number oracle's thirty-two tangents a pass give, lane by lane, the `Dual` pass seeded
   /// on each entry on its own, bit for bit.
   @Test func dualLanesAreDualPassesOneAtATime() {
     for (name, f, point) in Self.functions(seed: 5) {

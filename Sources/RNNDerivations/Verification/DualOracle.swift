@@ -12,12 +12,16 @@ public enum DualOracle {
   public static func directional(
     _ f: some ForwardFunction, at point: [Variable], along v: [[Double]]
   ) -> [Double] {
-    directionals(f, at: point, along: [v])[0]
+    var inputs = Parameters<Dual>(constants: Parameters(point))
+    for p in point.indices {
+      for k in inputs.values[p].indices { inputs.values[p][k].derivative = v[p][k] }
+    }
+    return f.evaluate(inputs).map(\.derivative)
   }
 
   /// The derivatives along several directions of the whole point, thirty-two a pass
   /// (`DualLanes`): tangent lane `i` carries the pass's `i`-th direction, to the bit the `Dual`
-  /// pass along it.
+  /// pass along it (`directional`).
   public static func directionals(
     _ f: some ForwardFunction, at point: [Variable], along directions: [[[Double]]]
   ) -> [[Double]] {

@@ -54,12 +54,13 @@ public struct WholeGradientCheck: Sendable {
     }
     checks = [Oracle.dual, .finiteDifference].map { oracle in
       progress("\(oracle.rawValue): ∇E·v along \(directions.count) directions")
-      let estimates =
+      // One direction at a time, each finite-difference point on `Double` (`PointByPoint`).
+      let estimates = directions.map { v in
         oracle == .dual
-        ? DualOracle.directionals(f, at: point, along: directions).map {
-          FiniteDifference.Estimate(values: $0, noise: [0])
-        }
-        : FiniteDifference.directionals(f, at: point, along: directions)
+          ? FiniteDifference.Estimate(
+            values: DualOracle.directional(f, at: point, along: v), noise: [0])
+          : FiniteDifference.directional(PointByPoint(f: f), at: point, along: v)
+      }
       return GradientCheck(
         quantity: "∇E·v", parameter: Self.allVariables, reference: oracle.rawValue,
         shape: .vector(directions.count), analytic: hand, expected: estimates.map { $0.values[0] },
@@ -86,4 +87,16 @@ public struct WholeGradientCheck: Sendable {
     }
     scope = "dual numbers and finite differences along \(dims); the tape on every entry"
   }
+}
+
+/// `f`, its finite-difference points evaluated one at a time on `Double`.
+///
+/// A model too large to check variable by variable is all arithmetic, and a pass side by side
+/// costs every lane's (thirty-two on `Lanes`, `DualLanes`) however few of them two directions
+/// fill; what the lanes would share, the walk's bookkeeping, is a small part of such a pass.
+private struct PointByPoint<F: ForwardFunction>: ForwardFunction {
+  let f: F
+  var outputName: String { f.outputName }
+  var cost: Int { f.cost }
+  func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] { f.evaluate(inputs) }
 }
