@@ -76,8 +76,9 @@ import Testing
   /// The oracle's stencils run side by side give the stencils run one point at a time: every
   /// estimate and error bar, bit for bit, per entry and along a direction.
   @Test func stencilsSideBySideAreStencilsOneAtATime() {
+    func pointByPoint(_ f: some ForwardFunction) -> any ForwardFunction { PointByPoint(f: f) }
     for (name, f, point) in Self.functions(seed: 7) {
-      let alone = OneAtATime(f: f)
+      let alone = pointByPoint(f)
       for p in point.indices {
         let side = FiniteDifference.jacobian(f, at: point, wrt: p)
         let one = FiniteDifference.jacobian(alone, at: point, wrt: p)
@@ -184,11 +185,4 @@ import Testing
     for i in 0..<Lanes.count { #expect(largest[i] == values.map { $0[i] }.max()) }
     #expect((0..<Lanes.count).allSatisfy { Lanes.largestPrimal([])[$0] == 0 })
   }
-}
-
-/// `f`, evaluated one point at a time: the oracle's path for functions that decide from values.
-private struct OneAtATime: ForwardFunction {
-  let f: any ForwardFunction
-  var outputName: String { f.outputName }
-  func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] { f.evaluate(inputs) }
 }

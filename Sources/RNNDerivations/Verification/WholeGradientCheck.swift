@@ -94,7 +94,7 @@ public struct WholeGradientCheck: Sendable {
 /// A model too large to check variable by variable is all arithmetic, and a pass side by side
 /// costs every lane's (thirty-two on `Lanes`, `DualLanes`) however few of them two directions
 /// fill; what the lanes would share, the walk's bookkeeping, is a small part of such a pass.
-private struct PointByPoint<F: ForwardFunction>: ForwardFunction {
+struct PointByPoint<F: ForwardFunction>: ForwardFunction {
   let f: F
   var outputName: String { f.outputName }
   var cost: Int { f.cost }
