@@ -148,11 +148,8 @@ extension Matrix where Element: Scalar {
         // the same additions in the same order (same rounding).
         // Indices use `&+`, `&*` (no overflow check, a branch per entry that stops the
         // compiler vectorising): they stay inside the storage, whose size was checked.
-        // An element of many lanes (`Lanes`) is many sums already, and eight of them would not
-        // fit in the registers: its rows run one at a time, below.
-        let blocked = MemoryLayout<Element>.size <= 128
         var i = 0
-        while blocked && i + 8 <= rows {
+        while i + 8 <= rows {
           var (s0, s1, s2, s3): (Element, Element, Element, Element) = (0, 0, 0, 0)
           var (s4, s5, s6, s7): (Element, Element, Element, Element) = (0, 0, 0, 0)
           let r0 = i &* n
