@@ -49,8 +49,9 @@ public enum DualOracle {
 
   /// The Jacobians `∂f/∂x_p` for each variable `p` of `variables`, in that order.
   ///
-  /// Thirty-two entries a pass (`DualLanes`), taken in order across the variables: tangent lane `i`
-  /// seeded on the pass's `i`-th entry, each lane the `Dual` pass of its entry to the bit.
+  /// Thirty-two entries a pass (`DualLanes`), taken in order across the variables: tangent
+  /// lane `i` seeded on the pass's `i`-th entry, each lane the `Dual` pass of its entry to the
+  /// bit.
   public static func jacobians(
     _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int]
   ) -> [[Double]] {
