@@ -4,7 +4,7 @@ import Testing
 
 /// Lane `i` of an evaluation on `Lanes` is the evaluation at point `i`, and tangent lane `i` of
 /// `DualLanes` the `Dual` pass seeded on entry `i`, to the bit: what lets the finite-difference
-/// oracle run five entries' six points, and the dual numbers thirty-two entries, in one pass.
+/// oracle run four entries' six points, and the dual numbers twenty-four entries, in one pass.
 @Suite struct LanesTests {
   /// The forward functions that evaluate lanes apart, each with a point: every cell, a stack,
   /// dropout, `sequence_length`, a many-to-one loss, both truncations and a padded batch.
@@ -93,8 +93,8 @@ import Testing
     }
   }
 
-  /// The dual-number oracle's thirty-two tangents a pass give, lane by lane, the `Dual` pass seeded
-  /// on each entry on its own, bit for bit.
+  /// The dual-number oracle's twenty-four tangents a pass give, lane by lane, the `Dual` pass
+  /// seeded on each entry on its own, bit for bit.
   @Test func dualLanesAreDualPassesOneAtATime() {
     for (name, f, point) in Self.functions(seed: 5) {
       for p in point.indices {

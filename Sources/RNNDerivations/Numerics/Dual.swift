@@ -9,7 +9,7 @@ import Foundation
 /// backward passes use, or the oracle would only be checking a formula against itself.
 public typealias Dual = DualNumber<Double>
 
-/// Thirty-two tangents carried by one value (`DualOracle.jacobians` seeds thirty-two entries
+/// Twenty-four tangents carried by one value (`DualOracle.jacobians` seeds twenty-four entries
 /// a pass): each lane is, to the bit, the `derivative` of a `Dual` pass seeded on that lane's
 /// entry, since the value is the same and every rule acts on each lane as on one `Double`.
 public typealias DualLanes = DualNumber<Lanes>
@@ -33,20 +33,19 @@ extension Lanes: DualTangent {
   @inlinable public static var zero: Lanes { 0 }
   /// Every lane times `b`.
   @inlinable @inline(__always) public static func * (a: Lanes, b: Double) -> Lanes {
-    Lanes(a.parts.0 * b, a.parts.1 * b, a.parts.2 * b, a.parts.3 * b)
+    Lanes(a.parts.0 * b, a.parts.1 * b, a.parts.2 * b)
   }
   /// `a` times every lane.
   @inlinable @inline(__always) public static func * (a: Double, b: Lanes) -> Lanes {
-    Lanes(a * b.parts.0, a * b.parts.1, a * b.parts.2, a * b.parts.3)
+    Lanes(a * b.parts.0, a * b.parts.1, a * b.parts.2)
   }
   /// Every lane over `b`.
   @inlinable @inline(__always) public static func / (a: Lanes, b: Double) -> Lanes {
-    Lanes(a.parts.0 / b, a.parts.1 / b, a.parts.2 / b, a.parts.3 / b)
+    Lanes(a.parts.0 / b, a.parts.1 / b, a.parts.2 / b)
   }
   /// Lane by lane.
   @inlinable public static func == (a: Lanes, b: Lanes) -> Bool {
     a.parts.0 == b.parts.0 && a.parts.1 == b.parts.1 && a.parts.2 == b.parts.2
-      && a.parts.3 == b.parts.3
   }
 }
 

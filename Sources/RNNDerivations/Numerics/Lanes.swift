@@ -1,28 +1,26 @@
 import Foundation
 
-/// Thirty-two values computed side by side: one forward pass that is thirty-two evaluations.
+/// Twenty-four values computed side by side: one forward pass that is twenty-four evaluations.
 ///
 /// The finite-difference oracle evaluates the same function at six points that differ in one
-/// entry (`x ± h`, `x ± 2h`, `x ± 4h`), and a pass holds the stencils of five entries. At the
+/// entry (`x ± h`, `x ± 2h`, `x ± 4h`), and a pass holds the stencils of four entries. At the
 /// small sizes it checks, an evaluation is mostly the walk's bookkeeping (arrays made and
-/// freed, names looked up), the same for every point; run on `Lanes`, the thirty points share
-/// it. Lane `i` is the evaluation at point `i`, to the bit: `+ − × ÷` act lane by lane as on
+/// freed, names looked up), the same for every point; run on `Lanes`, the twenty-four points
+/// share it. Lane `i` is the evaluation at point `i`, to the bit: `+ − × ÷` act lane by lane as on
 /// `Double` (IEEE 754 rounds each lane on its own), `exp`, `log`, `tanh` and `σ` call
 /// `Double`'s on each lane, and the softmax's shift is each lane's own largest value
 /// (`largestPrimal`). A forward function that decides anything else from `primal` (lane 0's
 /// value) must not run on it: `ForwardFunction.evaluatesLanesApart`.
 public struct Lanes: Scalar {
   /// The lanes eight at a time: the compiler keeps a `SIMD8`'s arithmetic in vector
-  /// instructions, where it runs a `SIMD32`'s one lane after another.
-  public var parts: (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>, SIMD8<Double>)
+  /// instructions, where it ran a `SIMD32`'s one lane after another (notes/Performance.md).
+  public var parts: (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>)
   /// How many evaluations one pass holds.
-  public static var count: Int { 4 * SIMD8<Double>.scalarCount }
+  public static var count: Int { 3 * SIMD8<Double>.scalarCount }
 
   /// The lanes from their four parts.
-  @inlinable @inline(__always) init(
-    _ a: SIMD8<Double>, _ b: SIMD8<Double>, _ c: SIMD8<Double>, _ d: SIMD8<Double>
-  ) {
-    parts = (a, b, c, d)
+  @inlinable @inline(__always) init(_ a: SIMD8<Double>, _ b: SIMD8<Double>, _ c: SIMD8<Double>) {
+    parts = (a, b, c)
   }
   /// The values, lane by lane (`count` of them).
   @inlinable public init(lanes values: [Double]) {
@@ -33,7 +31,7 @@ public struct Lanes: Scalar {
   /// A constant: the same value in every lane.
   @inlinable public init(_ value: Double) {
     let v = SIMD8(repeating: value)
-    parts = (v, v, v, v)
+    parts = (v, v, v)
   }
   /// A constant from an integer literal.
   @inlinable public init(integerLiteral value: Int) { self.init(Double(value)) }
@@ -48,16 +46,14 @@ public struct Lanes: Scalar {
       switch i / 8 {
       case 0: parts.0[i % 8]
       case 1: parts.1[i % 8]
-      case 2: parts.2[i % 8]
-      default: parts.3[i % 8]
+      default: parts.2[i % 8]
       }
     }
     set {
       switch i / 8 {
       case 0: parts.0[i % 8] = newValue
       case 1: parts.1[i % 8] = newValue
-      case 2: parts.2[i % 8] = newValue
-      default: parts.3[i % 8] = newValue
+      default: parts.2[i % 8] = newValue
       }
     }
   }
@@ -67,26 +63,26 @@ public struct Lanes: Scalar {
   /// Lane by lane.
   @inlinable @inline(__always) public static func + (a: Lanes, b: Lanes) -> Lanes {
     Lanes(
-      a.parts.0 + b.parts.0, a.parts.1 + b.parts.1, a.parts.2 + b.parts.2, a.parts.3 + b.parts.3)
+      a.parts.0 + b.parts.0, a.parts.1 + b.parts.1, a.parts.2 + b.parts.2)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static func - (a: Lanes, b: Lanes) -> Lanes {
     Lanes(
-      a.parts.0 - b.parts.0, a.parts.1 - b.parts.1, a.parts.2 - b.parts.2, a.parts.3 - b.parts.3)
+      a.parts.0 - b.parts.0, a.parts.1 - b.parts.1, a.parts.2 - b.parts.2)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static func * (a: Lanes, b: Lanes) -> Lanes {
     Lanes(
-      a.parts.0 * b.parts.0, a.parts.1 * b.parts.1, a.parts.2 * b.parts.2, a.parts.3 * b.parts.3)
+      a.parts.0 * b.parts.0, a.parts.1 * b.parts.1, a.parts.2 * b.parts.2)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static func / (a: Lanes, b: Lanes) -> Lanes {
     Lanes(
-      a.parts.0 / b.parts.0, a.parts.1 / b.parts.1, a.parts.2 / b.parts.2, a.parts.3 / b.parts.3)
+      a.parts.0 / b.parts.0, a.parts.1 / b.parts.1, a.parts.2 / b.parts.2)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static prefix func - (x: Lanes) -> Lanes {
-    Lanes(-x.parts.0, -x.parts.1, -x.parts.2, -x.parts.3)
+    Lanes(-x.parts.0, -x.parts.1, -x.parts.2)
   }
 
   /// `f` of each lane, as `Double` computes it.
@@ -96,7 +92,7 @@ public struct Lanes: Scalar {
   @inlinable func map(_ f: (Double) -> Double) -> Lanes {
     let bits = SIMD8<UInt64>(repeating: parts.0[0].bitPattern)
     func same(_ v: SIMD8<Double>) -> Bool { unsafeBitCast(v, to: SIMD8<UInt64>.self) == bits }
-    if same(parts.0) && same(parts.1) && same(parts.2) && same(parts.3) {
+    if same(parts.0) && same(parts.1) && same(parts.2) {
       return Lanes(f(parts.0[0]))
     }
     func map(_ v: SIMD8<Double>) -> SIMD8<Double> {
@@ -104,7 +100,7 @@ public struct Lanes: Scalar {
       for i in 0..<8 { out[i] = f(v[i]) }
       return out
     }
-    return Lanes(map(parts.0), map(parts.1), map(parts.2), map(parts.3))
+    return Lanes(map(parts.0), map(parts.1), map(parts.2))
   }
   /// `Double.exp` on each lane.
   @inlinable public static func exp(_ x: Lanes) -> Lanes { x.map(Double.exp) }
@@ -126,7 +122,6 @@ public struct Lanes: Scalar {
       keepLarger(&largest.parts.0, x.parts.0)
       keepLarger(&largest.parts.1, x.parts.1)
       keepLarger(&largest.parts.2, x.parts.2)
-      keepLarger(&largest.parts.3, x.parts.3)
     }
     return largest
   }

@@ -2,7 +2,7 @@
 ///
 /// A forward pass written once as `func f<T: Scalar>(...)` runs on `Double` (the value), on
 /// `Dual` (value and exact directional derivative), on `Traced` (a tape), on `Lanes`
-/// (thirty-two evaluations side by side), and on anything else that conforms. `primal` exposes
+/// (twenty-four evaluations side by side), and on anything else that conforms. `primal` exposes
 /// the plain value for the few decisions a forward pass makes on values, which carry no
 /// derivative; the max a stable softmax subtracts is `largestPrimal`.
 public protocol Scalar: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, Sendable {

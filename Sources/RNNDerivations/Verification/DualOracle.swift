@@ -19,7 +19,7 @@ public enum DualOracle {
     return f.evaluate(inputs).map(\.derivative)
   }
 
-  /// The derivatives along several directions of the whole point, thirty-two a pass
+  /// The derivatives along several directions of the whole point, twenty-four a pass
   /// (`DualLanes`): tangent lane `i` carries the pass's `i`-th direction, to the bit the `Dual`
   /// pass along it (`directional`).
   public static func directionals(
@@ -49,7 +49,7 @@ public enum DualOracle {
 
   /// The Jacobians `∂f/∂x_p` for each variable `p` of `variables`, in that order.
   ///
-  /// Thirty-two entries a pass (`DualLanes`), taken in order across the variables: tangent
+  /// Twenty-four entries a pass (`DualLanes`), taken in order across the variables: tangent
   /// lane `i` seeded on the pass's `i`-th entry, each lane the `Dual` pass of its entry to the
   /// bit.
   public static func jacobians(

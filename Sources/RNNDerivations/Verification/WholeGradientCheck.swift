@@ -92,7 +92,7 @@ public struct WholeGradientCheck: Sendable {
 /// `f`, its finite-difference points evaluated one at a time on `Double`.
 ///
 /// A model too large to check variable by variable is all arithmetic, and a pass side by side
-/// costs every lane's (thirty-two on `Lanes`, `DualLanes`) however few of them two directions
+/// costs every lane's (twenty-four on `Lanes`, `DualLanes`) however few of them two directions
 /// fill; what the lanes would share, the walk's bookkeeping, is a small part of such a pass.
 struct PointByPoint<F: ForwardFunction>: ForwardFunction {
   let f: F
