@@ -21,6 +21,7 @@ public enum TapeOracle {
   public static func jacobians(
     _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int]
   ) -> [[Double]] {
+    guard !variables.isEmpty else { return [] }  // nothing to record
     let tape = Tape()
     var inputs = Parameters<Traced>(constants: Parameters(point))
     let leaves = variables.map { p in point[p].values.map(tape.variable) }
