@@ -72,6 +72,23 @@ enum TapeModel: String, CaseIterable, Sendable {
 
   /// A value used several times collects every path: `d(x·x·x)/dx = 3x² = 27` at 3, and
   /// `d(x/x − x)/dx = −1` at 0.75 (all exact in binary).
+  /// A recording several chunks long (`Tape.chunkSize` nodes each), swept across their
+  /// boundaries: `y = g(g(…g(x)…)) + x` with `g(x) = 0.9999 x + 10⁻⁵`, 70,000 times (two nodes
+  /// each). By hand, `dy/dx = 1 + 0.9999⁷⁰⁰⁰⁰`, the product taken one factor at a time as
+  /// the sweep takes it, so the two agree to the bit.
+  @Test func aRecordingOfSeveralChunks() {
+    let n = 70_000
+    let (_, gradient) = tapeGradient([0.3]) { x in
+      var y = x[0]
+      for _ in 0..<n { y = y * 0.9999 + 0.00001 }
+      return y + x[0]  // x reaches y twice: through the chain and directly
+    }
+    var chain = 1.0
+    for _ in 0..<n { chain *= 0.9999 }
+    #expect(2 * n > 2 * Tape.chunkSize, "the recording spans more than two chunks")
+    #expect(gradient == [1 + chain])
+  }
+
   @Test func fanOutAddsEveryPath() {
     #expect(tapeGradient([3]) { $0[0] * $0[0] * $0[0] }.gradient == [27])
     #expect(tapeGradient([0.75]) { $0[0] / $0[0] - $0[0] }.gradient == [-1])

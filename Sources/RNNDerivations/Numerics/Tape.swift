@@ -25,12 +25,17 @@ public final class Tape: @unchecked Sendable {
   /// The parent index of a missing parent.
   static let none = -1
 
-  /// The recorded nodes.
+  /// The recorded nodes, `chunkSize` to a chunk: node `k` is entry `k % chunkSize` of chunk
+  /// `k / chunkSize`, each chunk a block of its own, filled in order and never moved.
   ///
-  /// Unchecked for exclusive access: one thread fills and sweeps a tape (above), and the
-  /// run-time check on every recorded operation was a sixth of `grad --check`'s time
-  /// (notes/Performance.md).
-  @exclusivity(unchecked) private(set) var nodes: [Node] = []
+  /// Chunks, not one array: a growing array is copied to a new block each time it doubles,
+  /// and every page of the new block faulted in, which was a fifth to a half of the wall time
+  /// of `grad --check` on a large model (notes/Performance.md). Unchecked for exclusive
+  /// access: one thread fills and sweeps a tape (above), and the run-time check on every
+  /// recorded operation was a sixth of `grad --check`'s time.
+  @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<Node>] = []
+  /// Nodes per chunk: 2 MiB of them (only the pages written are ever touched).
+  static let chunkSize = 1 << 16
   /// The most nodes this tape records; see `overflowed`.
   public let limit: Int
   /// Whether the computation needed more than `limit` nodes.
@@ -43,8 +48,10 @@ public final class Tape: @unchecked Sendable {
   /// A tape of at most `limit` nodes (32 bytes each while recording, 8 more when swept).
   public init(limit: Int = .max) { self.limit = limit }
 
+  deinit { for chunk in chunks { chunk.deallocate() } }
+
   /// How many nodes are recorded: leaves and operations, never constants.
-  public var count: Int { nodes.count }
+  public private(set) var count = 0
 
   /// A new input on this tape: a leaf, with no parents, whose adjoint is `∂output/∂input`.
   public func variable(_ value: Double) -> Traced {
@@ -52,12 +59,15 @@ public final class Tape: @unchecked Sendable {
   }
 
   func record(_ value: Double, _ node: Node) -> Traced {
-    guard nodes.count < limit else {
+    guard count < limit else {
       overflowed = true
       return Traced(value)
     }
-    nodes.append(node)
-    return Traced(value: value, index: nodes.count - 1, tape: self)
+    let offset = count % Tape.chunkSize
+    if offset == 0 { chunks.append(.allocate(capacity: Tape.chunkSize)) }  // the last is full
+    (chunks[chunks.count - 1] + offset).initialize(to: node)
+    count += 1
+    return Traced(value: value, index: count - 1, tape: self)
   }
 
   /// The adjoints `∂output/∂node` of every node of this tape, by node index.
@@ -68,16 +78,19 @@ public final class Tape: @unchecked Sendable {
   /// when `output` is a constant. A node whose adjoint is 0 hands nothing on (its partials,
   /// even infinite ones, are not multiplied by 0).
   public func gradient(of output: Traced) -> [Double] {
-    var adjoint = [Double](repeating: 0, count: nodes.count)
+    var adjoint = [Double](repeating: 0, count: count)
     guard let tape = output.tape else { return adjoint }
     precondition(tape === self, "the output was recorded on another tape")
     adjoint[output.index] = 1  // ∂output/∂output
-    nodes.withUnsafeBufferPointer { nodes in
-      adjoint.withUnsafeMutableBufferPointer { adjoint in
-        for k in stride(from: output.index, through: 0, by: -1) {
+    // Node k down to 0, chunk by chunk (the last one first).
+    adjoint.withUnsafeMutableBufferPointer { adjoint in
+      for c in stride(from: output.index / Tape.chunkSize, through: 0, by: -1) {
+        let (nodes, first) = (chunks[c], c * Tape.chunkSize)
+        for k in stride(from: min(output.index, first + Tape.chunkSize - 1), through: first, by: -1)
+        {
           let a = adjoint[k]
           if a == 0 { continue }
-          let node = nodes[k]
+          let node = nodes[k - first]
           // ∂output/∂parent += ∂output/∂node · ∂node/∂parent, for each parent.
           if node.lhs != Tape.none { adjoint[node.lhs] += a * node.dLhs }
           if node.rhs != Tape.none { adjoint[node.rhs] += a * node.dRhs }
