@@ -70,8 +70,6 @@ enum TapeModel: String, CaseIterable, Sendable {
     #expect(g == [-12, -17.25])
   }
 
-  /// A value used several times collects every path: `d(x·x·x)/dx = 3x² = 27` at 3, and
-  /// `d(x/x − x)/dx = −1` at 0.75 (all exact in binary).
   /// A recording several chunks long (`Tape.chunkSize` nodes each), swept across their
   /// boundaries: `y = g(g(…g(x)…)) + x` with `g(x) = 0.9999 x + 10⁻⁵`, 70,000 times (two nodes
   /// each). By hand, `dy/dx = 1 + 0.9999⁷⁰⁰⁰⁰`, the product taken one factor at a time as
@@ -89,6 +87,8 @@ enum TapeModel: String, CaseIterable, Sendable {
     #expect(gradient == [1 + chain])
   }
 
+  /// A value used several times collects every path: `d(x·x·x)/dx = 3x² = 27` at 3, and
+  /// `d(x/x − x)/dx = −1` at 0.75 (all exact in binary).
   @Test func fanOutAddsEveryPath() {
     #expect(tapeGradient([3]) { $0[0] * $0[0] * $0[0] }.gradient == [27])
     #expect(tapeGradient([0.75]) { $0[0] / $0[0] - $0[0] }.gradient == [-1])
