@@ -70,10 +70,11 @@ enum TapeModel: String, CaseIterable, Sendable {
     #expect(g == [-12, -17.25])
   }
 
-  /// A recording several chunks long (`Tape.chunkSize` nodes each), swept across their
-  /// boundaries: `y = g(g(…g(x)…)) + x` with `g(x) = 0.9999 x + 10⁻⁵`, 70,000 times (two nodes
-  /// each). By hand, `dy/dx = 1 + 0.9999⁷⁰⁰⁰⁰`, the product taken one factor at a time as
-  /// the sweep takes it, so the two agree to the bit.
+  /// A recording several chunks long, swept across their boundaries.
+  ///
+  /// `y = g(g(…g(x)…)) + x` with `g(x) = 0.9999 x + 10⁻⁵`, 70,000 times (two nodes each, and
+  /// `Tape.chunkSize` nodes a chunk). By hand, `dy/dx = 1 + 0.9999⁷⁰⁰⁰⁰`, the product taken one
+  /// factor at a time as the sweep takes it, so the two agree to the bit.
   @Test func aRecordingOfSeveralChunks() {
     let n = 70_000
     let (_, gradient) = tapeGradient([0.3]) { x in
