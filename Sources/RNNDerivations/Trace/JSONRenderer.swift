@@ -42,7 +42,7 @@ public enum JSON: Sendable, Equatable {
     case .null: out += "null"
     case .bool(let b): out += b ? "true" : "false"
     case .number(let x): Self.write(x, to: &out)
-    case .string(let s): out += quoted(s)
+    case .string(let s): Self.write(quoted: s, to: &out)
     case .array(let items):
       // Arrays of numbers stay on one line: a matrix prints one row per line.
       let flat = items.allSatisfy { if case .number = $0 { true } else { false } }
@@ -58,7 +58,9 @@ public enum JSON: Sendable, Equatable {
       let newline = Self.newline(indent, depth + 1)
       out += "{"
       for (n, (key, value)) in pairs.enumerated() {
-        out += (n == 0 ? "" : ",") + newline + quoted(key) + (indent == nil ? ":" : ": ")
+        out += n == 0 ? newline : "," + newline
+        Self.write(quoted: key, to: &out)
+        out += indent == nil ? ":" : ": "
         value.write(to: &out, indent: indent, depth: depth + 1)
       }
       out += pairs.isEmpty ? "}" : Self.newline(indent, depth) + "}"
@@ -88,22 +90,34 @@ public enum JSON: Sendable, Equatable {
     }
   }
 
-  private func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20:
-        out +=
-          "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-          + String(scalar.value, radix: 16)
-      default: out.unicodeScalars.append(scalar)
+  /// `s` in quotes, escaped as JSON requires, appended to `out`.
+  ///
+  /// A string with nothing to escape (every key, nearly every label) is appended whole, not
+  /// scalar by scalar: the same characters either way.
+  private static func write(quoted s: String, to out: inout String) {
+    out += "\""
+    // `"`, `\` and the control characters are escaped; a string without them goes in whole.
+    func plain(_ byte: UInt8) -> Bool {
+      byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+    }
+    if s.utf8.allSatisfy(plain) {
+      out += s
+    } else {
+      for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20:
+          out +=
+            "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+            + String(scalar.value, radix: 16)
+        default: out.unicodeScalars.append(scalar)
+        }
       }
     }
-    return out + "\""
+    out += "\""
   }
 }
 
