@@ -6,8 +6,8 @@ import Foundation
 /// entry (`x ± h`, `x ± 2h`, `x ± 4h`), and a pass holds the stencils of four entries. At the
 /// small sizes it checks, an evaluation is mostly the walk's bookkeeping (arrays made and
 /// freed, names looked up), the same for every point; run on `Lanes`, the twenty-four points
-/// share it. Lane `i` is the evaluation at point `i`, to the bit: `+ − × ÷` act lane by lane as on
-/// `Double` (IEEE 754 rounds each lane on its own), `exp`, `log`, `tanh` and `σ` call
+/// share it. Lane `i` is the evaluation at point `i`, to the bit: `+ − × ÷` act lane by lane
+/// as on `Double` (IEEE 754 rounds each lane on its own), `exp`, `log`, `tanh` and `σ` call
 /// `Double`'s on each lane, and the softmax's shift is each lane's own largest value
 /// (`largestPrimal`). A forward function that decides anything else from `primal` (lane 0's
 /// value) must not run on it: `ForwardFunction.evaluatesLanesApart`.
@@ -18,7 +18,7 @@ public struct Lanes: Scalar {
   /// How many evaluations one pass holds.
   public static var count: Int { 3 * SIMD8<Double>.scalarCount }
 
-  /// The lanes from their four parts.
+  /// The lanes from their three parts.
   @inlinable @inline(__always) init(_ a: SIMD8<Double>, _ b: SIMD8<Double>, _ c: SIMD8<Double>) {
     parts = (a, b, c)
   }
@@ -62,23 +62,19 @@ public struct Lanes: Scalar {
 
   /// Lane by lane.
   @inlinable @inline(__always) public static func + (a: Lanes, b: Lanes) -> Lanes {
-    Lanes(
-      a.parts.0 + b.parts.0, a.parts.1 + b.parts.1, a.parts.2 + b.parts.2)
+    Lanes(a.parts.0 + b.parts.0, a.parts.1 + b.parts.1, a.parts.2 + b.parts.2)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static func - (a: Lanes, b: Lanes) -> Lanes {
-    Lanes(
-      a.parts.0 - b.parts.0, a.parts.1 - b.parts.1, a.parts.2 - b.parts.2)
+    Lanes(a.parts.0 - b.parts.0, a.parts.1 - b.parts.1, a.parts.2 - b.parts.2)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static func * (a: Lanes, b: Lanes) -> Lanes {
-    Lanes(
-      a.parts.0 * b.parts.0, a.parts.1 * b.parts.1, a.parts.2 * b.parts.2)
+    Lanes(a.parts.0 * b.parts.0, a.parts.1 * b.parts.1, a.parts.2 * b.parts.2)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static func / (a: Lanes, b: Lanes) -> Lanes {
-    Lanes(
-      a.parts.0 / b.parts.0, a.parts.1 / b.parts.1, a.parts.2 / b.parts.2)
+    Lanes(a.parts.0 / b.parts.0, a.parts.1 / b.parts.1, a.parts.2 / b.parts.2)
   }
   /// Lane by lane.
   @inlinable @inline(__always) public static prefix func - (x: Lanes) -> Lanes {

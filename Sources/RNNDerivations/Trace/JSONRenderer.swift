@@ -96,7 +96,7 @@ public enum JSON: Sendable, Equatable {
   /// scalar by scalar: the same characters either way.
   private static func write(quoted s: String, to out: inout String) {
     out += "\""
-    // `"`, `\` and the control characters are escaped; a string without them goes in whole.
+    // What JSON escapes: `"`, `\` and the control characters.
     func plain(_ byte: UInt8) -> Bool {
       byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
     }

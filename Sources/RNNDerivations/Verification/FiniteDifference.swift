@@ -32,7 +32,8 @@ public enum FiniteDifference {
     var largestNoise: Double { noise.reduce(0) { max($0, $1) } }
   }
 
-  /// The five-point central derivative of `g` at 0, starting from step `h`.
+  /// The five-point central derivatives of several functions `g_e` at 0, each starting from
+  /// its own step `steps[e]`.
   ///
   /// The default step assumes `g` varies on the scale of its argument. Where it varies much
   /// faster — exploding gradients, with `∂E/∂x` of 10⁵ — a stencil of that width no longer
@@ -45,16 +46,8 @@ public enum FiniteDifference {
   /// step — two steps a decade apart agree by chance only where `g` is smooth — and the estimate
   /// with the smallest bar is kept (notes/Verification.md shows the curves).
   ///
-  /// `g` gives the outputs at several offsets of the argument at once, one array per offset.
-  static func derivative(step h: Double, _ g: (_ offsets: [Double]) -> [[Double]]) -> Estimate {
-    derivatives(steps: [h]) { stencils in stencils.map { g($0.offsets) } }[0]
-  }
-
-  /// `derivative` of several functions `g_e` at once, each from its own step `steps[e]`.
-  ///
-  /// Each estimate is `derivative`'s, step for step; what changes is how the stencils reach
-  /// `g`: every stencil a round needs (each unsettled function's next step) in one call, so
-  /// that a pass on `Lanes` can hold the stencils of several entries side by side. `g` gets,
+  /// Every stencil a round needs (each unsettled function's next step) goes to `g` in one call,
+  /// so that a pass on `Lanes` can hold the stencils of several entries side by side. `g` gets,
   /// per stencil, the function `e` and its six offsets, and gives per stencil one output array
   /// per offset.
   static func derivatives(

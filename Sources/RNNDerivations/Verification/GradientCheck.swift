@@ -40,15 +40,9 @@ public enum Oracle: String, Sendable, CaseIterable {
     directions: [[[Double]]]
   ) -> [[FiniteDifference.Estimate]] {
     if self == .tape {
-      let jacobians = TapeOracle.jacobians(f, at: point, wrt: variables)
-      return zip(variables, zip(jacobians, directions)).map { p, pair in
-        // The Jacobian's rows: each output's gradient with respect to x_p.
-        let entries = point[p].values.count
-        let rows = stride(from: 0, to: pair.0.count, by: max(entries, 1)).map {
-          Array(pair.0[$0..<$0 + entries])
-        }
-        return pair.1.map { v in .init(values: rows.map { dot($0, v) }, noise: rows.map { _ in 0 })
-        }
+      // Each Jacobian's rows (each output's gradient with respect to x_p), dotted with each v.
+      return zip(TapeOracle.rows(f, at: point, wrt: variables), directions).map { rows, vs in
+        vs.map { v in .init(values: rows.map { dot($0, v) }, noise: rows.map { _ in 0 }) }
       }
     }
     let along = zip(variables, directions).flatMap { p, vs in vs.map { only(p, $0, in: point) } }

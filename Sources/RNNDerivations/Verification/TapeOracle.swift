@@ -21,13 +21,7 @@ public enum TapeOracle {
   public static func jacobians(
     _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int]
   ) -> [[Double]] {
-    guard !variables.isEmpty else { return [] }  // nothing to record
-    let tape = Tape()
-    var inputs = Parameters<Traced>(constants: Parameters(point))
-    let leaves = variables.map { p in point[p].values.map(tape.variable) }
-    for (p, leaves) in zip(variables, leaves) { inputs.values[p] = leaves }
-    let adjoints = f.evaluate(inputs).map { tape.gradient(of: $0) }  // one sweep per output
-    return leaves.map { leaves in adjoints.flatMap { adjoint in leaves.map { adjoint[$0.index] } } }
+    rows(f, at: point, wrt: variables).map { Array($0.joined()) }
   }
 
   /// The directional derivative `J v`: each output's gradient dotted with `v`.
@@ -43,26 +37,49 @@ public enum TapeOracle {
   public static func gradient(_ f: some ForwardFunction, at point: [Variable], limit: Int)
     -> [[Double]]?
   {
-    let tape = Tape(limit: limit)
-    var inputs = Parameters<Traced>(constants: Parameters(point))
-    inputs.values = point.map { $0.values.map(tape.variable) }  // every entry a leaf
-    guard let output = f.evaluate(inputs).first, !tape.overflowed else { return nil }
-    let adjoint = tape.gradient(of: output)
-    return inputs.values.map { leaves in leaves.map { adjoint[$0.index] } }
+    guard let rows = recorded(f, at: point, wrt: Array(point.indices), limit: limit, outputs: 1),
+      rows.allSatisfy({ $0.count == 1 })  // the one output's row of every variable
+    else { return nil }
+    return rows.map { $0[0] }
   }
 
   /// For each output, its gradient with respect to variable `p`: the Jacobian's rows.
   static func gradients(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
     -> [[Double]]
   {
-    let tape = Tape()
-    var inputs = Parameters<Traced>(constants: Parameters(point))
-    // Variable p's entries are the tape's leaves; every other variable stays a constant.
-    let leaves = point[p].values.map(tape.variable)
-    inputs.values[p] = leaves
-    return f.evaluate(inputs).map { output in
-      let adjoint = tape.gradient(of: output)  // one sweep: ∂output/∂node for every node
-      return leaves.map { adjoint[$0.index] }  // ∂output/∂x_p[k]
+    rows(f, at: point, wrt: [p])[0]
+  }
+
+  /// Per variable of `variables`, per output, `∂output/∂x_p`: every output's row of each
+  /// Jacobian, from one recording with no limit.
+  static func rows(_ f: some ForwardFunction, at point: [Variable], wrt variables: [Int])
+    -> [[[Double]]]
+  {
+    guard let rows = recorded(f, at: point, wrt: variables, limit: .max) else {
+      preconditionFailure("a tape without a limit records every node")
     }
+    return rows
+  }
+
+  /// The one recording every answer of this oracle comes from.
+  ///
+  /// `f` at `point` on `Traced`, the entries of `variables` the tape's leaves (every other
+  /// variable a constant), then one sweep for each of the first `outputs` outputs (all by
+  /// default). Per variable, per output, `∂output/∂x_p[k]`; `nil` when the recording would
+  /// need more than `limit` nodes.
+  private static func recorded(
+    _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int], limit: Int,
+    outputs: Int = .max
+  ) -> [[[Double]]]? {
+    guard !variables.isEmpty else { return [] }  // nothing to record
+    let tape = Tape(limit: limit)
+    var inputs = Parameters<Traced>(constants: Parameters(point))
+    let leaves = variables.map { p in point[p].values.map(tape.variable) }
+    for (p, leaves) in zip(variables, leaves) { inputs.values[p] = leaves }
+    let values = f.evaluate(inputs).prefix(outputs)
+    guard !tape.overflowed else { return nil }
+    // One sweep per output: ∂output/∂node for every node.
+    let adjoints = values.map { tape.gradient(of: $0) }
+    return leaves.map { leaves in adjoints.map { adjoint in leaves.map { adjoint[$0.index] } } }
   }
 }
