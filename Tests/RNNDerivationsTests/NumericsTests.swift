@@ -58,6 +58,10 @@ import Testing
     }
     #expect(m * x == rowSums)
     #expect(m.transposeTimes(y) == columnSums)
+    // Any run of columns alone (a concatenated weight's blocks): the same sums.
+    for (a, b) in [(0, 3), (3, 7), (2, 5), (6, 7)] {
+      #expect(m.transposeTimes(y, columns: a..<b) == Array(columnSums[a..<b]))
+    }
     // The same product from the entries kept column after column, as a walk keeps its weights.
     let kept = Parameters(Layout(names: ["M"], shapes: [.matrix(rows, cols)]), values: [m.storage])
       .keepingColumns().matrix("M")

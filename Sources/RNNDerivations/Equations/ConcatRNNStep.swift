@@ -26,13 +26,22 @@ public struct ConcatRNNStepCache<T: Scalar>: Sendable {
 }
 
 /// Gradients of one concatenated step.
+///
+/// `∂E/∂W` is an outer product, kept as its two factors (the walk adds it without forming it,
+/// as `AffineGradients` does); `∂E/∂X_t`, which only a stack would read, is formed when read.
 public struct ConcatRNNStepGradients: Sendable {
-  /// `∂E/∂W = da ⊗ [X_t ; S_{t−1}]` (H×(D+H)).
-  public var dW: Matrix<Double>
+  /// `∂E/∂a`, through tanh.
+  let da: [Double]
+  /// `[X_t ; S_{t−1}]`, what `W` multiplies.
+  let input: [Double]
+  /// `W`, what `dx` is formed with.
+  let W: Matrix<Double>
+  /// `∂E/∂W = da ⊗ [X_t ; S_{t−1}]` (H×(D+H)), written out.
+  public var dW: Matrix<Double> { .outer(da, input) }
   /// `∂E/∂b_s = da` (H).
-  public var db_s: [Double]
-  /// `∂E/∂X_t` (D): the first D rows of `Wᵀ da`.
-  public var dx: [Double]
+  public var db_s: [Double] { da }
+  /// `∂E/∂X_t` (D): the first D rows of `Wᵀ da`, formed when read.
+  public var dx: [Double] { W.transposeTimes(da, columns: 0..<W.cols - W.rows) }
   /// `∂E/∂S_{t−1}` (H): the last H rows of `Wᵀ da`.
   public var dsPrev: [Double]
 }
@@ -41,14 +50,13 @@ public struct ConcatRNNStepGradients: Sendable {
 public func concatRNNStepBackward(
   _ dS: [Double], cache: ConcatRNNStepCache<Double>, W: Matrix<Double>
 ) -> ConcatRNNStepGradients {
-  let (x, sPrev) = (cache.x, cache.sPrev)
+  let (D, H) = (cache.x.count, cache.sPrev.count)
   let da = tanhBackward(dS, h: cache.S)  // through tanh: 1 − S_t²
-  let dInput = W.transposeTimes(da)  // Wᵀ da, for [x_t ; S_{t−1}] stacked
   return ConcatRNNStepGradients(
-    dW: .outer(da, concatenate(x, sPrev)),  // da ⊗ [x_t ; S_{t−1}]
-    db_s: da,
-    dx: Array(dInput[..<x.count]),  // the first D rows belong to x_t
-    dsPrev: Array(dInput[x.count...]))  // the last H rows to S_{t−1}
+    da: da,  // db_s = da, dW = da ⊗ [x_t ; S_{t−1}]
+    input: concatenate(cache.x, cache.sPrev),
+    W: W,  // dx = the first D rows of Wᵀ da, formed when read
+    dsPrev: W.transposeTimes(da, columns: D..<D + H))  // the last H rows of Wᵀ da belong to S_{t−1}
 }
 
 // MARK: - The cell
@@ -83,13 +91,13 @@ public struct ConcatRNNCell: RecurrentCell {
     return (CellState(h: S), cache)
   }
 
-  /// Backward through one step, given `∂E/∂S_t`; `∂E/∂W` written out entry by entry.
+  /// Backward through one step, given `∂E/∂S_t`; `∂E/∂W` as its two factors.
   public func backward(
     _ dState: CellState<Double>, _ cache: ConcatRNNStepCache<Double>, _ p: Parameters<Double>
   ) -> CellGradients {
     let g = concatRNNStepBackward(dState.h, cache: cache, W: p.matrix("W"))
     return CellGradients(
-      parameters: [("W", .vector(g.dW.storage)), ("b_s", .vector(g.db_s))],
+      parameters: [("W", .outer(g.da, g.input)), ("b_s", .vector(g.db_s))],
       dStatePrev: CellState(h: g.dsPrev),
       dx: g.dx)
   }

@@ -187,35 +187,46 @@ extension Matrix where Element: Scalar {
 
   /// Transpose–vector product `Mᵀ y`: how a backward pass sends a gradient to the input.
   @inlinable public func transposeTimes(_ y: [Element]) -> [Element] {
-    var x = filled(0 as Element, count: cols)
-    x.withUnsafeMutableBufferPointer { addTransposeTimes(y, into: $0) }
+    transposeTimes(y, columns: 0..<cols)
+  }
+
+  /// Entries `columns` of `Mᵀ y`, each the same sum as in the whole product (a concatenated
+  /// weight's blocks).
+  @inlinable public func transposeTimes(_ y: [Element], columns: Range<Int>) -> [Element] {
+    var x = filled(0 as Element, count: columns.count)
+    x.withUnsafeMutableBufferPointer { addTransposeTimes(y, into: $0, columns: columns) }
     return x
   }
 
-  /// `x += Mᵀ y`, into `cols` entries: each `x_j` gets `M_ij y_i` added i = 0, 1, …: the
-  /// kernel of `Mᵀ y`.
-  @inlinable func addTransposeTimes(_ y: [Element], into x: UnsafeMutableBufferPointer<Element>) {
+  /// `x += Mᵀ y` for the entries `columns` (all by default), into `columns.count` entries:
+  /// each `x_j` gets `M_ij y_i` added i = 0, 1, …: the kernel of `Mᵀ y`.
+  @inlinable func addTransposeTimes(
+    _ y: [Element], into x: UnsafeMutableBufferPointer<Element>, columns: Range<Int>? = nil
+  ) {
+    let columns = columns ?? 0..<cols
     precondition(y.count == rows, "Mᵀ y: M is \(rows)×\(cols), y has \(y.count) entries")
-    precondition(x.count == cols, "Mᵀ y: M is \(rows)×\(cols), x has \(x.count) entries")
+    precondition(x.count == columns.count, "Mᵀ y: \(columns.count) entries, x has \(x.count)")
+    precondition(columns.upperBound <= cols, "Mᵀ y: M has \(cols) columns, not \(columns)")
     storage.withUnsafeBufferPointer { a in
       // x_j = Σ_i M_ij y_i, row by row: the inner loop runs along a row, each x_j on its own
       // (vectorised: `&+`, no overflow check, as in `M x`). Four rows per pass over x: x_j
       // gets the same four additions in the same order, loaded and stored once instead of
-      // four times.
+      // four times. Each row is read from its entry `columns.lowerBound` on.
+      let (n, first) = (columns.count, columns.lowerBound)
       var i = 0
       while i + 4 <= rows {
         let (y0, y1, y2, y3) = (y[i], y[i + 1], y[i + 2], y[i + 3])
-        let r0 = i &* cols
+        let r0 = i &* cols &+ first
         let (r1, r2, r3) = (r0 &+ cols, r0 &+ 2 &* cols, r0 &+ 3 &* cols)
-        for j in 0..<cols {
+        for j in 0..<n {
           x[j] = x[j] + a[r0 &+ j] * y0 + a[r1 &+ j] * y1 + a[r2 &+ j] * y2 + a[r3 &+ j] * y3
         }
         i += 4
       }
       for i in i..<rows {
         let yi = y[i]
-        let base = i &* cols
-        for j in 0..<cols { x[j] += a[base &+ j] * yi }
+        let base = i &* cols &+ first
+        for j in 0..<n { x[j] += a[base &+ j] * yi }
       }
     }
   }
