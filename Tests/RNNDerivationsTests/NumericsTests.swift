@@ -203,6 +203,50 @@ import Testing
     #expect(total["b"] == [1, 2])
   }
 
+  /// A walk large enough to sum its weights on every core (`GradientSums.worthEveryCore`)
+  /// gives every entry and largest addend the additions made one weight after another, in
+  /// the order they came: a bias joined between the products, a weight with no shares, and
+  /// three weights each past the threshold alone.
+  @Test func gradientSumsOnEveryCoreAreTheSumsInOrder() {
+    let (H, D, steps) = (48, 24, 60)
+    let names = ["W", "b", "U", "V", "none"]
+    let layout = Layout(
+      names: names, shapes: [.matrix(H, H), .vector(H), .matrix(H, D), .matrix(H, H), .vector(2)])
+    var rng = SplitMix64(seed: 3)
+    func vector(_ n: Int) -> [Double] { rng.vector(n) }
+    let joins: [(name: String, share: StepGradient)] = (0..<steps).flatMap { _ in
+      [
+        ("W", .outer(vector(H), vector(H))), ("b", .vector(vector(H))),
+        ("U", .outer(vector(H), vector(D))), ("V", .outer(vector(H), vector(H))),
+      ]
+    }
+    #expect(steps * (H * H + H * D + H * H) >= GradientSums.worthEveryCore)
+    var sums = GradientSums(layout, accumulate: nil, steps: steps)
+    var byHand = Parameters<Double>.zeros(layout)
+    for (name, share) in joins {
+      sums.join(name, share)
+      byHand.add(name, share)  // each share added on its own, when it comes
+    }
+    let total = sums.total()
+    #expect(total.values == byHand.values)
+    #expect(total.largestAddend == byHand.largestAddend)
+  }
+
+  /// `largestMagnitude` is `max(|v_i|)` as the textbook reduce finds it, for every length
+  /// around its four lanes, with negative entries, signed zeros and a NaN (passed over).
+  @Test func largestMagnitudeIsTheReduce() {
+    var rng = SplitMix64(seed: 11)
+    for n in 0...13 {
+      var v = (0..<n).map { _ in rng.uniform() * 1e3 }
+      for special in [-0.0, .nan, -7e5] where n > 2 {
+        v[Int(rng.unit() * Double(n))] = special
+        #expect(largestMagnitude(v).bitPattern == v.reduce(0) { max($0, abs($1)) }.bitPattern)
+      }
+      #expect(largestMagnitude(v).bitPattern == v.reduce(0) { max($0, abs($1)) }.bitPattern)
+    }
+    #expect(largestMagnitude([.nan, -2, .nan]) == 2)
+  }
+
   /// The relative error has a floor of 1e-8 and flags non-finite values.
   @Test func relativeErrorDefinition() {
     #expect(relativeError(1, 1.5) == 0.5 / 1.5)

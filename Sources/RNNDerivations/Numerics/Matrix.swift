@@ -413,6 +413,25 @@ infix operator .* : MultiplicationPrecedence
   return s
 }
 
+/// The largest magnitude `max_i |v_i|`, 0 for no entries: `v.reduce(0) { max($0, abs($1)) }`,
+/// which passes over a NaN (`max` keeps the running value when a comparison is false).
+///
+/// What runs keeps four running largests side by side, each taking `|v_i|` where it is at least
+/// as large (a NaN never is), then the largest of the four: the same value.
+@inlinable public func largestMagnitude(_ v: [Double]) -> Double {
+  v.withUnsafeBufferPointer { v in
+    var lanes = SIMD4<Double>(repeating: 0)
+    var i = 0
+    while i + 4 <= v.count {
+      let m = SIMD4(abs(v[i]), abs(v[i + 1]), abs(v[i + 2]), abs(v[i + 3]))
+      lanes.replace(with: m, where: m .>= lanes)
+      i += 4
+    }
+    let largest = (0..<4).reduce(0) { max($0, lanes[$1]) }
+    return v[i...].reduce(largest) { max($0, abs($1)) }
+  }
+}
+
 /// Lifts `Double` constants to any `Scalar`.
 @inlinable public func lift<T: Scalar>(_ v: [Double]) -> [T] {
   // On `Double` the same array: no copy (the check is settled when the code is specialised).

@@ -204,6 +204,19 @@ extension Parameters<Double> {
     add(at: layout.index(of: name), shares)
   }
 
+  /// Variable `k` alone, with the largest addend so far.
+  func variable(at k: Int) -> Parameters<Double> {
+    var one = Parameters(
+      Layout(names: [layout.names[k]], shapes: [layout.shapes[k]]), values: [values[k]])
+    one.largestAddend = [largestAddend[k]]
+    return one
+  }
+
+  /// Variable `k`'s values and largest addend from `one`, a single variable's (`variable(at:)`).
+  mutating func replace(at k: Int, with one: Parameters<Double>) {
+    (values[k], largestAddend[k]) = (one.values[0], one.largestAddend[0])
+  }
+
   /// `+=` the outer products into variable `k`.
   mutating func add(at k: Int, _ shares: OuterShares) {
     precondition(
@@ -247,7 +260,7 @@ public struct OuterShares: Sendable {
     self.a += a
     self.b += b
     count += 1
-    largest = max(largest, a.reduce(0) { max($0, abs($1)) } * b.reduce(0) { max($0, abs($1)) })
+    largest = max(largest, largestMagnitude(a) * largestMagnitude(b))
   }
 }
 
@@ -296,10 +309,31 @@ struct GradientSums {
   }
 
   /// Every share added: the gradients.
+  ///
+  /// Each weight's waiting shares are a sum of its own, so where they are many multiply–adds
+  /// (a long walk, large weights) the weights are summed on every core, each into its own
+  /// copy, then put in place: every entry gets the same additions in the same order.
   mutating func total() -> Parameters<Double> {
-    for k in waiting.indices { flush(k) }
-    return sums
+    let work = waiting.reduce(0) { $0 + $1.count * $1.rows * $1.cols }
+    guard work >= Self.worthEveryCore else {
+      for k in waiting.indices { flush(k) }
+      return sums
+    }
+    let (sums, waiting) = (self.sums, self.waiting)
+    let pending = waiting.indices.filter { waiting[$0].count > 0 }
+    let summed = pending.concurrentMap { k in
+      var one = sums.variable(at: k)
+      one.add(at: 0, waiting[k])
+      return one
+    }
+    for (k, one) in zip(pending, summed) { self.sums.replace(at: k, with: one) }
+    self.waiting = waiting.map { OuterShares(expected: $0.count) }
+    return self.sums
   }
+
+  /// Multiply–adds below which the weights are summed one after another: a few times what
+  /// handing work to another core costs (microseconds).
+  static let worthEveryCore = 1 << 17
 }
 
 extension Parameters {

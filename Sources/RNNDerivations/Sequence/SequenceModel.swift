@@ -31,7 +31,7 @@ public struct SequenceGradients: Sendable {
   /// Per variable of the point, the largest single step's contribution summed into it (the
   /// initial state's gradient is not a sum: its own largest entry): the scale of rounding.
   public var magnitudes: [Double] {
-    parameters.largestAddend + initialState.parts.map { $0.reduce(0) { max($0, abs($1)) } }
+    parameters.largestAddend + initialState.parts.map(largestMagnitude)
   }
 }
 
