@@ -9,7 +9,7 @@ struct LSTMStepFunction: ForwardFunction {
   var oPrev, gh, gc: [Double]
   var outputName: String { "(g_h·h_t + g_c·c_t)" }
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
-    let hPrev = lstmOutputForward(o: lift(oPrev), c: v["c_{t−1}"])
+    let hPrev = lstmOutputForward(o: lift(oPrev), c: v["c_{t−1}"]).h
     let k = lstmStepForward(
       x: v["x_t"], hPrev: hPrev, cPrev: v["c_{t−1}"], p: LSTMGates(v), forgetBias: forgetBias)
     return [dot(lift(gh), k.h) + dot(lift(gc), k.c)]
@@ -27,12 +27,12 @@ func lstmGatesTrace(_ config: Config) -> [TraceStep] {
   let x = rng.vector(dims.D)
   let cPrev = rng.vector(dims.H)
   let oPrev = sigmoidForward(rng.vector(dims.H))
-  let hPrev = lstmOutputForward(o: oPrev, c: cPrev)
+  let (hPrev, tanhCPrev) = lstmOutputForward(o: oPrev, c: cPrev)
   let (gh, gc) = (rng.vector(dims.H), rng.vector(dims.H))
   let k = lstmStepForward(x: x, hPrev: hPrev, cPrev: cPrev, p: p, forgetBias: forgetBias).cache
   let g = lstmStepBackward(dh: gh, dc: gc, cache: k, p: p)
   let dcTotal = gc .+ g.dcThroughH
-  let dcViaH = lstmOutputBackward(g.dhPrev, o: oPrev, c: cPrev).dc  // into c_{t−1} via h_{t−1}
+  let dcViaH = lstmOutputBackward(g.dhPrev, o: oPrev, tanhC: tanhCPrev).dc  // into c_{t−1} via h_{t−1}
   let ones = [Double](repeating: 1, count: dims.H)
   // The cell's parameters come first; a single step has no output layer.
   let point =
@@ -73,7 +73,7 @@ func lstmGatesTrace(_ config: Config) -> [TraceStep] {
       values: [
         NamedValue("g_h", gh), NamedValue("g_c", gc), NamedValue("∂E/∂c_t (total)", dcTotal),
         NamedValue("∂E/∂f_t", dcTotal .* cPrev), NamedValue("∂E/∂i_t", dcTotal .* k.candidate),
-        NamedValue("∂E/∂c̃_t", dcTotal .* k.i), NamedValue("∂E/∂o_t", gh .* tanhForward(k.c)),
+        NamedValue("∂E/∂c̃_t", dcTotal .* k.i), NamedValue("∂E/∂o_t", gh .* k.tanhC),
       ]),
     TraceStep(
       "Each gate's local derivative, then its weights",
@@ -120,7 +120,7 @@ func lstmBPTTTrace(_ config: Config) -> [TraceStep] {
     let dh = g.upstream[t].h
     backward += [
       NamedValue("∂E/∂h_\(t)", dh),
-      NamedValue("∂E/∂c_\(t) through h_\(t)", lstmOutputBackward(dh, o: k.o, c: k.c).dc),
+      NamedValue("∂E/∂c_\(t) through h_\(t)", lstmOutputBackward(dh, o: k.o, tanhC: k.tanhC).dc),
       NamedValue("∂E/∂c_\(t) through c_\(t + 1) (f)", g.upstream[t].cellState),
     ]
   }

@@ -36,15 +36,17 @@ public func lstmCellBackward(
   )
 }
 
-/// The output `h_t = o_t ⊙ tanh(c_t)`.
-@inlinable public func lstmOutputForward<T: Scalar>(o: [T], c: [T]) -> [T] { o .* tanhForward(c) }
+/// The output `h_t = o_t ⊙ tanh(c_t)`, and `tanh(c_t)`, which the backward pass reads.
+@inlinable public func lstmOutputForward<T: Scalar>(o: [T], c: [T]) -> (h: [T], tanhC: [T]) {
+  let tanhC = tanhForward(c)
+  return (o .* tanhC, tanhC)
+}
 
-/// Backward through the output, given `dh = ∂E/∂h_t`.
-public func lstmOutputBackward(_ dh: [Double], o: [Double], c: [Double])
+/// Backward through the output, given `dh = ∂E/∂h_t` and the forward pass's `tanh(c_t)`.
+public func lstmOutputBackward(_ dh: [Double], o: [Double], tanhC: [Double])
   -> (dO: [Double], dc: [Double])
 {
-  let tanhC = tanhForward(c)
-  return (
+  (
     dO: dh .* tanhC,  // ∂h_t/∂o_t = tanh(c_t)
     dc: tanhBackward(dh .* o, h: tanhC)  // ∂h_t/∂c_t = o_t ⊙ (1 − tanh²(c_t))
   )
@@ -74,14 +76,16 @@ public struct LSTMStepCache<T: Scalar>: Sendable {
   public var x, hPrev, cPrev: [T]
   /// The three gates and the candidate `c̃_t`, each H.
   public var i, f, o, candidate: [T]
-  /// The new cell `c_t` and output `h_t`, each H.
-  public var c, h: [T]
+  /// The new cell `c_t`, `tanh(c_t)` and the output `h_t`, each H.
+  public var c, tanhC, h: [T]
   /// Everything the forward step computed, given one by one.
   @inlinable public init(
-    x: [T], hPrev: [T], cPrev: [T], i: [T], f: [T], o: [T], candidate: [T], c: [T], h: [T]
+    x: [T], hPrev: [T], cPrev: [T], i: [T], f: [T], o: [T], candidate: [T], c: [T], tanhC: [T],
+    h: [T]
   ) {
     (self.x, self.hPrev, self.cPrev) = (x, hPrev, cPrev)
-    (self.i, self.f, self.o, self.candidate, self.c, self.h) = (i, f, o, candidate, c, h)
+    (self.i, self.f, self.o, self.candidate) = (i, f, o, candidate)
+    (self.c, self.tanhC, self.h) = (c, tanhC, h)
   }
 }
 
@@ -94,9 +98,10 @@ public struct LSTMStepCache<T: Scalar>: Sendable {
   let o = gateForward(x: x, hPrev: hPrev, W: p.o.W, U: p.o.U, b: p.o.b)
   let candidate = lstmCandidateForward(x: x, hPrev: hPrev, p: p.c)
   let c = lstmCellForward(f: f, cPrev: cPrev, i: i, candidate: candidate)
-  let h = lstmOutputForward(o: o, c: c)
+  let (h, tanhC) = lstmOutputForward(o: o, c: c)
   let cache = LSTMStepCache(
-    x: x, hPrev: hPrev, cPrev: cPrev, i: i, f: f, o: o, candidate: candidate, c: c, h: h)
+    x: x, hPrev: hPrev, cPrev: cPrev, i: i, f: f, o: o, candidate: candidate, c: c, tanhC: tanhC,
+    h: h)
   return (h, c, cache)
 }
 
@@ -133,7 +138,7 @@ public struct LSTMStepGradients: Sendable {
 public func lstmStepBackward(
   dh: [Double], dc: [Double], cache: LSTMStepCache<Double>, p: LSTMGates<Double>
 ) -> LSTMStepGradients {
-  let out = lstmOutputBackward(dh, o: cache.o, c: cache.c)
+  let out = lstmOutputBackward(dh, o: cache.o, tanhC: cache.tanhC)
   let dcTotal = dc .+ out.dc  // c_t reaches E through h_t and through c_{t+1}
   let cell = lstmCellBackward(
     dcTotal, f: cache.f, cPrev: cache.cPrev, i: cache.i, candidate: cache.candidate)
@@ -217,7 +222,7 @@ public struct LSTMCell: RecurrentCell {
   /// `tanh c_t` and the candidate through tanh; the three gates through σ.
   public func conditioning(_ cache: LSTMStepCache<Double>) -> Double {
     max(
-      tanhConditioning(tanhForward(cache.c)), tanhConditioning(cache.candidate),
+      tanhConditioning(cache.tanhC), tanhConditioning(cache.candidate),
       sigmoidConditioning(cache.i), sigmoidConditioning(cache.f), sigmoidConditioning(cache.o))
   }
 }

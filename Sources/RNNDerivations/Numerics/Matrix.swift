@@ -35,8 +35,11 @@ public struct Matrix<Element: Sendable>: Sendable {
 
   /// Row-major entries `storage` of a `rows × cols` matrix, column after column.
   static func columnMajor(_ storage: [Element], rows: Int, cols: Int) -> [Element] {
-    // Entry k of the result is column k / rows, row k % rows: one array, filled in order.
-    (0..<storage.count).map { k in storage[k % rows * cols + k / rows] }
+    // Column j, then j + 1: entry (i, j) lands at j · rows + i, the array filled in order.
+    var out: [Element] = []
+    out.reserveCapacity(storage.count)
+    for j in 0..<cols { for i in 0..<rows { out.append(storage[i * cols + j]) } }
+    return out
   }
 
   /// A `rows × cols` matrix with every entry `value`.

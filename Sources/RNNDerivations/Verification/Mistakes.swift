@@ -363,7 +363,7 @@ public enum Mistakes {
       names: ["W_i", "W_f", "W_c"], lstm
     ) { dState, k, p in
       // The real step, handed the difference between the wrong and the right path through h_t.
-      let tanhC = tanhForward(k.c)
+      let tanhC = k.tanhC
       let wrong = dState.h .* k.o .* tanhC .- tanhBackward(dState.h .* k.o, h: tanhC)
       return lstm.backward(CellState(h: dState.h, c: dState.cellState .+ wrong), k, p)
     },
