@@ -40,4 +40,8 @@ public func softmaxCrossEntropyBackward(_ yHat: [Double], target y: [Double]) ->
 }
 
 /// A one-hot target: 1 at class `k` of `K`.
-public func oneHot(_ k: Int, _ K: Int) -> [Double] { (0..<K).map { $0 == k ? 1 : 0 } }
+public func oneHot(_ k: Int, _ K: Int) -> [Double] {
+  var y = filled(0.0, count: K)
+  if y.indices.contains(k) { y[k] = 1 }
+  return y
+}

@@ -7,7 +7,15 @@
 ///   - b_y: output bias, `K`.
 /// - Returns: class probabilities `ŷ_t`, `K`.
 @inlinable public func outputLayerForward<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T]) -> [T] {
-  softmaxForward(V * s .+ b_y)
+  softmaxForward(logits(s: s, V: V, b_y: b_y))
+}
+
+/// The logits `z_t = V s_t + b_y` (K), `b_y` added in place: no array for the sum.
+@inlinable func logits<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T]) -> [T] {
+  var z = V * s
+  precondition(b_y.count == z.count, "V s + b_y: \(z.count) vs \(b_y.count) entries")
+  for i in z.indices { z[i] = z[i] + b_y[i] }
+  return z
 }
 
 /// One step's output and loss: `ŷ_t = softmax(V s_t + b_y)` and `E_t = −log ŷ_t[k_t]`,
@@ -15,7 +23,7 @@
 @inlinable public func outputStepForward<T: Scalar>(
   s: [T], V: Matrix<T>, b_y: [T], target k: Int
 ) -> (yHat: [T], loss: T) {
-  let z = V * s .+ b_y
+  let z = logits(s: s, V: V, b_y: b_y)
   return (softmaxForward(z), softmaxCrossEntropyForward(z, target: lift(oneHot(k, z.count))))
 }
 

@@ -9,10 +9,11 @@
 /// - Returns: probabilities `ŷ`, `K`, summing to 1.
 @inlinable public func softmaxForward<T: Scalar>(_ z: [T]) -> [T] {
   let m = T.largestPrimal(z)
-  let e = z.map { T.exp($0 - m) }
+  var e = z.map { T.exp($0 - m) }
   var sum: T = 0
   for x in e { sum += x }
-  return e.map { $0 / sum }
+  for i in e.indices { e[i] = e[i] / sum }  // ŷ_i = e_i / Σ e, in place: no second array
+  return e
 }
 
 /// The hand-derived Jacobian `∂ŷ_i/∂z_j = ŷ_i (δ_ij − ŷ_j)`, that is `diag(ŷ) − ŷ ŷᵀ`.

@@ -29,8 +29,11 @@ public protocol Scalar: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, 
 extension Scalar {
   /// `Self(max primal)`: the largest plain value, a constant (0 for no values).
   @inlinable public static func largestPrimal(_ values: [Self]) -> Self {
-    // A closure, not `\.primal`: unspecialised code builds a key path on every call.
-    Self(values.map { $0.primal }.max() ?? 0)
+    // `max()` of the primals in one pass, without an array of them: the first, then each later
+    // one that is larger (as `max()` compares).
+    guard var largest = values.first?.primal else { return 0 }
+    for v in values.dropFirst() where largest < v.primal { largest = v.primal }
+    return Self(largest)
   }
   /// `lhs = lhs + rhs`.
   @inlinable @inline(__always) public static func += (lhs: inout Self, rhs: Self) {
