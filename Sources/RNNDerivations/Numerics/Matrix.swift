@@ -292,11 +292,12 @@ extension Matrix<Double> {
   /// for t in 0..<count { for i in 0..<rows { for j in 0..<cols { m[i, j] += a[t, i] * b[t, j] } } }
   /// ```
   ///
-  /// What runs takes a block of 4 × 4 entries at a time and runs t innermost: the block's
-  /// sixteen running sums stay in registers for all the steps (four `SIMD4` rows, one load of
-  /// `b_t`'s four entries per step), where the loop above reads and writes every entry of `m`
-  /// at every step. Each entry still gets `a[t, i] · b[t, j]` added in the order t = 0, 1, …
-  /// (same rounding); rows and columns past the last whole block run the loop above.
+  /// What runs takes a block of 4 × 8 entries at a time and runs t innermost: the block's
+  /// thirty-two running sums stay in registers for all the steps (four `SIMD8` rows, one load
+  /// of `b_t`'s eight entries per step), where the loop above reads and writes every entry of
+  /// `m` at every step. Each entry still gets `a[t, i] · b[t, j]` added in the order
+  /// t = 0, 1, … (same rounding); rows and columns past the last whole block run the loop
+  /// above.
   @inlinable static func addOuters(
     _ a: [Double], _ b: [Double], count: Int, into m: inout [Double]
   ) {
@@ -309,35 +310,35 @@ extension Matrix<Double> {
       a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
           guard let mBase = m.baseAddress, let bBase = b.baseAddress else { return }
-          let (blockRows, blockCols) = (rows / 4 * 4, cols / 4 * 4)
+          let (blockRows, blockCols) = (rows / 4 * 4, cols / 8 * 8)
           // Indices use `&+`, `&*` (no overflow check): they stay inside the storage, whose
           // size was checked above.
           for i in stride(from: 0, to: blockRows, by: 4) {
-            for j in stride(from: 0, to: blockCols, by: 4) {
+            for j in stride(from: 0, to: blockCols, by: 8) {
               func row(_ r: Int) -> UnsafeMutableRawPointer {
                 UnsafeMutableRawPointer(mBase + ((i &+ r) &* cols &+ j))
               }
-              var s0 = row(0).loadUnaligned(as: SIMD4<Double>.self)
-              var s1 = row(1).loadUnaligned(as: SIMD4<Double>.self)
-              var s2 = row(2).loadUnaligned(as: SIMD4<Double>.self)
-              var s3 = row(3).loadUnaligned(as: SIMD4<Double>.self)
+              var s0 = row(0).loadUnaligned(as: SIMD8<Double>.self)
+              var s1 = row(1).loadUnaligned(as: SIMD8<Double>.self)
+              var s2 = row(2).loadUnaligned(as: SIMD8<Double>.self)
+              var s3 = row(3).loadUnaligned(as: SIMD8<Double>.self)
               for t in 0..<count {
-                // b_t[j ..< j+4], and a_t[i], …, a_t[i+3]: one product per entry of the block.
+                // b_t[j ..< j+8], and a_t[i], …, a_t[i+3]: one product per entry of the block.
                 let bt = UnsafeRawPointer(bBase + (t &* cols &+ j))
-                  .loadUnaligned(as: SIMD4<Double>.self)
+                  .loadUnaligned(as: SIMD8<Double>.self)
                 let at = t &* rows &+ i
                 s0 += a[at] * bt
                 s1 += a[at &+ 1] * bt
                 s2 += a[at &+ 2] * bt
                 s3 += a[at &+ 3] * bt
               }
-              row(0).storeBytes(of: s0, as: SIMD4<Double>.self)
-              row(1).storeBytes(of: s1, as: SIMD4<Double>.self)
-              row(2).storeBytes(of: s2, as: SIMD4<Double>.self)
-              row(3).storeBytes(of: s3, as: SIMD4<Double>.self)
+              row(0).storeBytes(of: s0, as: SIMD8<Double>.self)
+              row(1).storeBytes(of: s1, as: SIMD8<Double>.self)
+              row(2).storeBytes(of: s2, as: SIMD8<Double>.self)
+              row(3).storeBytes(of: s3, as: SIMD8<Double>.self)
             }
           }
-          // The entries outside the whole blocks: the last rows % 4 rows, the last cols % 4
+          // The entries outside the whole blocks: the last rows % 4 rows, the last cols % 8
           // columns.
           for i in 0..<rows {
             for j in (i < blockRows ? blockCols : 0)..<cols {
