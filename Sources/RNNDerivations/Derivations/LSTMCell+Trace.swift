@@ -32,7 +32,8 @@ func lstmGatesTrace(_ config: Config) -> [TraceStep] {
   let k = lstmStepForward(x: x, hPrev: hPrev, cPrev: cPrev, p: p, forgetBias: forgetBias).cache
   let g = lstmStepBackward(dh: gh, dc: gc, cache: k, p: p)
   let dcTotal = gc .+ g.dcThroughH
-  let dcViaH = lstmOutputBackward(g.dhPrev, o: oPrev, tanhC: tanhCPrev).dc  // into c_{t−1} via h_{t−1}
+  // Into c_{t−1} via h_{t−1}.
+  let dcViaH = lstmOutputBackward(g.dhPrev, o: oPrev, tanhC: tanhCPrev).dc
   let ones = [Double](repeating: 1, count: dims.H)
   // The cell's parameters come first; a single step has no output layer.
   let point =

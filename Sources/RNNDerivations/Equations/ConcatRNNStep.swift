@@ -56,7 +56,7 @@ public func concatRNNStepBackward(
     da: da,  // db_s = da, dW = da ⊗ [x_t ; S_{t−1}]
     input: concatenate(cache.x, cache.sPrev),
     W: W,  // dx = the first D rows of Wᵀ da, formed when read
-    dsPrev: W.transposeTimes(da, columns: D..<D + H))  // the last H rows of Wᵀ da belong to S_{t−1}
+    dsPrev: W.transposeTimes(da, columns: D..<D + H))  // the last H rows of Wᵀ da: S_{t−1}
 }
 
 // MARK: - The cell
