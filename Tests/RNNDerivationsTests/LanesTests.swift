@@ -122,7 +122,7 @@ import Testing
       let dual = DualOracle.jacobians(f, at: point, wrt: all)
       let stencils = FiniteDifference.jacobians(f, at: point, wrt: all)
       for p in all {
-        let recordedAlone = TapeOracle.gradients(f, at: point, wrt: p).joined()
+        let recordedAlone = TapeOracle.jacobian(f, at: point, wrt: p)  // p's entries the leaves
         #expect(tape[p].map(\.bitPattern) == recordedAlone.map(\.bitPattern), "\(name), \(p)")
         let dualAlone = DualOracle.jacobian(f, at: point, wrt: p)
         #expect(dual[p].map(\.bitPattern) == dualAlone.map(\.bitPattern), "\(name), \(p)")

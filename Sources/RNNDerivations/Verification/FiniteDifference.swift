@@ -154,11 +154,8 @@ public enum FiniteDifference {
       // x + t · 1 = x + t
       stencil.outputs(stencils.map { e, offsets in ([(entries[e].p, entries[e].k, 1)], offsets) })
     }
-    var start = 0
-    return variables.map { p in
-      let own = columns[start..<start + point[p].values.count]
-      start += own.count
-      return Estimate(
+    return columns.runs(of: variables.map { point[$0].values.count }).map { own in
+      Estimate(
         values: transposeColumns(own.map(\.values)), noise: transposeColumns(own.map(\.noise)))
     }
   }
@@ -224,6 +221,19 @@ struct Stencil<F: ForwardFunction> {
     }
     lanes = side
     return out
+  }
+}
+
+extension Array {
+  /// The elements in consecutive runs of `counts` (which add up to `count`): results worked out
+  /// for several variables together, handed back variable by variable.
+  func runs(of counts: [Int]) -> [ArraySlice<Element>] {
+    precondition(counts.reduce(0, +) == count, "the runs cover the elements")
+    var start = startIndex
+    return counts.map { n in
+      defer { start += n }
+      return self[start..<start + n]
+    }
   }
 }
 

@@ -46,16 +46,13 @@ public enum Oracle: String, Sendable, CaseIterable {
       }
     }
     let along = zip(variables, directions).flatMap { p, vs in vs.map { only(p, $0, in: point) } }
-    var estimates =
+    let estimates =
       self == .dual
       ? DualOracle.directionals(f, at: point, along: along).map { values in
         FiniteDifference.Estimate(values: values, noise: values.map { _ in 0 })
       }
       : FiniteDifference.directionals(f, at: point, along: along)
-    return directions.map { vs in
-      defer { estimates.removeFirst(vs.count) }
-      return Array(estimates.prefix(vs.count))
-    }
+    return estimates.runs(of: directions.map(\.count)).map(Array.init)
   }
 }
 

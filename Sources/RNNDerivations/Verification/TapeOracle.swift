@@ -29,7 +29,7 @@ public enum TapeOracle {
     _ f: some ForwardFunction, at point: [Variable], wrt p: Int, direction v: [Double]
   ) -> [Double] {
     precondition(v.count == point[p].values.count, "one direction entry per entry of x_p")
-    return gradients(f, at: point, wrt: p).map { dot($0, v) }
+    return rows(f, at: point, wrt: [p])[0].map { dot($0, v) }
   }
 
   /// The gradient of a scalar `f` with respect to every variable, from one recording and one
@@ -41,13 +41,6 @@ public enum TapeOracle {
       rows.allSatisfy({ $0.count == 1 })  // the one output's row of every variable
     else { return nil }
     return rows.map { $0[0] }
-  }
-
-  /// For each output, its gradient with respect to variable `p`: the Jacobian's rows.
-  static func gradients(_ f: some ForwardFunction, at point: [Variable], wrt p: Int)
-    -> [[Double]]
-  {
-    rows(f, at: point, wrt: [p])[0]
   }
 
   /// Per variable of `variables`, per output, `∂output/∂x_p`: every output's row of each
