@@ -119,7 +119,7 @@ struct VanishingExample<Cell: RecurrentCell> {
       normC: model.cell.hasCellState ? lags.map { spectralNorm(dc($0)) } : nil,
       bound: kind == .rnn
         ? lags.map { vanishingBound(gamma: tanhGamma, spectralNorm: W, lag: $0) } : nil,
-      largestState: run.states.map { $0.h.reduce(0) { max($0, abs($1)) } },
+      largestState: run.states.map { largestMagnitude($0.h) },
       checks: check(lag: 1, seed: config.seed)
         + (config.steps > 1 ? check(lag: config.steps, seed: config.seed) : []))
   }

@@ -70,7 +70,7 @@ public struct GradComparison: Sendable {
 
   /// The largest `|·|` of a gradient, or 1 if it is zero: the yardstick of a difference.
   static func scale(_ g: [Double]) -> Double {
-    let largest = g.reduce(0) { max($0, abs($1)) }
+    let largest = largestMagnitude(g)
     return largest > 0 ? largest : 1
   }
 
@@ -99,7 +99,7 @@ public struct GradComparison: Sendable {
         if Self.within(back.storage, correct, bound) { (yours, transposed) = (back.storage, true) }
       }
       let delta = yours .- correct
-      let largest = delta.reduce(0) { max($0, abs($1)) }
+      let largest = largestMagnitude(delta)
       if largest > bound { deltas[v.name] = delta }
       let worst = delta.indices.filter { abs(delta[$0]) > bound }
         .sorted { abs(delta[$0]) > abs(delta[$1]) }.prefix(3)

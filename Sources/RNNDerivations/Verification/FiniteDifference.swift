@@ -93,7 +93,7 @@ public enum FiniteDifference {
       ((m2 - p2) + 8 * (p1 - m1)) / (12 * h)
     }
     let values = p1.indices.map { i in stencil(p2[i], p1[i], m1[i], m2[i], h) }
-    let largest = values.reduce(0) { max($0, abs($1)) }
+    let largest = largestMagnitude(values)
     var settled = true
     let noise = p1.indices.map { i in
       let magnitude = abs(p2[i]) + 8 * abs(p1[i]) + 8 * abs(m1[i]) + abs(m2[i]) + 18
@@ -122,7 +122,7 @@ public enum FiniteDifference {
     let moving = directions.map { v in point.indices.filter { v[$0].contains { $0 != 0 } } }
     let steps = moving.map { moving in
       moving.map { p in
-        step(at: point[p].values.reduce(0) { max($0, abs($1)) }, scale: point[p].stepScale)
+        step(at: largestMagnitude(point[p].values), scale: point[p].stepScale)
       }.max() ?? step(at: 0)
     }
     let entries = zip(directions, moving).map { v, moving in
