@@ -1,7 +1,7 @@
 // The two activations every cell uses — sources 000–003 (tanh) and 001 (σ in the gates).
 
 /// `h = tanh(a)`, element-wise.
-@inlinable public func tanhForward<T: Scalar>(_ a: [T]) -> [T] { a.map(T.tanh) }
+@inlinable public func tanhForward<T: Scalar>(_ a: consuming [T]) -> [T] { T.tanh(each: a) }
 
 /// `∂E/∂a = ∂E/∂h ⊙ (1 − h²)`: `tanh' = 1 − tanh²`, read off the output `h`.
 public func tanhBackward(_ dh: [Double], h: [Double]) -> [Double] {
@@ -25,7 +25,7 @@ public func sigmoidConditioning(_ s: [Double]) -> Double {
 }
 
 /// `s = σ(a) = 1 / (1 + e^{−a})`, element-wise.
-@inlinable public func sigmoidForward<T: Scalar>(_ a: [T]) -> [T] { a.map(T.sigmoid) }
+@inlinable public func sigmoidForward<T: Scalar>(_ a: consuming [T]) -> [T] { T.sigmoid(each: a) }
 
 /// `∂E/∂a = ∂E/∂s ⊙ s(1 − s)`: `σ' = σ(1 − σ)`, read off the output `s`.
 public func sigmoidBackward(_ ds: [Double], s: [Double]) -> [Double] {

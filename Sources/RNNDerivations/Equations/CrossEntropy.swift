@@ -23,7 +23,7 @@ public func crossEntropyBackward(_ yHat: [Double], target y: [Double]) -> [Doubl
 @inlinable public func softmaxCrossEntropyForward<T: Scalar>(_ z: [T], target y: [T]) -> T {
   let m = T.largestPrimal(z)
   var sum: T = 0
-  for x in z { sum += T.exp(x - m) }
+  for e in T.exp(each: z.map { $0 - m }) { sum += e }
   let logSum = T.log(sum)
   var E: T = 0
   for k in z.indices { E += y[k] * (logSum - (z[k] - m)) }  // −y_k log ŷ_k

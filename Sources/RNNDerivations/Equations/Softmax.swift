@@ -9,7 +9,7 @@
 /// - Returns: probabilities `ŷ`, `K`, summing to 1.
 @inlinable public func softmaxForward<T: Scalar>(_ z: [T]) -> [T] {
   let m = T.largestPrimal(z)
-  var e = z.map { T.exp($0 - m) }
+  var e = T.exp(each: z.map { $0 - m })
   var sum: T = 0
   for x in e { sum += x }
   for i in e.indices { e[i] = e[i] / sum }  // ŷ_i = e_i / Σ e, in place: no second array

@@ -94,7 +94,7 @@ public struct DualNumber<Tangent: DualTangent>: Scalar, Equatable {
   }
   /// `(eˣ)' = eˣ x'`.
   @inlinable public static func exp(_ x: DualNumber) -> DualNumber {
-    let e = Foundation.exp(x.value)
+    let e = Double.exp(x.value)
     return DualNumber(e, derivative: e * x.derivative)
   }
   /// `(log x)' = x'/x`.
@@ -104,7 +104,7 @@ public struct DualNumber<Tangent: DualTangent>: Scalar, Equatable {
   /// `(tanh x)' = sech²(x) x'`, not `1 − tanh²`: an independent form.
   @inlinable public static func tanh(_ x: DualNumber) -> DualNumber {
     let sech = 1 / Foundation.cosh(x.value)
-    return DualNumber(Foundation.tanh(x.value), derivative: sech * sech * x.derivative)
+    return DualNumber(Double.tanh(x.value), derivative: sech * sech * x.derivative)
   }
   /// `σ'(x) = e^{−|x|}/(1 + e^{−|x|})² x'`, not `σ(1 − σ)`: an independent form.
   @inlinable public static func sigmoid(_ x: DualNumber) -> DualNumber {

@@ -7,10 +7,11 @@ import Foundation
 /// small sizes it checks, an evaluation is mostly the walk's bookkeeping (arrays made and
 /// freed, names looked up), the same for every point; run on `Lanes`, the twenty-four points
 /// share it. Lane `i` is the evaluation at point `i`, to the bit: `+ − × ÷` act lane by lane
-/// as on `Double` (IEEE 754 rounds each lane on its own), `exp`, `log`, `tanh` and `σ` call
-/// `Double`'s on each lane, and the softmax's shift is each lane's own largest value
-/// (`largestPrimal`). A forward function that decides anything else from `primal` (lane 0's
-/// value) must not run on it: `ForwardFunction.evaluatesLanesApart`.
+/// as on `Double` (IEEE 754 rounds each lane on its own), `exp`, `tanh` and `σ` run `Double`'s
+/// kernels eight lanes at a time (the same bits), `log` calls `Double`'s on each lane, and the
+/// softmax's shift is each lane's own largest value (`largestPrimal`). A forward function that
+/// decides anything else from `primal` (lane 0's value) must not run on it:
+/// `ForwardFunction.evaluatesLanesApart`.
 public struct Lanes: Scalar {
   /// The lanes eight at a time: the compiler keeps a `SIMD8`'s arithmetic in vector
   /// instructions, where it ran a `SIMD32`'s one lane after another (notes/Performance.md).
@@ -98,14 +99,20 @@ public struct Lanes: Scalar {
     }
     return Lanes(map(parts.0), map(parts.1), map(parts.2))
   }
-  /// `Double.exp` on each lane.
-  @inlinable public static func exp(_ x: Lanes) -> Lanes { x.map(Double.exp) }
+  /// `Double.exp`'s kernel on every lane, eight at a time (the same bits).
+  @inlinable public static func exp(_ x: Lanes) -> Lanes {
+    Lanes(expLanes(x.parts.0), expLanes(x.parts.1), expLanes(x.parts.2))
+  }
   /// `Double.log` on each lane.
   @inlinable public static func log(_ x: Lanes) -> Lanes { x.map(Double.log) }
-  /// `Double.tanh` on each lane.
-  @inlinable public static func tanh(_ x: Lanes) -> Lanes { x.map(Double.tanh) }
-  /// `Double.sigmoid` on each lane (its branch taken lane by lane).
-  @inlinable public static func sigmoid(_ x: Lanes) -> Lanes { x.map(Double.sigmoid) }
+  /// `Double.tanh`'s kernel on every lane, eight at a time (the same bits).
+  @inlinable public static func tanh(_ x: Lanes) -> Lanes {
+    Lanes(tanhLanes(x.parts.0), tanhLanes(x.parts.1), tanhLanes(x.parts.2))
+  }
+  /// `Double.sigmoid`'s kernel on every lane, eight at a time (its branch taken lane by lane).
+  @inlinable public static func sigmoid(_ x: Lanes) -> Lanes {
+    Lanes(sigmoidLanes(x.parts.0), sigmoidLanes(x.parts.1), sigmoidLanes(x.parts.2))
+  }
 
   /// Each lane's largest value, as `[Double].max()` finds it: the first, replaced by any
   /// later value greater than it.

@@ -20,6 +20,12 @@ public protocol Scalar: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, 
   static func tanh(_ x: Self) -> Self
   /// The logistic function `σ(x) = 1 / (1 + e^{−x})`.
   static func sigmoid(_ x: Self) -> Self
+  /// `exp` of every entry (what a softmax calls; `Double` runs it in vectors).
+  static func exp(each values: consuming [Self]) -> [Self]
+  /// `tanh` of every entry (what a layer's activation calls; `Double` runs it in vectors).
+  static func tanh(each values: consuming [Self]) -> [Self]
+  /// `σ` of every entry (what a gate calls; `Double` runs it in vectors).
+  static func sigmoid(each values: consuming [Self]) -> [Self]
   /// The largest of `values`' plain values, as a constant (no derivative flows through it):
   /// the shift a stable softmax subtracts. Evaluations side by side (`Lanes`) take each
   /// evaluation's own.
@@ -34,6 +40,24 @@ extension Scalar {
     guard var largest = values.first?.primal else { return 0 }
     for v in values.dropFirst() where largest < v.primal { largest = v.primal }
     return Self(largest)
+  }
+  /// `exp` of each entry in turn, in place.
+  @inlinable public static func exp(each values: consuming [Self]) -> [Self] {
+    var values = values
+    for i in values.indices { values[i] = exp(values[i]) }
+    return values
+  }
+  /// `tanh` of each entry in turn, in place.
+  @inlinable public static func tanh(each values: consuming [Self]) -> [Self] {
+    var values = values
+    for i in values.indices { values[i] = tanh(values[i]) }
+    return values
+  }
+  /// `σ` of each entry in turn, in place.
+  @inlinable public static func sigmoid(each values: consuming [Self]) -> [Self] {
+    var values = values
+    for i in values.indices { values[i] = sigmoid(values[i]) }
+    return values
   }
   /// `lhs = lhs + rhs`.
   @inlinable @inline(__always) public static func += (lhs: inout Self, rhs: Self) {

@@ -173,7 +173,7 @@ public struct Traced: Scalar {
   }
   /// Recorded with `∂eˣ/∂x = eˣ`.
   public static func exp(_ x: Traced) -> Traced {
-    let e = Foundation.exp(x.value)
+    let e = Double.exp(x.value)
     return unary(x, value: e, e)  // ∂e^x/∂x = e^x
   }
   /// Recorded with `∂log x/∂x = 1/x`.
@@ -183,7 +183,7 @@ public struct Traced: Scalar {
   /// `∂tanh x/∂x = sech² x = 1/cosh² x`: no cancellation, unlike `1 − tanh²` at large `|x|`.
   public static func tanh(_ x: Traced) -> Traced {
     let sech = 1 / Foundation.cosh(x.value)
-    return unary(x, value: Foundation.tanh(x.value), sech * sech)
+    return unary(x, value: Double.tanh(x.value), sech * sech)
   }
   /// `∂σ/∂x = e^{−x}/(1 + e^{−x})²`, written with `|x|` (the expression is even in `x`) so
   /// that `exp` never overflows.
