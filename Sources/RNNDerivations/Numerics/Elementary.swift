@@ -26,8 +26,9 @@ public typealias Double8 = SIMD8<Double>
 /// Cody and Waite's reduction: `x = k ln 2 + r`, `k` the integer nearest `x / ln 2`, so
 /// `|r| ≤ ln 2 / 2`; `ln 2` is split into a head whose product with any `k` here is exact and a
 /// tail (fdlibm's `ln2_hi`, `ln2_lo`). Then `eʳ` by its Taylor series to `r¹³/13!` (the next
-/// term is below 2⁻⁵⁸ of the result), the pairs of terms combined by powers `r², r⁴, r⁸`
-/// (Estrin's scheme: a chain of four multiplications where Horner's has twelve), and summed as
+/// term is below 2⁻⁵⁷ of the result), the pairs of terms combined by powers `r², r⁴, r⁸`
+/// (Estrin's scheme: its longest chain of dependent operations less than half as long as
+/// Horner's, whose twelve multiply-then-add steps each wait on the last), and summed as
 /// `1 + (r + r² q(r))`, so that the last rounding is of a number below 1/2 added to 1.
 /// `eˣ = 2ᵏ eʳ`, `2ᵏ` as two halves so that results below the normal range round once. `x`
 /// is first held to −745.2…709.8, past which the result is 0 or ∞ either way; NaN stays NaN.
@@ -38,7 +39,8 @@ public typealias Double8 = SIMD8<Double>
   let kShifted = x * 0x1.71547652b82fep0 + shift
   let k = kShifted - shift
   let r = (x - k * 0x1.62e42fee00000p-1) - k * 0x1.a39ef35793c76p-33  // x − k ln 2
-  let (r2, r4) = (r * r, r * r * (r * r))
+  let r2 = r * r
+  let r4 = r2 * r2
   func pair(_ n: Double, _ m: Double) -> Double8 { r * m + n }  // 1/n! + r/(n+1)!
   let q =  // 1/2! + r/3! + … + r¹¹/13!
     (pair(1 / 2, 1 / 6) + r2 * pair(1 / 24, 1 / 120))
