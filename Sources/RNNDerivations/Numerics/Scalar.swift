@@ -43,21 +43,15 @@ extension Scalar {
   }
   /// `exp` of each entry in turn, in place.
   @inlinable public static func exp(each values: consuming [Self]) -> [Self] {
-    var values = values
-    for i in values.indices { values[i] = exp(values[i]) }
-    return values
+    applied(exp(_:), toEach: values)
   }
   /// `tanh` of each entry in turn, in place.
   @inlinable public static func tanh(each values: consuming [Self]) -> [Self] {
-    var values = values
-    for i in values.indices { values[i] = tanh(values[i]) }
-    return values
+    applied(tanh(_:), toEach: values)
   }
   /// `σ` of each entry in turn, in place.
   @inlinable public static func sigmoid(each values: consuming [Self]) -> [Self] {
-    var values = values
-    for i in values.indices { values[i] = sigmoid(values[i]) }
-    return values
+    applied(sigmoid(_:), toEach: values)
   }
   /// `lhs = lhs + rhs`.
   @inlinable @inline(__always) public static func += (lhs: inout Self, rhs: Self) {
@@ -71,4 +65,11 @@ extension Scalar {
   @inlinable @inline(__always) public static func *= (lhs: inout Self, rhs: Self) {
     lhs = lhs * rhs
   }
+}
+
+/// `f` of each entry of `values` in turn, written over them (in place unless they are shared).
+@inlinable func applied<T>(_ f: (T) -> T, toEach values: consuming [T]) -> [T] {
+  var values = values
+  for i in values.indices { values[i] = f(values[i]) }
+  return values
 }
