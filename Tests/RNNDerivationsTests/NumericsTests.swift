@@ -247,6 +247,23 @@ import Testing
     #expect(largestMagnitude([.nan, -2, .nan]) == 2)
   }
 
+  /// `.+`, `.-`, `.*` and the activations' backward steps write over their first operand
+  /// where no one else holds it: the results are the entry-by-entry ones, and an operand a
+  /// caller still holds (the same array on both sides among them) is left as it was.
+  @Test func entrywiseOperationsLeaveHeldOperandsAlone() {
+    let (a, b): ([Double], [Double]) = ([1, -2, 0.5], [4, 0.25, -3])
+    #expect(a .+ b == [5, -1.75, -2.5])
+    #expect(a .- b == [-3, -2.25, 3.5])
+    #expect(a .* a == [1, 4, 0.25])
+    #expect(a .* b .+ b .* a .- a == [7, 1, -3.5])  // two temporaries reused, then a third
+    var c = a
+    let d = c .* b  // `c` still held: copied, not written over
+    c[0] = 9
+    #expect(d == [4, -0.5, -1.5] && c == [9, -2, 0.5])
+    #expect(tanhBackward(a, h: b) == zip(a, b).map { $0 * (1 - $1 * $1) })
+    #expect(sigmoidBackward(b .* a, s: a) == zip(b, a).map { $0 * $1 * $1 * (1 - $1) })
+    #expect(a == [1, -2, 0.5] && b == [4, 0.25, -3])
+  }
   /// The relative error has a floor of 1e-8 and flags non-finite values.
   @Test func relativeErrorDefinition() {
     #expect(relativeError(1, 1.5) == 0.5 / 1.5)

@@ -214,9 +214,8 @@ public func gruStepBackward(
   let gr = gateBackward(gh.dr, gate: cache.r, x: cache.x, hPrev: cache.hPrev, W: p.r.W, U: p.r.U)
   let gz = gateBackward(
     update.dz, gate: cache.z, x: cache.x, hPrev: cache.hPrev, W: p.z.W, U: p.z.U)
-  return GRUStepGradients(
-    r: gr, z: gz, h: gh,
-    dhPrev: update.dhPrev .+ gh.dhPrev .+ gr.dhPrev .+ gz.dhPrev)  // four paths to h_{t−1}
+  let dhPrev = update.dhPrev .+ gh.dhPrev .+ gr.dhPrev .+ gz.dhPrev  // four paths to h_{t−1}
+  return GRUStepGradients(r: gr, z: gz, h: gh, dhPrev: dhPrev)
 }
 
 // MARK: - The cell

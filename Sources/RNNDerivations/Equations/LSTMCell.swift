@@ -147,9 +147,9 @@ public func lstmStepBackward(
   let go = gateBackward(out.dO, gate: cache.o, x: cache.x, hPrev: cache.hPrev, W: p.o.W, U: p.o.U)
   let gc = lstmCandidateBackward(
     cell.dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, p: p.c)
+  let dhPrev = gi.dhPrev .+ gf.dhPrev .+ go.dhPrev .+ gc.dhPrev  // h_{t−1} feeds all four
   return LSTMStepGradients(
-    i: gi, f: gf, o: go, c: gc,
-    dhPrev: gi.dhPrev .+ gf.dhPrev .+ go.dhPrev .+ gc.dhPrev,  // h_{t−1} feeds all four
+    i: gi, f: gf, o: go, c: gc, dhPrev: dhPrev,
     dcPrev: cell.dcPrev,  // through f only
     dcThroughH: out.dc)
 }

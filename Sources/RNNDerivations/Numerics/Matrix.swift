@@ -369,31 +369,33 @@ infix operator .- : AdditionPrecedence
 infix operator .* : MultiplicationPrecedence
 
 /// Entry-wise sum of two vectors of the same length.
-@inlinable public func .+ <T: Scalar>(a: [T], b: [T]) -> [T] {
+@inlinable public func .+ <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a .+ b: \(a.count) vs \(b.count) entries")
   return entrywise(a, b, +)
 }
 
 /// Entry-wise difference of two vectors of the same length.
-@inlinable public func .- <T: Scalar>(a: [T], b: [T]) -> [T] {
+@inlinable public func .- <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a .- b: \(a.count) vs \(b.count) entries")
   return entrywise(a, b, -)
 }
 
 /// Entry-wise (Hadamard) product `a ⊙ b`.
-@inlinable public func .* <T: Scalar>(a: [T], b: [T]) -> [T] {
+@inlinable public func .* <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a ⊙ b: \(a.count) vs \(b.count) entries")
   return entrywise(a, b, *)
 }
 
-/// `[op(a[0], b[0]), op(a[1], b[1]), …]` for two vectors of the same length, written straight
-/// into the new array (no closure per entry, no index checks: the loop vectorises).
-@inlinable func entrywise<T: Scalar>(_ a: [T], _ b: [T], _ op: (T, T) -> T) -> [T] {
-  var out = filled(0 as T, count: a.count)
+/// `[op(a[0], b[0]), op(a[1], b[1]), …]` for two vectors of the same length, written over
+/// `a` (no closure per entry, no index checks: the loop vectorises).
+///
+/// Where `a` is a value no one else holds (the result of the operation before, as in
+/// `a .* b .+ c .* d`), its array is reused and nothing is allocated; where the caller still
+/// holds it, it is copied first, as a new array would be.
+@inlinable func entrywise<T: Scalar>(_ a: consuming [T], _ b: [T], _ op: (T, T) -> T) -> [T] {
+  var out = a
   out.withUnsafeMutableBufferPointer { out in
-    a.withUnsafeBufferPointer { a in
-      b.withUnsafeBufferPointer { b in for i in 0..<a.count { out[i] = op(a[i], b[i]) } }
-    }
+    b.withUnsafeBufferPointer { b in for i in 0..<out.count { out[i] = op(out[i], b[i]) } }
   }
   return out
 }

@@ -152,6 +152,7 @@ extension EchoTraining {
     var optimizer = Adagrad(learningRate: learningRate, like: p)
     let every = max(1, chunks / max(1, reports))
     let zeros = [Double](repeating: 0, count: dims.H)
+    let oneHot: [[Double]] = [[1, 0], [0, 1]]  // the input x_t for X_t = 0 and 1, made once
     for epoch in 0..<epochs {
       let (x, y) = EchoTask.series(length: seriesLength, rng: &rng)
       let row = seriesLength / batchSize
@@ -164,7 +165,7 @@ extension EchoTraining {
           cell,
           rows: (0..<batchSize).map { b in
             let range = (b * row + chunk * numSteps)..<(b * row + (chunk + 1) * numSteps)
-            return (xs: range.map { x[$0] == 1 ? [0, 1] : [1, 0] }, targets: range.map { y[$0] })
+            return (xs: range.map { oneHot[x[$0]] }, targets: range.map { y[$0] })
           }, dims: dims, states: states)
         let (summedLoss, g, finalStates) = step.gradients(p)
         states = finalStates  // carried into the next chunk
@@ -236,13 +237,18 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
       )
     }
     var (summedLoss, g) = (0.0, Parameters<Double>.zeros(p.layout))
-    for walk in walks {
-      for k in g.values.indices { g.values[k] = g.values[k] .+ walk.gradients.values[k] }
-      summedLoss += walk.loss
-    }
-    let finalStates = walks.map(\.final)
     let mean = 1 / steps  // the mean: ∂(E/N)/∂θ = (∂E/∂θ)/N
-    g.values = g.values.map { $0.map { $0 * mean } }
-    return (summedLoss, g, finalStates)
+    for k in g.values.indices {
+      g.values[k].withUnsafeMutableBufferPointer { sum in
+        for walk in walks {  // in row order, in place
+          walk.gradients.values[k].withUnsafeBufferPointer { row in
+            for i in sum.indices { sum[i] += row[i] }
+          }
+        }
+        for i in sum.indices { sum[i] *= mean }
+      }
+    }
+    for walk in walks { summedLoss += walk.loss }
+    return (summedLoss, g, walks.map(\.final))
   }
 }
