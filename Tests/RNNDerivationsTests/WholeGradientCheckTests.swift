@@ -53,6 +53,48 @@ import Testing
     #expect(full?.count == ex.point.count)
   }
 
+  /// A model's `leastTapeNodes` is never above the nodes a tape records for it (every variable
+  /// a leaf): for every cell, a stack, a sequence padded past its `length`, and dropout. The
+  /// bound is the products and sums of `M x`, so it is also most of the recording.
+  @Test func theLeastTapeNodesNeverExceedTheRecording() {
+    func recorded(_ f: some ForwardFunction, at point: [Variable]) -> Int {
+      let tape = Tape()
+      var inputs = Parameters<Traced>(constants: Parameters(point))
+      for p in point.indices { inputs.values[p] = point[p].values.map(tape.variable) }
+      _ = f.evaluate(inputs)
+      return tape.count
+    }
+    func expectBound(_ model: some ForwardFunction, at point: [Variable], _ name: String) {
+      let (least, count) = (model.leastTapeNodes, recorded(model, at: point))
+      #expect(least <= count, "\(name): \(least) nodes bound, \(count) recorded")
+      #expect(least * 2 >= count, "\(name): \(least) nodes bound, \(count) recorded")
+    }
+    let config = Config(seed: 5, dims: Dims(D: 3, H: 4, K: 2), steps: 5)
+    let cells: [(String, any RecurrentCell)] = [
+      ("rnn", RNNCell()), ("rnn-concat", ConcatRNNCell()), ("lstm", LSTMCell(forgetBias: 1)),
+      ("gru", GRUCell(variant: .resetBefore)),
+      ("gru-ra", GRUCell(variant: .resetAfter, hasRecurrentBias: true)),
+      ("stack", StackedCell([GRUCell(variant: .resetBefore), LSTMCell(forgetBias: 0)])),
+    ]
+    for (name, cell) in cells {
+      func run(_ cell: some RecurrentCell) {
+        var ex = SequenceExample(cell, config, stateNames: cell.stateNames)
+        expectBound(ex.model, at: ex.point, name)
+        ex.model.length = 2  // three padded steps: nothing runs
+        expectBound(ex.model, at: ex.point, "\(name), length 2")
+        var rng = SplitMix64(seed: 1)
+        ex.model.dropout = Dropout(keep: 0.5, dims: config.dims, steps: config.steps, rng: &rng)
+        expectBound(ex.model, at: ex.point, "\(name), dropout")
+      }
+      run(cell)
+    }
+    // Over the limit: no gradient, whether the bound says so (here) or the recording finds out.
+    let ex = Self.example
+    #expect(ex.model.leastTapeNodes > 100)
+    #expect(TapeOracle.gradient(ex.model, at: ex.point, limit: 100) == nil)
+    #expect(TapeOracle.gradient(ex.model, at: ex.point, limit: ex.model.leastTapeNodes) == nil)
+  }
+
   /// The fixtures' sizes are checked variable by variable; the documented caps (lstm,
   /// D = H = K = 256, T = 1000) are past the budget and fall back to the whole gradient.
   @Test func largeModelsFallBackToTheWholeGradient() {

@@ -111,6 +111,14 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   public var dropout: Dropout?
   /// T, the steps one evaluation takes (at least 1).
   public var cost: Int { max(1, xs.count) }
+  /// Every step it runs multiplies each entry of every weight matrix (a leaf on a tape) by a
+  /// vector's entry and adds the product into a sum, `M x`: two recorded nodes per entry per
+  /// step, before any bias, activation or loss.
+  public var leastTapeNodes: Int {
+    let steps = min(length ?? xs.count, xs.count, targets.count)
+    let matrices = parameters.map { $0.shape(dims) }.filter { !$0.isVector }
+    return 2 * steps * matrices.reduce(0) { $0 + $1.count }
+  }
   /// The cells and the output layer decide nothing from values but the softmax's shift
   /// (`Scalar.largestPrimal`); the masks, `length` and the loss-carrying steps are data.
   public var evaluatesLanesApart: Bool { true }

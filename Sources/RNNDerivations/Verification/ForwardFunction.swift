@@ -43,6 +43,10 @@ public protocol ForwardFunction: Sendable {
   /// in `evaluate` decides from `primal` except through `Scalar.largestPrimal`. The
   /// finite-difference oracle then runs its six points in one pass.
   var evaluatesLanesApart: Bool { get }
+  /// At least how many nodes a tape records for one evaluation with every variable a leaf:
+  /// what lets the tape oracle give up on a recording that cannot fit its limit without
+  /// making it (`TapeOracle.gradient`). Never more than the recording's true size.
+  var leastTapeNodes: Int { get }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T]
 }
 
@@ -51,6 +55,8 @@ extension ForwardFunction {
   public var cost: Int { 1 }
   /// By default each point on its own.
   public var evaluatesLanesApart: Bool { false }
+  /// By default no bound: the tape finds out by recording.
+  public var leastTapeNodes: Int { 0 }
 }
 
 /// `g · f(x)` for a fixed upstream gradient `g`: its gradient is the vector–Jacobian

@@ -33,11 +33,13 @@ public enum TapeOracle {
   }
 
   /// The gradient of a scalar `f` with respect to every variable, from one recording and one
-  /// sweep; `nil` when the recording would need more than `limit` nodes.
+  /// sweep; `nil` when the recording would need more than `limit` nodes, without recording
+  /// where `f` says it would (`ForwardFunction.leastTapeNodes`).
   public static func gradient(_ f: some ForwardFunction, at point: [Variable], limit: Int)
     -> [[Double]]?
   {
-    guard let rows = recorded(f, at: point, wrt: Array(point.indices), limit: limit, outputs: 1),
+    guard f.leastTapeNodes <= limit,
+      let rows = recorded(f, at: point, wrt: Array(point.indices), limit: limit, outputs: 1),
       rows.allSatisfy({ $0.count == 1 })  // the one output's row of every variable
     else { return nil }
     return rows.map { $0[0] }
