@@ -53,9 +53,10 @@ import Testing
     #expect(full?.count == ex.point.count)
   }
 
-  /// A model's `leastTapeNodes` is never above the nodes a tape records for it (every variable
-  /// a leaf): for every cell, a stack, a sequence padded past its `length`, and dropout. The
-  /// bound is the products and sums of `M x`, so it is also most of the recording.
+  /// A model's `leastTapeNodes` is never above the nodes a tape records for it.
+  ///
+  /// Every variable a leaf, for every cell, a stack, a sequence padded past its `length`, and
+  /// dropout. The bound is the products and sums of `M x`, so it is also most of the recording.
   @Test func theLeastTapeNodesNeverExceedTheRecording() {
     func recorded(_ f: some ForwardFunction, at point: [Variable]) -> Int {
       let tape = Tape()

@@ -40,10 +40,9 @@ public final class Tape: @unchecked Sendable {
   public let limit: Int
   /// Whether the computation needed more than `limit` nodes.
   ///
-  /// From then on operations are not
-  /// recorded (their results are constants), so the tape's gradients mean nothing and an
-  /// oracle reports the recording as too large instead of using them. Unchecked for exclusive
-  /// access, as `chunks` and `count`: every operation reads it.
+  /// From then on operations are not recorded (their results are constants), so the tape's
+  /// gradients mean nothing and an oracle reports the recording as too large instead of using
+  /// them. Unchecked for exclusive access, as `chunks` and `count`: every operation reads it.
   @exclusivity(unchecked) public private(set) var overflowed = false
 
   /// A tape of at most `limit` nodes (32 bytes each while recording, 8 more when swept).
@@ -51,8 +50,9 @@ public final class Tape: @unchecked Sendable {
 
   deinit { for chunk in chunks { chunk.deallocate() } }
 
-  /// How many nodes are recorded: leaves and operations, never constants. Unchecked for
-  /// exclusive access, as `chunks`: every recorded operation reads and writes it.
+  /// How many nodes are recorded: leaves and operations, never constants.
+  ///
+  /// Unchecked for exclusive access, as `chunks`: every recorded operation reads and writes it.
   @exclusivity(unchecked) public private(set) var count = 0
 
   /// A new input on this tape: a leaf, with no parents, whose adjoint is `∂output/∂input`.
