@@ -27,6 +27,15 @@
   return (softmaxForward(z), softmaxCrossEntropyForward(z, target: lift(oneHot(k, z.count))))
 }
 
+/// One step's loss alone, `E_t = −log ŷ_t[k_t]` from the logits: all an oracle's pass needs
+/// (`ŷ_t` is for the backward pass and the traces), the same number as `outputStepForward`'s.
+@inlinable public func outputStepLoss<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T], target k: Int)
+  -> T
+{
+  let z = logits(s: s, V: V, b_y: b_y)
+  return softmaxCrossEntropyForward(z, target: lift(oneHot(k, z.count)))
+}
+
 /// Gradients of one step's loss `E_t = −log ŷ_t[k_t]` through the output layer.
 public struct OutputLayerGradients: Sendable {
   /// `∂E_t/∂V = dz ⊗ s_t`, kept as its factors unless given outright.
@@ -78,7 +87,7 @@ public func outputLayerBackward(dz: [Double], s: [Double], V: Matrix<Double>)
 ) -> T {
   var E: T = 0
   for (s, k) in zip(states, targets) {
-    E += outputStepForward(s: s, V: V, b_y: b_y, target: k).loss
+    E += outputStepLoss(s: s, V: V, b_y: b_y, target: k)
   }
   return E
 }

@@ -8,7 +8,7 @@ public struct SequenceForward<T: Scalar, Cache>: Sendable where Cache: Sendable 
   public var caches: [Cache] = []
   /// The state after each step: `h_t` (and `c_t`).
   public var states: [CellState<T>] = []
-  /// `ŷ_t`, `K` each.
+  /// `ŷ_t`, `K` each, where the walk keeps them (`forward`); empty for an oracle's pass.
   public var yHats: [[T]] = []
   /// `E = Σ_t −log ŷ_t[k_t]`.
   public var loss: T = 0
@@ -141,16 +141,18 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// Forward through time with any step function: the one loop over t.
   ///
   /// `restart(t)`, when it gives a state, replaces the one entering step `t`: a truncated
-  /// objective's constant (`TruncatedObjective`).
+  /// objective's constant (`TruncatedObjective`). With `keepingPredictions` each step's `ŷ_t`
+  /// is worked out and kept, for the backward pass; without, the loss alone (an oracle's pass:
+  /// the same `E`, without the softmax it would throw away).
   func walkForward<T: Scalar, Cache>(
-    from state: CellState<T>, _ p: Parameters<T>,
+    from state: CellState<T>, _ p: Parameters<T>, keepingPredictions: Bool = false,
     restart: (_ t: Int) -> CellState<T>? = { _ in nil },
     step: (_ x: [T], _ state: CellState<T>) -> (state: CellState<T>, cache: Cache)
   ) -> SequenceForward<T, Cache> {
     var run = SequenceForward<T, Cache>()
     run.caches.reserveCapacity(xs.count)
     run.states.reserveCapacity(xs.count)
-    run.yHats.reserveCapacity(xs.count)
+    if keepingPredictions { run.yHats.reserveCapacity(xs.count) }
     var state = state
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
     // Past `length` nothing runs: the state is copied through to the end, unchanged.
@@ -159,11 +161,17 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       let (next, cache) = step(lift(dropout?.input(x, t) ?? x), state)
       // The output layer sees h_t through the output mask; the next step sees h_t itself.
       let s = dropout.map { next.h .* lift($0.outputMasks[t]) } ?? next.h
-      let (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k)
+      let loss: T
+      if keepingPredictions {
+        let yHat: [T]
+        (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k)
+        run.yHats.append(yHat)
+      } else {
+        loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k)
+      }
       if carriesLoss?[t] ?? true { run.loss += loss }  // E_t = −log ŷ_t[k_t]
       run.caches.append(cache)
       run.states.append(next)
-      run.yHats.append(yHat)
       state = next
     }
     return run
@@ -204,7 +212,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     -> SequenceForward<Double, Cell.Cache>
   {
     let p = p.keepingColumns()  // every weight is read at every step: M x from its columns
-    return walkForward(from: state, p) { cell.forward($0, $1, p) }
+    return walkForward(from: state, p, keepingPredictions: true) { cell.forward($0, $1, p) }
   }
 
   /// Backpropagation through time: walk the caches backwards, carrying `dhNext` (and

@@ -89,7 +89,7 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
     where model.carriesLoss?[t] ?? true {
       var state: CellState<T> = t >= n ? frozen[t - n].lifted() : initial
       for j in max(0, t - n + 1)...t { state = model.cell.step(lift(model.xs[j]), state, point) }
-      loss += outputStepForward(s: state.h, V: V, b_y: b_y, target: model.targets[t]).loss
+      loss += outputStepLoss(s: state.h, V: V, b_y: b_y, target: model.targets[t])
     }
     return [loss]
   }

@@ -20,7 +20,7 @@ struct OutputStepFunction: ForwardFunction {
   var target: Int
   var outputName: String { "E_t" }
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
-    [outputStepForward(s: v["s_t"], V: v.matrix("V"), b_y: v["b_y"], target: target).loss]
+    [outputStepLoss(s: v["s_t"], V: v.matrix("V"), b_y: v["b_y"], target: target)]
   }
 }
 
@@ -53,7 +53,7 @@ struct UntiedRNN: ForwardFunction {
         rnnStepForward(
           x: lift(x), hPrev: h, W: v.matrix("W@\(t)"), U: v.matrix("U@\(t)"), b: v["b@\(t)"]
         ).h
-      E += outputStepForward(s: h, V: v.matrix("V@\(t)"), b_y: v["b_y@\(t)"], target: k).loss
+      E += outputStepLoss(s: h, V: v.matrix("V@\(t)"), b_y: v["b_y@\(t)"], target: k)
     }
     return [E]
   }
