@@ -26,4 +26,22 @@ import Testing
       tolerance: 1e-15, "∂E_t/∂V")
     expectClose(g.ds, [0.5 * d, 1.5 * d], tolerance: 1e-15, "∂E_t/∂s_t")
   }
+
+  /// The loss an oracle's pass works out alone is `outputStepForward`'s to the bit, on
+  /// `Double` and on every lane of `Lanes`, for every target class (`−log ŷ[0]` here is
+  /// `log(1 + e^{3.5})`: 3.5297504182726205 by python3, `math.log1p(math.exp(3.5))`).
+  @Test func theLossAloneIsTheStepsLoss() {
+    let V = Matrix(rows: 3, cols: 2, storage: [0.5, -1.0, 1.0, 0.5, -2, 0.25])
+    let (s, b_y) = ([1.0, 2.0], [0.1, -0.2, 0.3])
+    for k in 0..<3 {
+      let loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k)
+      #expect(loss.bitPattern == outputStepForward(s: s, V: V, b_y: b_y, target: k).loss.bitPattern)
+      let lanes = outputStepLoss(
+        s: s.map { Lanes($0) }, V: Matrix<Lanes>(V), b_y: b_y.map { Lanes($0) }, target: k)
+      #expect((0..<Lanes.count).allSatisfy { lanes[$0].bitPattern == loss.bitPattern })
+    }
+    let twoClasses = outputStepLoss(
+      s: s, V: Matrix(rows: 2, cols: 2, storage: [0.5, -1.0, 1.0, 0.5]), b_y: [0, 0], target: 0)
+    expectClose([twoClasses], [3.5297504182726205], tolerance: 1e-15, "−log ŷ[0]")
+  }
 }
