@@ -27,9 +27,10 @@ import Testing
     expectClose(g.ds, [0.5 * d, 1.5 * d], tolerance: 1e-15, "∂E_t/∂s_t")
   }
 
-  /// The loss an oracle's pass works out alone is `outputStepForward`'s to the bit, on
-  /// `Double` and on every lane of `Lanes`, for every target class. With the two classes of
-  /// `knownAnswerOuterProduct`, z = (−1.5, 2) and `−log ŷ[0] = log(1 + e^{3.5})`:
+  /// The loss an oracle's pass works out alone is `outputStepForward`'s to the bit.
+  ///
+  /// On `Double` and on every lane of `Lanes`, for every target class. With the two classes
+  /// of `knownAnswerOuterProduct`, z = (−1.5, 2) and `−log ŷ[0] = log(1 + e^{3.5})`:
   /// 3.5297504182726205 (python3: `math.log1p(math.exp(3.5))`).
   @Test func theLossAloneIsTheStepsLoss() {
     let V = Matrix(rows: 3, cols: 2, storage: [0.5, -1.0, 1.0, 0.5, -2, 0.25])
