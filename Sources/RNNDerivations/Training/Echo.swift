@@ -152,7 +152,7 @@ extension EchoTraining {
     var optimizer = Adagrad(learningRate: learningRate, like: p)
     let every = max(1, chunks / max(1, reports))
     let zeros = [Double](repeating: 0, count: dims.H)
-    let oneHot: [[Double]] = [[1, 0], [0, 1]]  // the input x_t for X_t = 0 and 1, made once
+    let encoded: [[Double]] = [[1, 0], [0, 1]]  // x_t for X_t = 0 and 1, one-hot, made once
     for epoch in 0..<epochs {
       let (x, y) = EchoTask.series(length: seriesLength, rng: &rng)
       let row = seriesLength / batchSize
@@ -165,7 +165,7 @@ extension EchoTraining {
           cell,
           rows: (0..<batchSize).map { b in
             let range = (b * row + chunk * numSteps)..<(b * row + (chunk + 1) * numSteps)
-            return (xs: range.map { oneHot[x[$0]] }, targets: range.map { y[$0] })
+            return (xs: range.map { encoded[x[$0]] }, targets: range.map { y[$0] })
           }, dims: dims, states: states)
         let (summedLoss, g, finalStates) = step.gradients(p)
         states = finalStates  // carried into the next chunk
