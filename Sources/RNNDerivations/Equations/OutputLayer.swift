@@ -29,6 +29,13 @@
 
 /// One step's loss alone, `E_t = −log ŷ_t[k_t]` from the logits: all an oracle's pass needs
 /// (`ŷ_t` is for the backward pass and the traces), the same number as `outputStepForward`'s.
+// Prespecialized for every oracle number: a truncated objective's passes reach it from generic
+// code (`grad` holds the objective as `any DifferentiableModel`).
+@_specialize(where T == Double)
+@_specialize(where T == Dual)
+@_specialize(where T == DualLanes)
+@_specialize(where T == Traced)
+@_specialize(where T == Lanes)
 @inlinable public func outputStepLoss<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T], target k: Int)
   -> T
 {

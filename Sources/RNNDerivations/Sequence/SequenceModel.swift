@@ -115,9 +115,13 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// vector's entry and adds the product into a sum, `M x`: two recorded nodes per entry per
   /// step, before any bias, activation or loss.
   public var leastTapeNodes: Int {
-    let steps = min(length ?? xs.count, xs.count, targets.count)
-    let matrices = parameters.map { $0.shape(dims) }.filter { !$0.isVector }
-    return 2 * steps * matrices.reduce(0) { $0 + $1.count }
+    2 * stepsRun * (weightEntries(cell.parameters) + weightEntries(cell.outputParameters))
+  }
+  /// The steps a pass runs: up to `length`.
+  var stepsRun: Int { min(length ?? xs.count, xs.count, targets.count) }
+  /// How many entries the weight matrices among `specs` have at this model's sizes.
+  func weightEntries(_ specs: [ParameterSpec]) -> Int {
+    specs.map { $0.shape(dims) }.filter { !$0.isVector }.reduce(0) { $0 + $1.count }
   }
   /// The cells and the output layer decide nothing from values but the softmax's shift
   /// (`Scalar.largestPrimal`); the masks, `length` and the loss-carrying steps are data.

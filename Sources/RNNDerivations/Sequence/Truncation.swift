@@ -66,6 +66,20 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
   public var cost: Int { model.cost }
   /// As `model`: the cuts are constants.
   public var evaluatesLanesApart: Bool { model.evaluatesLanesApart }
+  /// At least the operations a tape records: as `model`'s, or each scored step's window's.
+  ///
+  /// TensorFlow's chunks walk every step as `model` does (a constant at a cut still meets the
+  /// weights, which are leaves). True truncation runs each scored step's window of cell steps
+  /// and its output layer: two nodes for every weight entry each of those reads.
+  public var leastTapeNodes: Int {
+    guard case .window(let n) = truncation else { return model.leastTapeNodes }
+    let (cell, output) = (
+      model.weightEntries(model.cell.parameters), model.weightEntries(model.cell.outputParameters)
+    )
+    return (0..<model.stepsRun).filter { model.carriesLoss?[$0] ?? true }.reduce(0) { nodes, t in
+      nodes + 2 * (min(n, t + 1) * cell + output)
+    }
+  }
 
   /// `E` with the carried states at the cuts held constant (frozen at the point of the check).
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {

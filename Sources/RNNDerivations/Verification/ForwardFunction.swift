@@ -43,9 +43,10 @@ public protocol ForwardFunction: Sendable {
   /// in `evaluate` decides from `primal` except through `Scalar.largestPrimal`. The
   /// finite-difference oracle then runs its six points in one pass.
   var evaluatesLanesApart: Bool { get }
-  /// At least how many nodes a tape records for one evaluation with every variable a leaf:
-  /// what lets the tape oracle give up on a recording that cannot fit its limit without
-  /// making it (`TapeOracle.gradient`). Never more than the recording's true size.
+  /// At least how many operations a tape records for one evaluation with every variable a
+  /// leaf (the leaves themselves not counted): what lets the tape oracle give up on a
+  /// recording that cannot fit its limit without making it (`TapeOracle.gradient`). Never
+  /// more than the recording's true count.
   var leastTapeNodes: Int { get }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T]
 }

@@ -34,11 +34,12 @@ public enum TapeOracle {
 
   /// The gradient of a scalar `f` with respect to every variable, from one recording and one
   /// sweep; `nil` when the recording would need more than `limit` nodes, without recording
-  /// where `f` says it would (`ForwardFunction.leastTapeNodes`).
+  /// where `f` says it would (`ForwardFunction.leastTapeNodes`, and a leaf for every entry).
   public static func gradient(_ f: some ForwardFunction, at point: [Variable], limit: Int)
     -> [[Double]]?
   {
-    guard f.leastTapeNodes <= limit,
+    let leaves = point.reduce(0) { $0 + $1.values.count }
+    guard f.leastTapeNodes + leaves <= limit,
       let rows = recorded(f, at: point, wrt: Array(point.indices), limit: limit, outputs: 1),
       rows.allSatisfy({ $0.count == 1 })  // the one output's row of every variable
     else { return nil }
