@@ -68,8 +68,7 @@ import Testing
       return tape.count
     }
     func expectBound(_ model: some ForwardFunction, at point: [Variable], _ name: String) {
-      let leaves = point.reduce(0) { $0 + $1.values.count }
-      let (least, count) = (model.leastTapeNodes + leaves, recorded(model, at: point))
+      let (least, count) = (model.leastTapeNodes + point.entryCount, recorded(model, at: point))
       #expect(least <= count, "\(name): \(least) nodes bound, \(count) recorded")
       #expect(least * 10 >= count * 9, "\(name): \(least) nodes bound, \(count) recorded")
     }
@@ -102,7 +101,7 @@ import Testing
     }
     // Over the limit: no gradient, whether the bound says so or the recording finds out.
     let ex = Self.example
-    let least = ex.model.leastTapeNodes + ex.point.reduce(0) { $0 + $1.values.count }
+    let least = ex.model.leastTapeNodes + ex.point.entryCount
     #expect(TapeOracle.gradient(ex.model, at: ex.point, limit: least - 1) == nil)  // not recorded
     #expect(TapeOracle.gradient(ex.model, at: ex.point, limit: least) == nil)  // recorded, too long
   }

@@ -60,7 +60,7 @@ public struct GradResult: Sendable {
   /// About how many scalar operations `verify` would take, variable by variable
   /// (`Tolerances.perVariableCheckMaxOperations` explains the estimate).
   static func perVariableOperations(_ point: [Variable], steps: Int) -> Double {
-    let entries = point.reduce(0) { $0 + $1.values.count }
+    let entries = point.entryCount
     let forward = 2 * Double(steps) * Double(entries)
     let passes = point.reduce(0) { total, v in
       let full = v.values.count * steps <= Tolerances.fullCheckMaxEntries

@@ -29,6 +29,11 @@ public struct Variable: Sendable {
   }
 }
 
+extension [Variable] {
+  /// How many entries the variables have together: a point's size.
+  public var entryCount: Int { reduce(0) { $0 + $1.values.count } }
+}
+
 /// A forward pass written once over `Scalar`: the only thing the oracles are given.
 ///
 /// `evaluate` receives the variables by name (the point it is checked at, on any `Scalar`)

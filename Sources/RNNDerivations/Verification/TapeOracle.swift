@@ -38,8 +38,7 @@ public enum TapeOracle {
   public static func gradient(_ f: some ForwardFunction, at point: [Variable], limit: Int)
     -> [[Double]]?
   {
-    let leaves = point.reduce(0) { $0 + $1.values.count }
-    guard f.leastTapeNodes + leaves <= limit,
+    guard f.leastTapeNodes + point.entryCount <= limit,
       let rows = recorded(f, at: point, wrt: Array(point.indices), limit: limit, outputs: 1),
       rows.allSatisfy({ $0.count == 1 })  // the one output's row of every variable
     else { return nil }

@@ -28,7 +28,7 @@ public struct WholeGradientCheck: Sendable {
     progress: (String) -> Void = { _ in }
   ) {
     var rng = SplitMix64(seed: seed ^ 0x5EED)
-    let entries = point.reduce(0) { $0 + $1.values.count }
+    let entries = point.entryCount
     // Unit directions of the whole point: a finite-difference step along v moves x by h in
     // norm, as it would along one entry.
     let directions = (0..<Tolerances.wholeGradientDirections).map { _ in
