@@ -13,6 +13,27 @@ struct SystemError: Error {
 /// Foundation's `FileHandle.write` and `readDataToEndOfFile` trap on a closed, full or
 /// unreadable stream; these throw the `errno` instead, so that it can be reported.
 enum SystemIO {
+  /// Tells glibc's `malloc` to keep freed memory for the next walk instead of handing it back.
+  ///
+  /// A walk makes and frees its arrays by the thousand. By default glibc gives the free memory
+  /// at the top of the heap back to the system once it passes 128 KiB, and whether a walk's
+  /// last frees leave that much there depends on their order: when they do, the next walk
+  /// faults every page back in (175,000 page faults for 1,000 LSTM passes at T = 100, a
+  /// quarter of the time; notes/Performance.md). This keeps up to 64 MiB, and takes arrays up
+  /// to 32 MiB from the heap, not each from a mapping of its own (the ceiling glibc itself
+  /// raises that threshold to). `mallopt` is looked up by name: Swift's Glibc module leaves
+  /// out `malloc.h`; the two settings' numbers are that header's. Elsewhere it does nothing.
+  static func keepFreedMemory() {
+    #if canImport(Glibc)
+      typealias Mallopt = @convention(c) (_ parameter: Int32, _ value: Int32) -> Int32
+      guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+      let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+      let (trimThreshold, mmapThreshold): (Int32, Int32) = (-1, -3)  // M_TRIM_…, M_MMAP_…
+      _ = mallopt(trimThreshold, 64 << 20)
+      _ = mallopt(mmapThreshold, 32 << 20)
+    #endif
+  }
+
   /// Writes all of `text` to `descriptor`, continuing after a partial write and retrying an
   /// interrupted one.
   ///

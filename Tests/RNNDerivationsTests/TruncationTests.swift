@@ -35,6 +35,27 @@ import Testing
     check(GRUCell(variant: .resetAfter))
   }
 
+  /// A walk that keeps no `upstream` (`gradients(at:)`, training: each step's backward pass
+  /// then works on what it is handed in place) gives the same gradients, bit for bit, as one
+  /// that keeps it for the traces: untruncated and in both styles, for every cell and a stack.
+  @Test(arguments: [Truncation.none] + styles) func keepingNoUpstreamChangesNoGradient(
+    _ truncation: Truncation
+  ) {
+    func check(_ cell: some RecurrentCell) {
+      let ex = SequenceExample(cell, Self.config, stateNames: cell.stateNames)
+      let kept = ex.model.backward(ex.run, ex.p, truncation: truncation)
+      let bare = ex.model.backward(ex.run, ex.p, truncation: truncation, keepingUpstream: false)
+      #expect(bare.flat == kept.flat, "\(type(of: cell)) \(truncation)")
+      #expect(bare.upstream.isEmpty && kept.upstream.count == ex.run.caches.count)
+    }
+    check(RNNCell())
+    check(ConcatRNNCell())
+    check(LSTMCell(forgetBias: 0))
+    check(GRUCell(variant: .resetBefore))
+    check(GRUCell(variant: .resetAfter))
+    check(StackedCell([GRUCell(variant: .resetAfter), LSTMCell(forgetBias: 0), RNNCell()]))
+  }
+
   /// The checks can fail: full BPTT's gradient is not the gradient of a truncated objective,
   /// and every oracle, finite differences included, says so.
   @Test func theFullGradientFailsATruncatedObjective() {

@@ -23,7 +23,8 @@ public struct SequenceGradients: Sendable {
   /// `∂E/∂h` (and `∂E/∂c`) of the initial state.
   public var initialState: CellState<Double>
   /// What the walk handed the cell at step t: `∂E/∂h_t` (from `E_t` and every later step) and,
-  /// for an LSTM, `dcNext`, the part of `∂E/∂c_t` that came back from `c_{t+1}`.
+  /// for an LSTM, `dcNext`, the part of `∂E/∂c_t` that came back from `c_{t+1}`; empty where
+  /// the walk was not asked to keep it (`keepingUpstream`).
   public var upstream: [CellState<Double>]
 
   /// Parameters, then the initial state: the order of the point.
@@ -225,19 +226,24 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// With `truncation`, each error goes back only as far as the style allows
   /// (`TruncatedObjective` is the function whose gradient that is). `eachStep` sees every
   /// step's contribution to every parameter's gradient as it joins the sum: step `t`, the
-  /// parameter's name, the values written out (what `grad --compare` fits).
+  /// parameter's name, the values written out (what `grad --compare` fits). Without
+  /// `keepingUpstream` the gradients' `upstream` is empty: what the walk handed each step is
+  /// for the traces, and a step's backward pass can then work on it in place (`gradients`,
+  /// training).
   public func backward(
     _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>,
-    truncation: Truncation = .none,
+    truncation: Truncation = .none, keepingUpstream: Bool = true,
     eachStep: ((_ t: Int, _ name: String, _ contribution: [Double]) -> Void)? = nil
   ) -> SequenceGradients {
-    if case .window(let n) = truncation { return backward(run, p, window: n, eachStep: eachStep) }
+    if case .window(let n) = truncation {
+      return backward(run, p, window: n, keepingUpstream: keepingUpstream, eachStep: eachStep)
+    }
     var d = GradientSums(p.layout, accumulate: accumulate, steps: run.caches.count)
     let V = p.matrix(cell.outputNames.weights)
     // dhNext (and dcNext): nothing comes back from beyond the last step.
     var next = cell.zeroState(dims)
     var upstream: [CellState<Double>] = []
-    upstream.reserveCapacity(run.caches.count)
+    if keepingUpstream { upstream.reserveCapacity(run.caches.count) }
     for t in run.caches.indices.reversed() {
       func join(_ name: String, _ contribution: StepGradient) {
         eachStep?(t, name, contribution.values)
@@ -247,7 +253,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext (and a
       // stack's lower layers' dhNext) as it came.
       let dState = CellState(h: ds .+ next.h, c: next.c, below: next.below)
-      upstream.append(dState)
+      if keepingUpstream { upstream.append(dState) }
       let g = cell.backward(dState, run.caches[t], p)
       for (name, share) in g.parameters { join(name, share) }  // shared weights: gradients add
       next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
@@ -281,6 +287,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// is handed, carrying their sum is the same: that is why full BPTT needs one `dhNext`.
   func backward(
     _ run: SequenceForward<Double, Cell.Cache>, _ p: Parameters<Double>, window n: Int,
+    keepingUpstream: Bool,
     eachStep: ((_ t: Int, _ name: String, _ contribution: [Double]) -> Void)?
   ) -> SequenceGradients {
     // Each step is walked back once for every error whose window covers it.
@@ -290,7 +297,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     let nothing = cell.zeroState(dims)
     var initial = nothing
     // What reaches step t, summed over the errors whose windows cover it.
-    var upstream = run.caches.map { _ in nothing }
+    var upstream = keepingUpstream ? run.caches.map { _ in nothing } : []
     func join(_ t: Int, _ name: String, _ contribution: StepGradient) {
       eachStep?(t, name, contribution.values)
       d.join(name, contribution)
@@ -299,7 +306,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       let ds = outputGradients(run, t, V) { join(t, $0, $1) }
       var dState = CellState(h: ds, c: nothing.c, below: nothing.below)  // E_t's own ∂E_t/∂h_t
       for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
-        upstream[j] = upstream[j] + dState
+        if keepingUpstream { upstream[j] = upstream[j] + dState }
         let g = cell.backward(dState, run.caches[j], p)
         for (name, share) in g.parameters { join(j, name, share) }
         dState = g.dStatePrev  // E_t's gradient one step further back
@@ -336,7 +343,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     let all = Parameters(point)
     let (p, initial) = (parameters(of: all), initialState(of: all))
     let run = forward(p, from: initial)
-    let g = backward(run, p, truncation: truncation)
+    let g = backward(run, p, truncation: truncation, keepingUpstream: false)
     let final = run.states.last ?? initial
     return ModelGradients(
       loss: run.loss, gradients: g.flat, magnitudes: g.magnitudes,

@@ -232,7 +232,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
       let run = model.forward(p, from: state)
       // ∂E/∂h_{−1} dropped: the state is a constant.
       return (
-        loss: run.loss, gradients: model.backward(run, p).parameters,
+        loss: run.loss, gradients: model.backward(run, p, keepingUpstream: false).parameters,
         final: run.states.last ?? state
       )
     }
