@@ -10,7 +10,7 @@ private func example(_ dims: Dims, steps: Int, seed: UInt64) -> SequenceExample<
 
 /// The real RNN cell, except that its backward step passes nothing on to `s_{t−1}`.
 private let withoutDhNext = MistakenCell(base: RNNCell()) { dState, cache, p in
-  let g = RNNCell().backward(dState, cache, p)
+  let g = RNNCell().backward(dState, cache, reading: p)
   return CellGradients(
     parameters: g.parameters, dStatePrev: CellState(h: zeroed(g.dStatePrev.h)), dx: g.dx)
 }
@@ -76,7 +76,7 @@ private let withoutDhNext = MistakenCell(base: RNNCell()) { dState, cache, p in
     let failed = Set(checks.filter { !$0.passed }.map(\.parameter))
     #expect(failed == ["U", "W", "b", "s_{−1}"], "\(checks.map(\.summary))")
     // The unchanged cell through the same wrapper is the walk's own result.
-    let unchanged = MistakenCell(base: RNNCell()) { RNNCell().backward($0, $1, $2) }
+    let unchanged = MistakenCell(base: RNNCell()) { RNNCell().backward($0, $1, reading: $2) }
     #expect(ex.gradients(with: unchanged) == ex.gradients.flat)
   }
 }

@@ -103,7 +103,7 @@ private func example(_ variant: GRUVariant, _ dims: Dims, steps: Int, seed: UInt
     let ex = example(.resetAfter, Dims(D: 3, H: 5, K: 4), steps: steps, seed: 4)
     let cell = ex.model.cell
     let mistaken = MistakenCell(base: cell) { dState, k, p in
-      var g = cell.backward(dState, k, p)
+      var g = cell.backward(dState, k, reading: p)
       let da = g.parameters.first { $0.name == "b_h" }?.gradient.values ?? []  // ∂E/∂b_h = da
       let wrong = StepGradient.outer(da, k.r .* k.hPrev)  // wrong: da ⊗ (r ⊙ h)
       g.parameters = g.parameters.map { $0.name == "W_h" ? ("W_h", wrong) : $0 }

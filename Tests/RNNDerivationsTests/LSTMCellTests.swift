@@ -225,7 +225,7 @@ private func gateVariables(_ g: String, W: [[Double]], U: [[Double]], b: [Double
     let ex = example(Dims(D: 3, H: 5, K: 4), steps: steps, seed: 7)
     let cell = ex.model.cell
     let withoutCarry = MistakenCell(base: cell) { dState, cache, p in
-      cell.backward(CellState(h: dState.h, c: dState.c.map(zeroed)), cache, p)
+      cell.backward(CellState(h: dState.h, c: dState.c.map(zeroed)), cache, reading: p)
     }
     let rightChecks = verify(ex.model, at: ex.point, analytic: ex.gradients.flat)
     #expect(

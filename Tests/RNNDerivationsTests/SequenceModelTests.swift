@@ -12,6 +12,8 @@ private struct DiagonalCell: RecurrentCell {
   func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     CellState(h: tanhForward(p["w"] .* state.h .+ p.matrix("U") * x))
   }
+  /// `forward` and `backward` read `w` and `U` by name.
+  func weights(_ p: Parameters<Double>) -> Parameters<Double> { p }
   func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: RNNStepCache<Double>)
   {

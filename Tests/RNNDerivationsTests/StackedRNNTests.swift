@@ -133,7 +133,7 @@ private func expectRejected(
     expectClose(g.initialState.below[0].h, [0.3 * -0.96 * s * log(4)], "∂E/∂h_{−1}^(1)")
     expectClose(g.initialState.h, [-0.2 * -1.28 * s], "∂E/∂h_{−1}^(2)")
     // The split the trace shows: at the only step, all of ∂E/∂h^(1) came from above.
-    let step = stack.backwardThroughLayers(g.upstream[0], run.caches[0], p)
+    let step = stack.backwardThroughLayers(g.upstream[0], run.caches[0], stack.weights(p))
     expectClose(step.fromAbove[0], [-1.28 * s * log(4)], "from layer 2")
     expectClose(step.handed[0].h, [-1.28 * s * log(4)], "∂E/∂h^(1)")
   }

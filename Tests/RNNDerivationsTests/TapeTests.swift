@@ -191,7 +191,7 @@ enum TapeModel: String, CaseIterable, Sendable {
     let ex = SequenceExample(
       cell, Dims(D: 3, H: 5, K: 4), steps: 3, seed: 1, stateNames: ["h_{−1}", "c_{−1}"])
     let withoutCarry = MistakenCell(base: cell) { dState, cache, p in
-      cell.backward(CellState(h: dState.h, c: dState.c.map(zeroed)), cache, p)
+      cell.backward(CellState(h: dState.h, c: dState.c.map(zeroed)), cache, reading: p)
     }
     let wrong = ex.gradients(with: withoutCarry)
     let tape = ex.point.indices.map { TapeOracle.jacobian(ex.model, at: ex.point, wrt: $0) }

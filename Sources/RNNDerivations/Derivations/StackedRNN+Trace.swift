@@ -22,6 +22,7 @@ func stackedRNNTrace(_ config: Config) -> [TraceStep] {
     NamedValue("c_{−1}^(2)", ex.initial.cellState),
   ]
   var backward: [NamedValue] = []
+  let w = cell.weights(ex.p)
   for t in run.states.indices {
     let state = run.states[t]
     forward += [
@@ -29,7 +30,7 @@ func stackedRNNTrace(_ config: Config) -> [TraceStep] {
       NamedValue("c_\(t)^(2)", state.cellState),
       NamedValue("ŷ_\(t) (k = \(targets[t]))", run.yHats[t]),
     ]
-    let step = cell.backwardThroughLayers(g.upstream[t], run.caches[t], ex.p)
+    let step = cell.backwardThroughLayers(g.upstream[t], run.caches[t], w)
     backward += [
       NamedValue("∂E/∂h_\(t)^(2) = Vᵀ(ŷ_\(t) − y_\(t)) + dhNext^(2)", step.handed[1].h),
       NamedValue("from layer 2: ∂E/∂x_\(t)^(2)", step.fromAbove[0]),

@@ -83,19 +83,25 @@ public struct ConcatRNNCell: RecurrentCell {
     CellState(h: concatRNNStepForward(x: x, sPrev: state.h, W: p.matrix("W"), b_s: p["b_s"]).S)
   }
 
+  /// `W` (H×(D+H)) and `b_s`, read by name.
+  public func weights(_ p: Parameters<Double>) -> (W: Matrix<Double>, b_s: [Double]) {
+    (p.matrix("W"), p["b_s"])
+  }
+
   /// One step on `Double`, keeping its cache for `backward`.
-  public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
-    -> (state: CellState<Double>, cache: ConcatRNNStepCache<Double>)
-  {
-    let (S, cache) = concatRNNStepForward(x: x, sPrev: state.h, W: p.matrix("W"), b_s: p["b_s"])
+  public func forward(
+    _ x: [Double], _ state: CellState<Double>, _ w: (W: Matrix<Double>, b_s: [Double])
+  ) -> (state: CellState<Double>, cache: ConcatRNNStepCache<Double>) {
+    let (S, cache) = concatRNNStepForward(x: x, sPrev: state.h, W: w.W, b_s: w.b_s)
     return (CellState(h: S), cache)
   }
 
   /// Backward through one step, given `∂E/∂S_t`; `∂E/∂W` as its two factors.
   public func backward(
-    _ dState: CellState<Double>, _ cache: ConcatRNNStepCache<Double>, _ p: Parameters<Double>
+    _ dState: CellState<Double>, _ cache: ConcatRNNStepCache<Double>,
+    _ w: (W: Matrix<Double>, b_s: [Double])
   ) -> CellGradients {
-    let g = concatRNNStepBackward(dState.h, cache: cache, W: p.matrix("W"))
+    let g = concatRNNStepBackward(dState.h, cache: cache, W: w.W)
     return CellGradients(
       parameters: [("W", .outer(g.da, g.input)), ("b_s", .vector(g.db_s))],
       dStatePrev: CellState(h: g.dsPrev),

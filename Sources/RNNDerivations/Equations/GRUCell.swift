@@ -253,21 +253,24 @@ public struct GRUCell: RecurrentCell {
     CellState(h: gruStepForward(x: x, hPrev: state.h, p: GRUGates(p), variant: variant).h)
   }
 
+  /// The gates' weights (and `b_hn`), read by name.
+  public func weights(_ p: Parameters<Double>) -> GRUGates<Double> { GRUGates(p) }
+
   /// One GRU step on `Double`, keeping its cache for `backward`.
-  public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+  public func forward(_ x: [Double], _ state: CellState<Double>, _ w: GRUGates<Double>)
     -> (state: CellState<Double>, cache: GRUStepCache<Double>)
   {
-    let (h, cache) = gruStepForward(x: x, hPrev: state.h, p: GRUGates(p), variant: variant)
+    let (h, cache) = gruStepForward(x: x, hPrev: state.h, p: w, variant: variant)
     return (CellState(h: h), cache)
   }
 
   /// Backward through one GRU step, given `∂E/∂h_t`.
   public func backward(
-    _ dState: CellState<Double>, _ cache: GRUStepCache<Double>, _ p: Parameters<Double>
+    _ dState: CellState<Double>, _ cache: GRUStepCache<Double>, _ w: GRUGates<Double>
   )
     -> CellGradients
   {
-    Self.cellGradients(gruStepBackward(dState.h, cache: cache, p: GRUGates(p), variant: variant))
+    Self.cellGradients(gruStepBackward(dState.h, cache: cache, p: w, variant: variant))
   }
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.

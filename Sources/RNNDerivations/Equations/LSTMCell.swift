@@ -186,23 +186,25 @@ public struct LSTMCell: RecurrentCell {
     return CellState(h: step.h, c: step.c)
   }
 
+  /// The four gates' weights, read by name.
+  public func weights(_ p: Parameters<Double>) -> LSTMGates<Double> { LSTMGates(p) }
+
   /// One LSTM step on `Double`, keeping its cache for `backward`.
-  public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+  public func forward(_ x: [Double], _ state: CellState<Double>, _ w: LSTMGates<Double>)
     -> (state: CellState<Double>, cache: LSTMStepCache<Double>)
   {
     let (h, c, cache) = lstmStepForward(
-      x: x, hPrev: state.h, cPrev: state.cellState, p: LSTMGates(p), forgetBias: forgetBias)
+      x: x, hPrev: state.h, cPrev: state.cellState, p: w, forgetBias: forgetBias)
     return (CellState(h: h, c: c), cache)
   }
 
   /// Backward through one LSTM step, given `∂E/∂h_t` and `∂E/∂c_t`.
   public func backward(
-    _ dState: CellState<Double>, _ cache: LSTMStepCache<Double>, _ p: Parameters<Double>
+    _ dState: CellState<Double>, _ cache: LSTMStepCache<Double>, _ w: LSTMGates<Double>
   )
     -> CellGradients
   {
-    Self.cellGradients(
-      lstmStepBackward(dh: dState.h, dc: dState.cellState, cache: cache, p: LSTMGates(p)))
+    Self.cellGradients(lstmStepBackward(dh: dState.h, dc: dState.cellState, cache: cache, p: w))
   }
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}` and

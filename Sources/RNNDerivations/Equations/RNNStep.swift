@@ -209,22 +209,26 @@ public struct RNNCell: RecurrentCell {
       h: rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"]).h)
   }
 
+  /// `W`, `U` and `b`, read by name.
+  public func weights(_ p: Parameters<Double>) -> GateParameters<Double> {
+    GateParameters(W: p.matrix("W"), U: p.matrix("U"), b: p["b"])
+  }
+
   /// One RNN step on `Double`, keeping its cache for `backward`.
-  public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+  public func forward(_ x: [Double], _ state: CellState<Double>, _ w: GateParameters<Double>)
     -> (state: CellState<Double>, cache: RNNStepCache<Double>)
   {
-    let (h, cache) = rnnStepForward(
-      x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"])
+    let (h, cache) = rnnStepForward(x: x, hPrev: state.h, W: w.W, U: w.U, b: w.b)
     return (CellState(h: h), cache)
   }
 
   /// Backward through one RNN step, given `∂E/∂h_t`.
   public func backward(
-    _ dState: CellState<Double>, _ cache: RNNStepCache<Double>, _ p: Parameters<Double>
+    _ dState: CellState<Double>, _ cache: RNNStepCache<Double>, _ w: GateParameters<Double>
   )
     -> CellGradients
   {
-    Self.cellGradients(rnnStepBackward(dState.h, cache: cache, W: p.matrix("W"), U: p.matrix("U")))
+    Self.cellGradients(rnnStepBackward(dState.h, cache: cache, W: w.W, U: w.U))
   }
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.

@@ -115,15 +115,21 @@ public struct StackedCell: RecurrentCell {
     return CellState(layers: next)
   }
 
+  /// Every layer's weights, bottom first, each read under its cell's own names.
+  public func weights(_ p: Parameters<Double>) -> StackedWeights {
+    StackedWeights(
+      layers: layers.indices.map { l in layers[l].weights(parameters(ofLayer: l, in: p)) })
+  }
+
   /// One step of the stack on `Double`, keeping every layer's cache.
-  public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+  public func forward(_ x: [Double], _ state: CellState<Double>, _ w: StackedWeights)
     -> (state: CellState<Double>, cache: StackedCache)
   {
     var input = x
     var next: [CellState<Double>] = []
     var caches: [any Sendable] = []
     for (l, (cell, previous)) in zip(layers, state.layers).enumerated() {
-      let (s, cache) = cell.forward(input, previous, parameters(ofLayer: l, in: p))
+      let (s, cache) = cell.forward(input, previous, erased: w.layers[l])
       next.append(s)
       caches.append(cache)
       input = s.h
@@ -132,10 +138,10 @@ public struct StackedCell: RecurrentCell {
   }
 
   /// Backward through one step of the stack, top layer first (`backwardThroughLayers`).
-  public func backward(_ dState: CellState<Double>, _ cache: StackedCache, _ p: Parameters<Double>)
+  public func backward(_ dState: CellState<Double>, _ cache: StackedCache, _ w: StackedWeights)
     -> CellGradients
   {
-    backwardThroughLayers(dState, cache, p).gradients
+    backwardThroughLayers(dState, cache, w).gradients
   }
 
   /// Backward through one step of the stack, top layer first, keeping what each layer was
@@ -146,7 +152,7 @@ public struct StackedCell: RecurrentCell {
   /// t+1 (`dhNext^(ℓ)`, `dcNext^(ℓ)`). The rest of `∂E/∂h_t^(ℓ)` comes from the layer above at
   /// the same step: its `∂E/∂x`, since `h_t^(ℓ)` is its input.
   public func backwardThroughLayers(
-    _ dState: CellState<Double>, _ cache: StackedCache, _ p: Parameters<Double>
+    _ dState: CellState<Double>, _ cache: StackedCache, _ w: StackedWeights
   ) -> StackedStepGradients {
     var handed = dState.layers  // dhNext^(ℓ) (and dcNext^(ℓ)), from step t+1
     var fromAbove = layers.map { _ in [Double](repeating: 0, count: dState.h.count) }
@@ -157,7 +163,7 @@ public struct StackedCell: RecurrentCell {
         fromAbove[l] = perLayer[0].dx
         handed[l].h = handed[l].h .+ fromAbove[l]
       }
-      let g = layers[l].backward(handed[l], erased: cache.layers[l], parameters(ofLayer: l, in: p))
+      let g = layers[l].backward(handed[l], erased: cache.layers[l], w.layers[l])
       perLayer.insert(g, at: 0)
     }
     let bottom = perLayer[0]
@@ -179,6 +185,12 @@ public struct StackedCell: RecurrentCell {
 /// Each layer's cache, bottom first (each cell's own `Cache`).
 public struct StackedCache: Sendable {
   /// Each layer's `Cache`, bottom first.
+  public var layers: [any Sendable]
+}
+
+/// Each layer's weights, bottom first (each cell's own `Weights`).
+public struct StackedWeights: Sendable {
+  /// Each layer's `Weights`, bottom first.
   public var layers: [any Sendable]
 }
 
@@ -204,12 +216,22 @@ extension CellState {
 }
 
 extension RecurrentCell {
-  /// `backward` on a cache whose type a stack of mixed cells does not know statically.
-  func backward(_ dState: CellState<Double>, erased cache: any Sendable, _ p: Parameters<Double>)
+  /// `forward` with weights whose type a stack of mixed cells does not know statically.
+  func forward(_ x: [Double], _ state: CellState<Double>, erased w: any Sendable)
+    -> (state: CellState<Double>, cache: Cache)
+  {
+    guard let w = w as? Weights else { preconditionFailure("the weights of another cell") }
+    return forward(x, state, w)
+  }
+
+  /// `backward` on a cache and weights whose types a stack of mixed cells does not know
+  /// statically.
+  func backward(_ dState: CellState<Double>, erased cache: any Sendable, _ w: any Sendable)
     -> CellGradients
   {
     guard let cache = cache as? Cache else { preconditionFailure("a cache from another cell") }
-    return backward(dState, cache, p)
+    guard let w = w as? Weights else { preconditionFailure("the weights of another cell") }
+    return backward(dState, cache, w)
   }
 
   /// `conditioning` on a cache of a statically unknown type.

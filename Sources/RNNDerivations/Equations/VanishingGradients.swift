@@ -49,7 +49,7 @@ public func stepJacobian<Cell: RecurrentCell>(
     unit[i] = 1  // e_i: ∂E/∂state_t as if E were entry i of the state
     let dState = CellState(
       h: Array(unit[0..<H]), c: cell.hasCellState ? Array(unit[H..<size]) : nil)
-    rows += cell.backward(dState, cache, p).dStatePrev.parts.flatMap { $0 }  // eᵢᵀ J
+    rows += cell.backward(dState, cache, reading: p).dStatePrev.parts.flatMap { $0 }  // eᵢᵀ J
   }
   return Matrix(rows: size, cols: size, storage: rows)
 }

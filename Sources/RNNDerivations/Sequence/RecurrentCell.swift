@@ -115,6 +115,9 @@ public struct CellGradients: Sendable {
 public protocol RecurrentCell: Sendable {
   /// What the backward step needs from the forward step.
   associatedtype Cache: Sendable
+  /// The parameters as `forward` and `backward` read them (an LSTM's four gates' `W`, `U`,
+  /// `b`): looked up by name once per walk, not at every step.
+  associatedtype Weights: Sendable
   /// The cell's parameters, in order: the one place that order is stated.
   var parameters: [ParameterSpec] { get }
   /// Whether the state has a cell `c` besides `h`.
@@ -128,18 +131,34 @@ public protocol RecurrentCell: Sendable {
 
   /// One step on any `Scalar`: the new state (what the oracles differentiate).
   func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T>
+  /// The weights of `p`, read by name: what `forward` and `backward` take.
+  func weights(_ p: Parameters<Double>) -> Weights
   /// The same step on `Double`, keeping what `backward` needs.
-  func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
+  func forward(_ x: [Double], _ state: CellState<Double>, _ w: Weights)
     -> (state: CellState<Double>, cache: Cache)
   /// Backward through one step, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
-  func backward(_ dState: CellState<Double>, _ cache: Cache, _ p: Parameters<Double>)
-    -> CellGradients
+  func backward(_ dState: CellState<Double>, _ cache: Cache, _ w: Weights) -> CellGradients
   /// How much cancellation in this step's derivatives (`1 − h²`, `1 − s`) magnifies the
   /// backward pass's rounding: 1 where nothing cancels, large near saturation.
   func conditioning(_ cache: Cache) -> Double
 }
 
 extension RecurrentCell {
+  /// One step forward on `Double`, reading its weights from `p` (a single step: a trace, a
+  /// test; a walk reads them once, `weights`).
+  public func forward(_ x: [Double], _ state: CellState<Double>, reading p: Parameters<Double>)
+    -> (state: CellState<Double>, cache: Cache)
+  {
+    forward(x, state, weights(p))
+  }
+  /// One step backward, reading its weights from `p` (a single step: a trace, a test, a
+  /// catalogued mistake).
+  public func backward(_ dState: CellState<Double>, _ cache: Cache, reading p: Parameters<Double>)
+    -> CellGradients
+  {
+    backward(dState, cache, weights(p))
+  }
+
   /// By default a cell carries `h` alone.
   public var hasCellState: Bool { false }
   /// By default `V` (K×H) and `b_y` (K).

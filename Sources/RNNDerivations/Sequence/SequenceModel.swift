@@ -217,7 +217,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     -> SequenceForward<Double, Cell.Cache>
   {
     let p = p.keepingColumns()  // every weight is read at every step: M x from its columns
-    return walkForward(from: state, p, keepingPredictions: true) { cell.forward($0, $1, p) }
+    let w = cell.weights(p)  // read by name once, not at every step
+    return walkForward(from: state, p, keepingPredictions: true) { cell.forward($0, $1, w) }
   }
 
   /// Backpropagation through time: walk the caches backwards, carrying `dhNext` (and
@@ -239,7 +240,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       return backward(run, p, window: n, keepingUpstream: keepingUpstream, eachStep: eachStep)
     }
     var d = GradientSums(p.layout, accumulate: accumulate, steps: run.caches.count)
-    let V = p.matrix(cell.outputNames.weights)
+    let (V, w) = (p.matrix(cell.outputNames.weights), cell.weights(p))
     // dhNext (and dcNext): nothing comes back from beyond the last step.
     var next = cell.zeroState(dims)
     var upstream: [CellState<Double>] = []
@@ -254,7 +255,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       // stack's lower layers' dhNext) as it came.
       let dState = CellState(h: ds .+ next.h, c: next.c, below: next.below)
       if keepingUpstream { upstream.append(dState) }
-      let g = cell.backward(dState, run.caches[t], p)
+      let g = cell.backward(dState, run.caches[t], w)
       for (name, share) in g.parameters { join(name, share) }  // shared weights: gradients add
       next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
       // A chunk's first step: nothing goes back past it (TensorFlow-style truncation).
@@ -293,7 +294,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     // Each step is walked back once for every error whose window covers it.
     let walked = run.caches.count * min(n, run.caches.count)
     var d = GradientSums(p.layout, accumulate: accumulate, steps: walked)
-    let V = p.matrix(cell.outputNames.weights)
+    let (V, w) = (p.matrix(cell.outputNames.weights), cell.weights(p))
     let nothing = cell.zeroState(dims)
     var initial = nothing
     // What reaches step t, summed over the errors whose windows cover it.
@@ -307,7 +308,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       var dState = CellState(h: ds, c: nothing.c, below: nothing.below)  // E_t's own ∂E_t/∂h_t
       for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
         if keepingUpstream { upstream[j] = upstream[j] + dState }
-        let g = cell.backward(dState, run.caches[j], p)
+        let g = cell.backward(dState, run.caches[j], w)
         for (name, share) in g.parameters { join(j, name, share) }
         dState = g.dStatePrev  // E_t's gradient one step further back
       }

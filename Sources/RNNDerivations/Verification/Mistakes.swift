@@ -36,11 +36,13 @@ public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
   {
     base.step(x, state, p)
   }
+  /// The parameters as they are: the mistaken backward step reads them by name.
+  public func weights(_ p: Parameters<Double>) -> Parameters<Double> { p }
   /// The real forward step on `Double`, keeping the real cache.
   public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
     -> (state: CellState<Double>, cache: Base.Cache)
   {
-    base.forward(x, state, p)
+    base.forward(x, state, base.weights(p))
   }
   /// The mistaken backward step.
   public func backward(_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>)
@@ -215,7 +217,7 @@ public enum Mistakes {
       // The input's own sequence_length, null targets and truncation: the mistake is made in
       // the objective `grad` differentiates.
       var wrong = input.sequence(
-        MistakenCell(base: real, backwardStep: backward ?? { real.backward($0, $1, $2) }))
+        MistakenCell(base: real, backwardStep: backward ?? { real.backward($0, $1, reading: $2) }))
       if let output { wrong.outputBackward = output }
       if let accumulate { wrong.accumulate = accumulate }
       return input.objective(wrong).gradients(at: input.point).gradients
@@ -233,7 +235,7 @@ public enum Mistakes {
     _ id: String, _ summary: String, _ through: @escaping @Sendable ([Double], [Double]) -> [Double]
   ) -> Mistake {
     cell(id, summary, names: ["U", "W", "b"], rnn) { dState, k, p in
-      let g = rnn.backward(dState, k, p)
+      let g = rnn.backward(dState, k, reading: p)
       return g.replacingGate(rnnNames, da: through(dState.h, k.h), x: k.x, hPrev: k.hPrev, p: p)
     }
   }
@@ -253,7 +255,7 @@ public enum Mistakes {
       "rnn-missing-transpose", "W da sent to h_{t−1} instead of Wᵀ da",
       names: ["h", "U", "W", "b"], rnn
     ) { dState, k, p in
-      var g = rnn.backward(dState, k, p)
+      var g = rnn.backward(dState, k, reading: p)
       g.dStatePrev.h = p.matrix("W") * g.value("b")  // wrong: W da, not Wᵀ da
       return g
     },
@@ -261,7 +263,7 @@ public enum Mistakes {
       "rnn-no-dhnext", "dhNext not carried: each step sees only its own E_t",
       names: ["h", "U", "W", "b"], rnn
     ) { dState, k, p in
-      var g = rnn.backward(dState, k, p)
+      var g = rnn.backward(dState, k, reading: p)
       g.dStatePrev.h = g.dStatePrev.h.map { _ in 0 }
       return g
     },
@@ -271,37 +273,37 @@ public enum Mistakes {
       names: ["U", "W", "b", "V", "b_y"], rnn,
       accumulate: { sum, name, contribution in sum.replace(name, with: contribution.values) }),
     cell("rnn-dW-sign", "∂E/∂W with the wrong sign", names: ["W"], rnn) { dState, k, p in
-      let g = rnn.backward(dState, k, p)
+      let g = rnn.backward(dState, k, reading: p)
       return g.setting("W", g.value("W").map { -$0 })
     },
     cell(
       "rnn-dW-transposed", "∂E/∂W as h_{t−1} ⊗ da: the outer product transposed",
       names: ["W"], rnn
     ) { dState, k, p in
-      let g = rnn.backward(dState, k, p)
+      let g = rnn.backward(dState, k, reading: p)
       return g.setting("W", Matrix.outer(k.hPrev, g.value("b")).storage)
     },
     cell("rnn-dW-uses-h-t", "∂E/∂W = da ⊗ h_t: off by one time step", names: ["W"], rnn) {
       dState, k, p in
-      let g = rnn.backward(dState, k, p)
+      let g = rnn.backward(dState, k, reading: p)
       return g.setting("W", Matrix.outer(g.value("b"), k.h).storage)
     },
     cell(
       "rnn-db-before-tanh", "∂E/∂b = ∂E/∂h: the bias gradient skips tanh'",
       names: ["b"], rnn
-    ) { dState, k, p in rnn.backward(dState, k, p).setting("b", dState.h) },
+    ) { dState, k, p in rnn.backward(dState, k, reading: p).setting("b", dState.h) },
     cell(
       "rnn-dU-forgotten", "the input weights' gradient never computed (left 0)",
       names: ["U"], rnn
     ) { dState, k, p in
-      let g = rnn.backward(dState, k, p)
+      let g = rnn.backward(dState, k, reading: p)
       return g.setting("U", g.value("U").map { _ in 0 })
     },
     cell(
       "rnn-dhprev-skips-tanh", "∂E/∂h_{t−1} = Wᵀ ∂E/∂h_t: tanh' skipped on the way back",
       names: ["h", "U", "W", "b"], rnn
     ) { dState, k, p in
-      var g = rnn.backward(dState, k, p)
+      var g = rnn.backward(dState, k, reading: p)
       g.dStatePrev.h = p.matrix("W").transposeTimes(dState.h)
       return g
     },
@@ -339,13 +341,14 @@ public enum Mistakes {
     cell(
       "lstm-no-dcnext", "dcNext not carried: each cell sees only what comes through h_t",
       names: ["W_i", "W_f", "W_c", "c"], lstm
-    ) { dState, k, p in lstm.backward(CellState(h: dState.h, c: dState.c.map(zeros)), k, p) },
+    ) { dState, k, p in lstm.backward(CellState(h: dState.h, c: dState.c.map(zeros)), k, reading: p)
+    },
     cell(
       "lstm-forget-path-dropped",
       "the c_{t−1} path through the forget gate dropped: ∂E/∂c_{t−1} = 0",
       names: ["c", "W_i", "W_f", "W_c"], lstm
     ) { dState, k, p in
-      var g = lstm.backward(dState, k, p)
+      var g = lstm.backward(dState, k, reading: p)
       g.dStatePrev.c = g.dStatePrev.c.map(zeros)
       return g
     },
@@ -353,7 +356,7 @@ public enum Mistakes {
       "lstm-dcprev-without-f", "∂E/∂c_{t−1} = ∂E/∂c_t: the forget gate's factor missed",
       names: ["c"], lstm
     ) { dState, k, p in
-      var g = lstm.backward(dState, k, p)
+      var g = lstm.backward(dState, k, reading: p)
       g.dStatePrev.c = zip(g.dStatePrev.cellState, k.f).map { $0 / $1 }  // (∂E/∂c_t ⊙ f) / f
       return g
     },
@@ -365,7 +368,7 @@ public enum Mistakes {
       // The real step, handed the difference between the wrong and the right path through h_t.
       let tanhC = k.tanhC
       let wrong = dState.h .* k.o .* tanhC .- tanhBackward(dState.h .* k.o, h: tanhC)
-      return lstm.backward(CellState(h: dState.h, c: dState.cellState .+ wrong), k, p)
+      return lstm.backward(CellState(h: dState.h, c: dState.cellState .+ wrong), k, reading: p)
     },
     cell(
       "lstm-forget-bias-in-backward",
@@ -374,7 +377,7 @@ public enum Mistakes {
     ) { dState, k, p in
       var biased = k
       biased.f = k.f.map { 1 / (1 + (1 - $0) / $0 * Double.exp(-1)) }  // σ(a_f + 1)
-      return lstm.backward(dState, biased, p)
+      return lstm.backward(dState, biased, reading: p)
     },
     cell(
       "lstm-df-uses-c-t", "∂E/∂f = ∂E/∂c ⊙ c_t: the cell state one step late",
@@ -382,21 +385,21 @@ public enum Mistakes {
     ) { dState, k, p in
       var late = k
       late.cPrev = k.c  // c_{t−1} enters only ∂E/∂f = ∂E/∂c ⊙ c_{t−1}
-      return lstm.backward(dState, late, p)
+      return lstm.backward(dState, late, reading: p)
     },
     cell(
       "lstm-dO-uses-c", "∂E/∂o = ∂E/∂h ⊙ c instead of ⊙ tanh c",
       names: ["W_o", "U_o", "b_o"], lstm
     ) { dState, k, p in
       let da = sigmoidBackward(dState.h .* k.c, s: k.o)
-      return lstm.backward(dState, k, p).replacingGate(
+      return lstm.backward(dState, k, reading: p).replacingGate(
         LSTMCell.gates.o, da: da, x: k.x, hPrev: k.hPrev, p: p)
     },
     cell(
       "lstm-candidate-sigmoid-prime", "the candidate differentiated as a σ, not a tanh",
       names: ["W_c", "U_c", "b_c"], lstm
     ) { dState, k, p in
-      let g = lstm.backward(dState, k, p)
+      let g = lstm.backward(dState, k, reading: p)
       let dCandidate = zip(g.value("b_c"), k.candidate).map { $0 / (1 - $1 * $1) }
       let da = sigmoidBackward(dCandidate, s: k.candidate)  // wrong: c̃(1 − c̃)
       return g.replacingGate(LSTMCell.gates.c, da: da, x: k.x, hPrev: k.hPrev, p: p)
@@ -406,7 +409,7 @@ public enum Mistakes {
       "∂E/∂h_{t−1} summed over i, f, o only: the candidate's path forgotten",
       names: ["h"], lstm
     ) { dState, k, p in
-      var g = lstm.backward(dState, k, p)
+      var g = lstm.backward(dState, k, reading: p)
       g.dStatePrev.h = g.dStatePrev.h .- p.matrix("W_c").transposeTimes(g.value("b_c"))
       return g
     },
@@ -414,7 +417,7 @@ public enum Mistakes {
       "gru-dz-sign", "∂h_t/∂z = h̃ − h_{t−1}: z and 1 − z swapped in the update",
       names: ["W_z", "U_z", "b_z"], gru
     ) { dState, k, p in
-      let g = gru.backward(dState, k, p)
+      let g = gru.backward(dState, k, reading: p)
       return g.replacingGate(
         GRUCell.gates.z, da: g.value("b_z").map { -$0 }, x: k.x, hPrev: k.hPrev, p: p)
     },
@@ -422,7 +425,7 @@ public enum Mistakes {
       "gru-direct-path-dropped", "∂E/∂h_{t−1} without its direct term z ⊙ ∂E/∂h_t",
       names: ["h"], gru
     ) { dState, k, p in
-      var g = gru.backward(dState, k, p)
+      var g = gru.backward(dState, k, reading: p)
       g.dStatePrev.h = g.dStatePrev.h .- dState.h .* k.z
       return g
     },
@@ -430,7 +433,7 @@ public enum Mistakes {
       "gru-reset-gate-forgotten", "the reset gate gets no gradient",
       names: ["W_r", "U_r", "b_r"], gru
     ) { dState, k, p in
-      let g = gru.backward(dState, k, p)
+      let g = gru.backward(dState, k, reading: p)
       return g.replacingGate(
         GRUCell.gates.r, da: g.value("b_r").map { _ in 0 }, x: k.x, hPrev: k.hPrev, p: p)
     },
@@ -438,18 +441,18 @@ public enum Mistakes {
       "gru-conventions-swapped",
       "reset-after forward, reset-before backward: the GRU conventions mixed",
       names: ["W_h"], gruAfter
-    ) { dState, k, p in gru.backward(dState, k, p) },
+    ) { dState, k, p in gru.backward(dState, k, reading: p) },
     cell(
       "gru-reset-before-dW-in-reset-after",
       "∂E/∂W_h = da ⊗ (r ⊙ h_{t−1}), the reset-before formula, in reset-after",
       names: ["W_h"], gruAfter
     ) { dState, k, p in
-      let g = gruAfter.backward(dState, k, p)
+      let g = gruAfter.backward(dState, k, reading: p)
       return g.setting("W_h", Matrix.outer(g.value("b_h"), k.r .* k.hPrev).storage)
     },
     cell("gru-dU-z-sign", "∂E/∂U_z with the wrong sign", names: ["U_z"], gru) {
       dState, k, p in
-      let g = gru.backward(dState, k, p)
+      let g = gru.backward(dState, k, reading: p)
       return g.setting("U_z", g.value("U_z").map { -$0 })
     },
     cell(
@@ -457,7 +460,7 @@ public enum Mistakes {
       "Wᵀ da split at H instead of D: ∂E/∂S_{t−1} takes the first rows",
       names: ["h"], ConcatRNNCell()
     ) { dState, k, p in
-      var g = ConcatRNNCell().backward(dState, k, p)
+      var g = ConcatRNNCell().backward(dState, k, reading: p)
       let dInput = p.matrix("W").transposeTimes(g.value("b_s"))
       g.dStatePrev.h = Array(dInput.prefix(dState.h.count))
       return g
@@ -465,7 +468,7 @@ public enum Mistakes {
     cell(
       "concat-bias-skips-tanh", "∂E/∂b_s = ∂E/∂S_t: tanh' skipped",
       names: ["b_s"], ConcatRNNCell()
-    ) { dState, k, p in ConcatRNNCell().backward(dState, k, p).setting("b_s", dState.h) },
+    ) { dState, k, p in ConcatRNNCell().backward(dState, k, reading: p).setting("b_s", dState.h) },
   ]
 
   /// `v`'s shape filled with zeros: a carry dropped.

@@ -304,7 +304,7 @@ func walked<Cell: RecurrentCell>(
   let input = catalogueExample(cell, model)
   // Where the learner's function gives nothing, the library's own step stays in place.
   var wrong = SequenceModel(
-    MistakenCell(base: cell) { d, k, p in backward(d, k, p) ?? cell.backward(d, k, p) },
+    MistakenCell(base: cell) { d, k, p in backward(d, k, p) ?? cell.backward(d, k, reading: p) },
     xs: input.inputs, targets: input.targets, dims: input.dims)
   if let output {
     wrong.outputBackward = { yHat, target, s, V in
