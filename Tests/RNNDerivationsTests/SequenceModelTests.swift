@@ -60,6 +60,38 @@ private struct DiagonalCell: RecurrentCell {
     #expect(ModelKind.rnnConcat.parameters.first?.letters == "H×D+H")
   }
 
+  /// An oracle's pass keeps only the loss and the final state, and they are those of a walk
+  /// that keeps every step, bit for bit: for every cell and a stack, plain, with dropout,
+  /// padded past its length, and with steps that carry no loss.
+  @Test func aWalkKeepingNoStepsHasTheSameLossAndFinalState() {
+    func check<C: RecurrentCell>(_ cell: C) {
+      let ex = SequenceExample(
+        cell, Dims(D: 3, H: 4, K: 3), steps: 6, seed: 3, stateNames: cell.stateNames)
+      var rng = SplitMix64(seed: 8)
+      var variants = [ex.model, ex.model, ex.model, ex.model]
+      variants[1].dropout = Dropout(keep: 0.7, dims: ex.model.dims, steps: 6, rng: &rng)
+      variants[2].length = 4
+      variants[3].carriesLoss = [false, true, false, true, true, false]
+      for (v, model) in variants.enumerated() {
+        let step = { (x: [Double], s: CellState<Double>) in (model.cell.step(x, s, ex.p), ()) }
+        let bare = model.walkForward(from: ex.initial, ex.p, step: step)
+        let kept = model.walkForward(from: ex.initial, ex.p, keepingSteps: true, step: step)
+        let label = "\(C.self), variant \(v)"
+        #expect(bare.loss == kept.loss, "\(label)")
+        #expect(bare.finalState.parts == kept.finalState.parts, "\(label)")
+        #expect(kept.finalState.parts == kept.states.last?.parts, "\(label)")
+        #expect(kept.states.count == (v == 2 ? 4 : 6) && kept.yHats.count == kept.states.count)
+        #expect(bare.states.isEmpty && bare.yHats.isEmpty && bare.caches.isEmpty, "\(label)")
+      }
+    }
+    check(RNNCell())
+    check(ConcatRNNCell())
+    check(LSTMCell(forgetBias: 1))
+    check(GRUCell(variant: .resetBefore))
+    check(GRUCell(variant: .resetAfter))
+    check(StackedCell([LSTMCell(forgetBias: 0), GRUCell(variant: .resetAfter)]))
+  }
+
   /// A cell defined outside the library passes every oracle through the walk, at T = 4.
   @Test(arguments: 0..<4 as Range<UInt64>)
   func aCellDefinedInOneFilePassesTheOracles(seed: UInt64) {

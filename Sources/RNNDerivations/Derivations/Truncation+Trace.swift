@@ -105,7 +105,7 @@ func stateCarryTrace(_ config: Config) -> [TraceStep] {
     return part
   }
   let a = half(0..<m, from: ex.initial, name: "A")
-  let carried = a.run.states.last ?? ex.initial
+  let carried = a.run.finalState
   let b = half(m..<config.steps, from: carried, name: "B")
   let zeros = [Double](repeating: 0, count: config.dims.H)
   let fresh = half(m..<config.steps, from: CellState(h: zeros), name: "B")

@@ -31,7 +31,7 @@ struct StatePropagation<Cell: RecurrentCell>: ForwardFunction {
     let run = model.walkForward(from: model.initialState(of: v), constants) {
       (model.cell.step($0, $1, constants), ())
     }
-    return (run.states.last?.parts ?? []).flatMap { $0 }
+    return run.finalState.parts.flatMap { $0 }
   }
 }
 

@@ -3,17 +3,22 @@
 // it runs). Steps are counted t = 0..<T from the initial state.
 
 /// Everything the forward pass over a sequence produces.
+///
+/// `forward` keeps every step (the backward pass and the traces read them); an oracle's pass
+/// keeps the loss and the final state alone (`SequenceModel.walkForward`).
 public struct SequenceForward<T: Scalar, Cache>: Sendable where Cache: Sendable {
   /// One per step: what the cell's backward step needs.
   public var caches: [Cache] = []
   /// The state after each step: `h_t` (and `c_t`).
   public var states: [CellState<T>] = []
-  /// `ŷ_t`, `K` each, where the walk keeps them (`forward`); empty for an oracle's pass.
+  /// `ŷ_t`, `K` each.
   public var yHats: [[T]] = []
   /// `E = Σ_t −log ŷ_t[k_t]`.
   public var loss: T = 0
-  /// An empty forward pass: no steps yet, loss 0.
-  @inlinable public init() {}
+  /// The state after the last step run: the initial state when none ran.
+  public var finalState: CellState<T>
+  /// A forward pass from `initial`: no steps yet, loss 0.
+  @inlinable public init(from initial: CellState<T>) { finalState = initial }
 }
 
 /// The gradients of `E` from one walk back through time.
@@ -146,18 +151,21 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// Forward through time with any step function: the one loop over t.
   ///
   /// `restart(t)`, when it gives a state, replaces the one entering step `t`: a truncated
-  /// objective's constant (`TruncatedObjective`). With `keepingPredictions` each step's `ŷ_t`
-  /// is worked out and kept, for the backward pass; without, the loss alone (an oracle's pass:
-  /// the same `E`, without the softmax it would throw away).
+  /// objective's constant (`TruncatedObjective`). With `keepingSteps` every step's cache,
+  /// state and `ŷ_t` are kept, for the backward pass and the traces; without, the loss and the
+  /// final state alone (an oracle's pass: the same `E`, without the softmax it would throw away,
+  /// and each step's state let go as soon as the next is made).
   func walkForward<T: Scalar, Cache>(
-    from state: CellState<T>, _ p: Parameters<T>, keepingPredictions: Bool = false,
+    from state: CellState<T>, _ p: Parameters<T>, keepingSteps: Bool = false,
     restart: (_ t: Int) -> CellState<T>? = { _ in nil },
     step: (_ x: [T], _ state: CellState<T>) -> (state: CellState<T>, cache: Cache)
   ) -> SequenceForward<T, Cache> {
-    var run = SequenceForward<T, Cache>()
-    run.caches.reserveCapacity(xs.count)
-    run.states.reserveCapacity(xs.count)
-    if keepingPredictions { run.yHats.reserveCapacity(xs.count) }
+    var run = SequenceForward<T, Cache>(from: state)
+    if keepingSteps {
+      run.caches.reserveCapacity(xs.count)
+      run.states.reserveCapacity(xs.count)
+      run.yHats.reserveCapacity(xs.count)
+    }
     var state = state
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
     // Past `length` nothing runs: the state is copied through to the end, unchanged.
@@ -167,18 +175,19 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       // The output layer sees h_t through the output mask; the next step sees h_t itself.
       let s = dropout.map { next.h .* lift($0.outputMasks[t]) } ?? next.h
       let loss: T
-      if keepingPredictions {
+      if keepingSteps {
         let yHat: [T]
         (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k)
         run.yHats.append(yHat)
+        run.caches.append(cache)
+        run.states.append(next)
       } else {
         loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k)
       }
       if carriesLoss?[t] ?? true { run.loss += loss }  // E_t = −log ŷ_t[k_t]
-      run.caches.append(cache)
-      run.states.append(next)
       state = next
     }
+    run.finalState = state
     return run
   }
 
@@ -218,7 +227,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   {
     let p = p.keepingColumns()  // every weight is read at every step: M x from its columns
     let w = cell.weights(p)  // read by name once, not at every step
-    return walkForward(from: state, p, keepingPredictions: true) { cell.forward($0, $1, w) }
+    return walkForward(from: state, p, keepingSteps: true) { cell.forward($0, $1, w) }
   }
 
   /// Backpropagation through time: walk the caches backwards, carrying `dhNext` (and
@@ -345,7 +354,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     let (p, initial) = (parameters(of: all), initialState(of: all))
     let run = forward(p, from: initial)
     let g = backward(run, p, truncation: truncation, keepingUpstream: false)
-    let final = run.states.last ?? initial
+    let final = run.finalState
     return ModelGradients(
       loss: run.loss, gradients: g.flat, magnitudes: g.magnitudes,
       finalState: zip(cell.stateNames, final.parts).map { Variable($0, $1) },

@@ -233,7 +233,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
       // ∂E/∂h_{−1} dropped: the state is a constant.
       return (
         loss: run.loss, gradients: model.backward(run, p, keepingUpstream: false).parameters,
-        final: run.states.last ?? state
+        final: run.finalState
       )
     }
     var (summedLoss, g) = (0.0, Parameters<Double>.zeros(p.layout))
