@@ -36,19 +36,26 @@ public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
   {
     base.step(x, state, p)
   }
-  /// The parameters as they are: the mistaken backward step reads them by name.
-  public func weights(_ p: Parameters<Double>) -> Parameters<Double> { p }
+  /// The real cell's weights, and the parameters themselves: the mistaken backward step reads
+  /// them by name.
+  public func weights(_ p: Parameters<Double>) -> (
+    base: Base.Weights, parameters: Parameters<Double>
+  ) {
+    (base.weights(p), p)
+  }
   /// The real forward step on `Double`, keeping the real cache.
-  public func forward(_ x: [Double], _ state: CellState<Double>, _ p: Parameters<Double>)
-    -> (state: CellState<Double>, cache: Base.Cache)
-  {
-    base.forward(x, state, base.weights(p))
+  public func forward(
+    _ x: [Double], _ state: CellState<Double>,
+    _ w: (base: Base.Weights, parameters: Parameters<Double>)
+  ) -> (state: CellState<Double>, cache: Base.Cache) {
+    base.forward(x, state, w.base)
   }
   /// The mistaken backward step.
-  public func backward(_ dState: CellState<Double>, _ cache: Base.Cache, _ p: Parameters<Double>)
-    -> CellGradients
-  {
-    backwardStep(dState, cache, p)
+  public func backward(
+    _ dState: CellState<Double>, _ cache: Base.Cache,
+    _ w: (base: Base.Weights, parameters: Parameters<Double>)
+  ) -> CellGradients {
+    backwardStep(dState, cache, w.parameters)
   }
   /// The real cell's conditioning.
   public func conditioning(_ cache: Base.Cache) -> Double { base.conditioning(cache) }
