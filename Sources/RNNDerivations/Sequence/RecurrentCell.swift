@@ -144,15 +144,8 @@ public protocol RecurrentCell: Sendable {
 }
 
 extension RecurrentCell {
-  /// One step forward on `Double`, reading its weights from `p` (a single step: a trace, a
-  /// test; a walk reads them once, `weights`).
-  public func forward(_ x: [Double], _ state: CellState<Double>, reading p: Parameters<Double>)
-    -> (state: CellState<Double>, cache: Cache)
-  {
-    forward(x, state, weights(p))
-  }
   /// One step backward, reading its weights from `p` (a single step: a trace, a test, a
-  /// catalogued mistake).
+  /// catalogued mistake; a walk reads them once, `weights`).
   public func backward(_ dState: CellState<Double>, _ cache: Cache, reading p: Parameters<Double>)
     -> CellGradients
   {
