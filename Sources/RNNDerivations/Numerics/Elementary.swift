@@ -41,7 +41,7 @@ public typealias Double8 = SIMD8<Double>
   let r = (x - k * 0x1.62e42fee00000p-1) - k * 0x1.a39ef35793c76p-33  // x − k ln 2
   let r2 = r * r
   let r4 = r2 * r2
-  func pair(_ n: Double, _ m: Double) -> Double8 { r * m + n }  // 1/n! + r/(n+1)!
+  @inline(__always) func pair(_ n: Double, _ m: Double) -> Double8 { r * m + n }  // 1/n! + r/(n+1)!
   let q =  // 1/2! + r/3! + … + r¹¹/13!
     (pair(1 / 2, 1 / 6) + r2 * pair(1 / 24, 1 / 120))
     + r4 * (pair(1 / 720, 1 / 5040) + r2 * pair(1 / 40320, 1 / 362880))
