@@ -175,6 +175,18 @@ import Testing
         #expect((0..<Lanes.count).map { y[$0].bitPattern } == values.map { g($0).bitPattern })
       }
     }
+    // The same over an array, its parts one after another (`exp(each:)`, …).
+    let xs = cases.map { Lanes(lanes: $0) }
+    for (f, g) in [
+      (Lanes.exp(each:), Double.exp), (Lanes.tanh(each:), Double.tanh),
+      (Lanes.sigmoid(each:), Double.sigmoid),
+    ] as [(([Lanes]) -> [Lanes], (Double) -> Double)] {
+      let ys = f(xs)
+      #expect(ys.count == cases.count)
+      for (y, values) in zip(ys, cases) {
+        #expect((0..<Lanes.count).map { y[$0].bitPattern } == values.map { g($0).bitPattern })
+      }
+    }
   }
 
   /// Each lane's largest value, found as `[Double].max()` finds it, lane by lane.

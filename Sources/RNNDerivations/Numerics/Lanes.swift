@@ -100,18 +100,57 @@ public struct Lanes: Scalar {
     return Lanes(map(parts.0), map(parts.1), map(parts.2))
   }
   /// `Double.exp`'s kernel on every lane, eight at a time (the same bits).
-  @inlinable public static func exp(_ x: Lanes) -> Lanes {
-    Lanes(expLanes(x.parts.0), expLanes(x.parts.1), expLanes(x.parts.2))
-  }
+  @inlinable public static func exp(_ x: Lanes) -> Lanes { x.eachPart(expLanes) }
   /// `Double.log` on each lane.
   @inlinable public static func log(_ x: Lanes) -> Lanes { x.map(Double.log) }
   /// `Double.tanh`'s kernel on every lane, eight at a time (the same bits).
-  @inlinable public static func tanh(_ x: Lanes) -> Lanes {
-    Lanes(tanhLanes(x.parts.0), tanhLanes(x.parts.1), tanhLanes(x.parts.2))
-  }
+  @inlinable public static func tanh(_ x: Lanes) -> Lanes { x.eachPart(tanhLanes) }
   /// `Double.sigmoid`'s kernel on every lane, eight at a time (its branch taken lane by lane).
-  @inlinable public static func sigmoid(_ x: Lanes) -> Lanes {
-    Lanes(sigmoidLanes(x.parts.0), sigmoidLanes(x.parts.1), sigmoidLanes(x.parts.2))
+  @inlinable public static func sigmoid(_ x: Lanes) -> Lanes { x.eachPart(sigmoidLanes) }
+
+  /// `exp` of every entry, in place: `expLanes` on the array's eight-lane parts one after
+  /// another (the same bits as entry by entry).
+  @inlinable public static func exp(each values: consuming [Lanes]) -> [Lanes] {
+    everyPart(of: values, expLanes)
+  }
+  /// `tanh` of every entry, in place, part after part (`exp(each:)`).
+  @inlinable public static func tanh(each values: consuming [Lanes]) -> [Lanes] {
+    everyPart(of: values, tanhLanes)
+  }
+  /// `σ` of every entry, in place, part after part (`exp(each:)`).
+  @inlinable public static func sigmoid(each values: consuming [Lanes]) -> [Lanes] {
+    everyPart(of: values, sigmoidLanes)
+  }
+
+  /// `kernel` on each of the three parts, in one loop: the kernel inlined once, where three
+  /// calls side by side left two of them calls, their lanes passed through memory.
+  @inlinable @inline(__always) func eachPart(_ kernel: (SIMD8<Double>) -> SIMD8<Double>) -> Lanes {
+    var x = self
+    withUnsafeMutableBytes(of: &x.parts) { raw in
+      guard let base = raw.baseAddress else { return }
+      for k in 0..<3 {
+        let part = base + k * MemoryLayout<SIMD8<Double>>.stride
+        let y = kernel(part.loadUnaligned(as: SIMD8<Double>.self))
+        part.storeBytes(of: y, as: SIMD8<Double>.self)
+      }
+    }
+    return x
+  }
+
+  /// `kernel` on every part of every entry of `values`, in one loop, in place (a new array
+  /// only if `values` is shared): an entry is its three parts one after another.
+  @inlinable static func everyPart(
+    of values: consuming [Lanes], _ kernel: (SIMD8<Double>) -> SIMD8<Double>
+  ) -> [Lanes] {
+    var values = values
+    values.withUnsafeMutableBytes { raw in
+      guard let base = raw.baseAddress else { return }
+      for offset in stride(from: 0, to: raw.count, by: MemoryLayout<SIMD8<Double>>.stride) {
+        let y = kernel((base + offset).loadUnaligned(as: SIMD8<Double>.self))
+        (base + offset).storeBytes(of: y, as: SIMD8<Double>.self)
+      }
+    }
+    return values
   }
 
   /// Each lane's largest value, as `[Double].max()` finds it: the first, replaced by any
