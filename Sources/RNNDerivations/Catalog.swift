@@ -228,6 +228,8 @@ public struct CheckSummary: Sendable {
 
   /// Every check of every run.
   public var checks: [GradientCheck] { runs.flatMap(\.checks) }
+  /// How many checks the runs made (`checks.count`, without gathering them).
+  public var checkCount: Int { runs.reduce(0) { $0 + $1.checks.count } }
   /// Every failed check, with the config of its run.
   public var failures: [(config: Config, check: GradientCheck)] {
     runs.flatMap { run in run.checks.filter { !$0.passed }.map { (run.config, $0) } }
@@ -243,12 +245,14 @@ public struct CheckSummary: Sendable {
   public var worstByOracle: [(oracle: String, error: Double, relative: Double)] {
     var worst: [(oracle: String, error: Double, relative: Double)] = []
     for run in runs {
-      for check in run.checks {
-        if let i = worst.firstIndex(where: { $0.oracle == check.reference }) {
-          worst[i].error = max(worst[i].error, check.maxScaledError)
-          worst[i].relative = max(worst[i].relative, check.maxRelativeError)
+      for k in run.checks.indices {  // read in place: a check is a dozen arrays to copy
+        let (reference, error) = (run.checks[k].reference, run.checks[k].maxScaledError)
+        let relative = run.checks[k].maxRelativeError
+        if let i = worst.firstIndex(where: { $0.oracle == reference }) {
+          worst[i].error = max(worst[i].error, error)
+          worst[i].relative = max(worst[i].relative, relative)
         } else {
-          worst.append((check.reference, check.maxScaledError, check.maxRelativeError))
+          worst.append((reference, error, relative))
         }
       }
     }

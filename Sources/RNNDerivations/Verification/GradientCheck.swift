@@ -82,20 +82,20 @@ public struct GradientCheck: Sendable {
   /// The gradient's shape: how its flat entries are indexed.
   public var shape: Shape
   /// The hand-derived gradient, flat (row-major).
-  public var analytic: [Double]
+  public let analytic: [Double]
   /// The reference gradient, flat, in the same order.
-  public var expected: [Double]
+  public let expected: [Double]
   /// The model's relative accuracy, as a fraction of `scale`.
-  public var tolerance: Double
+  public let tolerance: Double
   /// `|a − n| / max(|a|, |n|, 1e-8)` per entry: information, not the verdict.
-  public var relativeErrors: [Double]
+  public let relativeErrors: [Double]
   /// The largest entry of the quantity, analytic or reference, or of any one term summed
   /// into it (`magnitude`), whichever is larger.
-  public var scale: Double
+  public let scale: Double
   /// How much cancellation magnifies the hand-derived pass's rounding (1: none).
-  public var conditioning: Double
+  public let conditioning: Double
   /// Per entry, the largest difference the error model allows.
-  public var allowed: [Double]
+  public let allowed: [Double]
   /// Set when only `uᵀ J v` on random directions was compared (large sizes).
   public var projected: Bool
   /// For a finite-difference check, the step sweep of an entry (a flat index of `shape`) in a
@@ -124,6 +124,15 @@ public struct GradientCheck: Sendable {
     let rounding = Tolerances.roundingUlps * Double.ulpOfOne * conditioning
     self.allowed = (noise ?? analytic.map { _ in 0 }).map { (tolerance + rounding) * scale + $0 }
     self.projected = projected
+    // The figures a report reads, worked out once here (on the core that made the check).
+    let check = self
+    let entries = relativeErrors.indices
+    maxRelativeError = relativeErrors.max() ?? 0
+    maxScaledError = entries.lazy.map(check.scaledError).max() ?? 0
+    failures = entries.lazy.filter(check.fails).count
+    small =
+      entries.lazy.filter { !(check.relativeErrors[$0] <= tolerance) && !check.fails($0) }
+      .count
   }
 
   /// `|a_k − n_k|`.
@@ -148,16 +157,14 @@ public struct GradientCheck: Sendable {
     return relativeErrors.indices.max { relativeErrors[$0] < relativeErrors[$1] } ?? 0
   }
   /// The largest per-entry relative error.
-  public var maxRelativeError: Double { relativeErrors.max() ?? 0 }
+  public private(set) var maxRelativeError: Double = 0
   /// The largest difference as a fraction of the scale.
-  public var maxScaledError: Double { analytic.indices.lazy.map(scaledError).max() ?? 0 }
+  public private(set) var maxScaledError: Double = 0
   /// How many entries differ by more than the error model allows.
-  public var failures: Int { relativeErrors.indices.lazy.filter(fails).count }
+  public private(set) var failures: Int = 0
   /// Entries whose own relative error is over the tolerance while the model accepts them:
   /// entries far smaller than the largest, where a per-entry yardstick means nothing.
-  public var small: Int {
-    relativeErrors.indices.lazy.filter { !(relativeErrors[$0] <= tolerance) && !fails($0) }.count
-  }
+  public private(set) var small: Int = 0
   /// No entry differs by more than the error model allows.
   public var passed: Bool { failures == 0 }
 
