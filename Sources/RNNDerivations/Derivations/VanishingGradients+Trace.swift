@@ -28,9 +28,8 @@ struct StatePropagation<Cell: RecurrentCell>: ForwardFunction {
 
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
     let constants = Parameters<T>(p.layout, values: p.values.map(lift))
-    let run = model.walkForward(from: model.initialState(of: v), constants) {
-      (model.cell.step($0, $1, constants), ())
-    }
+    let step = model.cell.stepping(constants)
+    let run = model.walkForward(from: model.initialState(of: v), constants) { (step($0, $1), ()) }
     return run.finalState.parts.flatMap { $0 }
   }
 }

@@ -74,13 +74,22 @@ public struct ConcatRNNCell: RecurrentCell {
   public var outputNames: (weights: String, bias: String) { ("U", "b_p") }
 
   /// One step on any `Scalar`: `S_t = tanh(W [X_t ; S_{t−1}] + b_s)`.
+  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
+    stepping(p)(x, state)
+  }
+
+  /// The step with `W` and `b_s` read once.
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    CellState(h: concatRNNStepForward(x: x, sPrev: state.h, W: p.matrix("W"), b_s: p["b_s"]).S)
+  public func stepping<T: Scalar>(_ p: Parameters<T>)
+    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
+  {
+    let (W, b_s) = (p.matrix("W"), p["b_s"])
+    return { x, state in CellState(h: concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s).S)
+    }
   }
 
   /// `W` (H×(D+H)) and `b_s`, read by name.

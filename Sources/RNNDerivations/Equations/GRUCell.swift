@@ -244,13 +244,23 @@ public struct GRUCell: RecurrentCell {
   }
 
   /// One GRU step on any `Scalar`: the new `h_t`.
+  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
+    stepping(p)(x, state)
+  }
+
+  /// The GRU step with the gates' weights (and `b_hn`) read once.
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    CellState(h: gruStepForward(x: x, hPrev: state.h, p: GRUGates(p), variant: variant).h)
+  public func stepping<T: Scalar>(_ p: Parameters<T>)
+    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
+  {
+    let (gates, variant) = (GRUGates(p), variant)
+    return { x, state in
+      CellState(h: gruStepForward(x: x, hPrev: state.h, p: gates, variant: variant).h)
+    }
   }
 
   /// The gates' weights (and `b_hn`), read by name.

@@ -175,15 +175,25 @@ public struct LSTMCell: RecurrentCell {
   public var hasCellState: Bool { true }
 
   /// One LSTM step on any `Scalar`: the new `h_t` and `c_t`.
+  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
+    stepping(p)(x, state)
+  }
+
+  /// The LSTM step with the four gates' weights read once.
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    let step = lstmStepForward(
-      x: x, hPrev: state.h, cPrev: state.cellState, p: LSTMGates(p), forgetBias: forgetBias)
-    return CellState(h: step.h, c: step.c)
+  public func stepping<T: Scalar>(_ p: Parameters<T>)
+    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
+  {
+    let (gates, forgetBias) = (LSTMGates(p), forgetBias)
+    return { x, state in
+      let step = lstmStepForward(
+        x: x, hPrev: state.h, cPrev: state.cellState, p: gates, forgetBias: forgetBias)
+      return CellState(h: step.h, c: step.c)
+    }
   }
 
   /// The four gates' weights, read by name.

@@ -199,14 +199,21 @@ public struct RNNCell: RecurrentCell {
   }
 
   /// One RNN step on any `Scalar`: `h_t = tanh(W h_{t−1} + U x_t + b)`.
+  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
+    stepping(p)(x, state)
+  }
+
+  /// The RNN step with `W`, `U` and `b` read once.
   @_specialize(where T == Double)
   @_specialize(where T == Dual)
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    CellState(
-      h: rnnStepForward(x: x, hPrev: state.h, W: p.matrix("W"), U: p.matrix("U"), b: p["b"]).h)
+  public func stepping<T: Scalar>(_ p: Parameters<T>)
+    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
+  {
+    let (W, U, b) = (p.matrix("W"), p.matrix("U"), p["b"])
+    return { x, state in CellState(h: rnnStepForward(x: x, hPrev: state.h, W: W, U: U, b: b).h) }
   }
 
   /// `W`, `U` and `b`, read by name.

@@ -105,14 +105,24 @@ public struct StackedCell: RecurrentCell {
 
   /// One step of the stack on any `Scalar`: every layer's new state, bottom to top.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    var input = x  // layer 1 reads x_t
-    var next: [CellState<T>] = []
-    for (l, (cell, previous)) in zip(layers, state.layers).enumerated() {
-      let s = cell.step(input, previous, parameters(ofLayer: l, in: p))
-      next.append(s)
-      input = s.h  // h_t^(ℓ) is layer ℓ+1's input at the same step
+    stepping(p)(x, state)
+  }
+
+  /// The stack's step with every layer's parameters, and each layer's weights, read once.
+  public func stepping<T: Scalar>(_ p: Parameters<T>)
+    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
+  {
+    let steps = layers.indices.map { l in layers[l].stepping(parameters(ofLayer: l, in: p)) }
+    return { x, state in
+      var input = x  // layer 1 reads x_t
+      var next: [CellState<T>] = []
+      for (step, previous) in zip(steps, state.layers) {
+        let s = step(input, previous)
+        next.append(s)
+        input = s.h  // h_t^(ℓ) is layer ℓ+1's input at the same step
+      }
+      return CellState(layers: next)
     }
-    return CellState(layers: next)
   }
 
   /// Every layer's weights, bottom first, each read under its cell's own names.

@@ -131,6 +131,9 @@ public protocol RecurrentCell: Sendable {
 
   /// One step on any `Scalar`: the new state (what the oracles differentiate).
   func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T>
+  /// The same step with the weights of `p` read by name once: what a walk calls at every step
+  /// (`SequenceModel.evaluate`, the oracles' passes).
+  func stepping<T: Scalar>(_ p: Parameters<T>) -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
   /// The weights of `p`, read by name: what `forward` and `backward` take.
   func weights(_ p: Parameters<Double>) -> Weights
   /// The same step on `Double`, keeping what `backward` needs.
@@ -150,6 +153,14 @@ extension RecurrentCell {
     -> CellGradients
   {
     backward(dState, cache, weights(p))
+  }
+
+  /// By default `step` itself, which reads its weights at every step: a cell that reads them
+  /// once (every cell of the library) says how.
+  public func stepping<T: Scalar>(_ p: Parameters<T>)
+    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
+  {
+    { x, state in step(x, state, p) }
   }
 
   /// By default a cell carries `h` alone.

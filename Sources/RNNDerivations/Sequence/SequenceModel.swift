@@ -218,7 +218,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   @_specialize(where Cell == GRUCell, T == Traced)
   @_specialize(where Cell == GRUCell, T == Lanes)
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
-    [walkForward(from: initialState(of: point), point) { (cell.step($0, $1, point), ()) }.loss]
+    let step = cell.stepping(point)  // the weights read once
+    return [walkForward(from: initialState(of: point), point) { (step($0, $1), ()) }.loss]
   }
 
   /// The forward pass on `Double`, keeping every step's cache for `backward`.

@@ -83,13 +83,13 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
 
   /// `E` with the carried states at the cuts held constant (frozen at the point of the check).
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
-    let initial = model.initialState(of: point)
+    let (initial, step) = (model.initialState(of: point), model.cell.stepping(point))
     guard case .window(let n) = truncation else {
       // Each chunk starts from the carried state as a constant.
       let run = model.walkForward(
         from: initial, point,
         restart: { t in truncation.stops(before: t) ? frozen[t - 1].lifted() : nil }
-      ) { (model.cell.step($0, $1, point), ()) }
+      ) { (step($0, $1), ()) }
       return [run.loss]
     }
     // E_t from h_{t−n} as a constant (or from the initial state, when the window reaches it),
@@ -102,7 +102,7 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
     for t in model.xs.indices.prefix(model.length ?? model.xs.count)
     where model.carriesLoss?[t] ?? true {
       var state: CellState<T> = t >= n ? frozen[t - n].lifted() : initial
-      for j in max(0, t - n + 1)...t { state = model.cell.step(lift(model.xs[j]), state, point) }
+      for j in max(0, t - n + 1)...t { state = step(lift(model.xs[j]), state) }
       loss += outputStepLoss(s: state.h, V: V, b_y: b_y, target: model.targets[t])
     }
     return [loss]

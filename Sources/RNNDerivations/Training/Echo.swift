@@ -190,6 +190,8 @@ extension EchoTraining {
 /// TensorFlow's `num_steps` does. As a forward function it is that mean of the parameters
 /// alone, so the oracles check the very gradient `train` steps with.
 public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
+  /// The cell every row runs.
+  public let cell: Cell
   /// One model per row: its chunk's inputs and targets.
   public var rows: [SequenceModel<Cell>]
   /// The state each row enters its chunk with.
@@ -201,6 +203,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
     states: [CellState<Double>]
   ) {
     precondition(rows.count == states.count, "one carried state per row")
+    self.cell = cell
     self.rows = rows.map { SequenceModel(cell, xs: $0.xs, targets: $0.targets, dims: dims) }
     self.states = states
   }
@@ -214,8 +217,9 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
 
   /// The mean cross-entropy over every row's steps, each row from its carried state (a constant).
   public func evaluate<T: Scalar>(_ p: Parameters<T>) -> [T] {
+    let step = cell.stepping(p)  // every row's cell is the same: its weights read once
     let total = zip(rows, states).reduce(T(0)) { sum, row in
-      sum + row.0.walkForward(from: row.1.lifted(), p) { (row.0.cell.step($0, $1, p), ()) }.loss
+      sum + row.0.walkForward(from: row.1.lifted(), p) { (step($0, $1), ()) }.loss
     }
     return [total / T(steps)]
   }
