@@ -157,7 +157,7 @@ public struct Lanes: Scalar {
   /// later value greater than it.
   @inlinable public static func largestPrimal(_ values: [Lanes]) -> Lanes {
     guard var largest = values.first else { return 0 }
-    func keepLarger(_ largest: inout SIMD8<Double>, _ x: SIMD8<Double>) {
+    @inline(__always) func keepLarger(_ largest: inout SIMD8<Double>, _ x: SIMD8<Double>) {
       largest.replace(with: x, where: largest .< x)  // lane i: x[i] if largest[i] < x[i]
     }
     for x in values.dropFirst() {
