@@ -88,7 +88,8 @@ public struct ConcatRNNCell: RecurrentCell {
     -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
   {
     let (W, b_s) = (p.matrix("W"), p["b_s"])
-    return { x, state in CellState(h: concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s).S)
+    return { x, state in
+      CellState(h: concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s).S)
     }
   }
 
