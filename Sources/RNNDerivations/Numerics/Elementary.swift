@@ -81,6 +81,24 @@ public typealias Double8 = SIMD8<Double>
   return (e / onePlusE).replacing(with: 1 / onePlusE, where: x .>= 0)
 }
 
+/// `kernel` on each whole run of eight doubles in `bytes`, one after another, in place.
+///
+/// The loop every kernel runs in (`elementwise`, `Lanes`), the kernel inlined once. Returns
+/// how many doubles that covered; the last few, fewer than eight, are the caller's.
+@inlinable @inline(__always) func inPlace(
+  _ kernel: (Double8) -> Double8, eightsOf bytes: UnsafeMutableRawBufferPointer
+) -> Int {
+  let size = MemoryLayout<Double8>.size
+  guard let base = bytes.baseAddress else { return 0 }
+  var offset = 0
+  while offset + size <= bytes.count {
+    let eight = base + offset
+    eight.storeBytes(of: kernel(eight.loadUnaligned(as: Double8.self)), as: Double8.self)
+    offset += size
+  }
+  return offset / MemoryLayout<Double>.size
+}
+
 /// `kernel` on every entry of `values`, eight at a time, in place (a new array only if
 /// `values` is shared); the last few padded with zeros.
 @inlinable func elementwise(_ values: consuming [Double], _ kernel: (Double8) -> Double8)
@@ -88,13 +106,7 @@ public typealias Double8 = SIMD8<Double>
 {
   var values = values
   values.withUnsafeMutableBufferPointer { v in
-    guard let base = v.baseAddress else { return }
-    var i = 0
-    while i + 8 <= v.count {
-      let eight = UnsafeMutableRawPointer(base + i)
-      eight.storeBytes(of: kernel(eight.loadUnaligned(as: Double8.self)), as: Double8.self)
-      i += 8
-    }
+    let i = inPlace(kernel, eightsOf: UnsafeMutableRawBufferPointer(v))
     if i < v.count {
       var last = Double8()
       for lane in 0..<v.count - i { last[lane] = v[i + lane] }
