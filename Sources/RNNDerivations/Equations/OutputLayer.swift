@@ -24,7 +24,7 @@
   s: [T], V: Matrix<T>, b_y: [T], target k: Int
 ) -> (yHat: [T], loss: T) {
   let z = logits(s: s, V: V, b_y: b_y)
-  return (softmaxForward(z), softmaxCrossEntropyForward(z, target: lift(oneHot(k, z.count))))
+  return (softmaxForward(z), stepLoss(logits: z, target: k))
 }
 
 /// One step's loss alone, `E_t = −log ŷ_t[k_t]` from the logits: all an oracle's pass needs
@@ -39,8 +39,13 @@
 @inlinable public func outputStepLoss<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T], target k: Int)
   -> T
 {
-  let z = logits(s: s, V: V, b_y: b_y)
-  return softmaxCrossEntropyForward(z, target: lift(oneHot(k, z.count)))
+  stepLoss(logits: logits(s: s, V: V, b_y: b_y), target: k)
+}
+
+/// `E_t = −log ŷ_t[k_t]` from the logits `z_t`, with `y_t` one-hot at class `k_t`: the loss of
+/// `outputStepForward` and of `outputStepLoss`.
+@inlinable func stepLoss<T: Scalar>(logits z: [T], target k: Int) -> T {
+  softmaxCrossEntropyForward(z, target: lift(oneHot(k, z.count)))
 }
 
 /// Gradients of one step's loss `E_t = −log ŷ_t[k_t]` through the output layer.
