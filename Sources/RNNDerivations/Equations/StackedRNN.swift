@@ -226,12 +226,17 @@ extension CellState {
 }
 
 extension RecurrentCell {
+  /// Weights whose type a stack of mixed cells does not know statically, as this cell's.
+  func weights(erased w: any Sendable) -> Weights {
+    guard let w = w as? Weights else { preconditionFailure("the weights of another cell") }
+    return w
+  }
+
   /// `forward` with weights whose type a stack of mixed cells does not know statically.
   func forward(_ x: [Double], _ state: CellState<Double>, erased w: any Sendable)
     -> (state: CellState<Double>, cache: Cache)
   {
-    guard let w = w as? Weights else { preconditionFailure("the weights of another cell") }
-    return forward(x, state, w)
+    forward(x, state, weights(erased: w))
   }
 
   /// `backward` on a cache and weights whose types a stack of mixed cells does not know
@@ -240,8 +245,7 @@ extension RecurrentCell {
     -> CellGradients
   {
     guard let cache = cache as? Cache else { preconditionFailure("a cache from another cell") }
-    guard let w = w as? Weights else { preconditionFailure("the weights of another cell") }
-    return backward(dState, cache, w)
+    return backward(dState, cache, weights(erased: w))
   }
 
   /// `conditioning` on a cache of a statically unknown type.

@@ -190,8 +190,6 @@ extension EchoTraining {
 /// TensorFlow's `num_steps` does. As a forward function it is that mean of the parameters
 /// alone, so the oracles check the very gradient `train` steps with.
 public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
-  /// The cell every row runs.
-  public let cell: Cell
   /// One model per row: its chunk's inputs and targets.
   public var rows: [SequenceModel<Cell>]
   /// The state each row enters its chunk with.
@@ -203,7 +201,6 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
     states: [CellState<Double>]
   ) {
     precondition(rows.count == states.count, "one carried state per row")
-    self.cell = cell
     self.rows = rows.map { SequenceModel(cell, xs: $0.xs, targets: $0.targets, dims: dims) }
     self.states = states
   }
@@ -217,7 +214,8 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
 
   /// The mean cross-entropy over every row's steps, each row from its carried state (a constant).
   public func evaluate<T: Scalar>(_ p: Parameters<T>) -> [T] {
-    let step = cell.stepping(p)  // every row's cell is the same: its weights read once
+    // Every row runs the same cell: its weights read once. No rows: 0 over 0 steps.
+    guard let step = rows.first.map({ $0.cell.stepping(p) }) else { return [T(0) / T(steps)] }
     let total = zip(rows, states).reduce(T(0)) { sum, row in
       sum + row.0.walkForward(from: row.1.lifted(), p) { (step($0, $1), ()) }.loss
     }

@@ -126,13 +126,15 @@ public struct GradientCheck: Sendable {
     self.projected = projected
     // The figures a report reads, worked out once here (on the core that made the check).
     let check = self
-    let entries = relativeErrors.indices
     maxRelativeError = relativeErrors.max() ?? 0
-    maxScaledError = entries.lazy.map(check.scaledError).max() ?? 0
-    failures = entries.lazy.filter(check.fails).count
-    small =
-      entries.lazy.filter { !(check.relativeErrors[$0] <= tolerance) && !check.fails($0) }
-      .count
+    maxScaledError = relativeErrors.indices.lazy.map(check.scaledError).max() ?? 0
+    for k in relativeErrors.indices {  // each entry failing, or small and accepted, or neither
+      if fails(k) {
+        failures += 1
+      } else if !(relativeErrors[k] <= tolerance) {
+        small += 1
+      }
+    }
   }
 
   /// `|a_k − n_k|`.
