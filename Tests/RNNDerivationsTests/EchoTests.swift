@@ -69,6 +69,32 @@ import Testing
     return (EchoStep(cell, rows: rows, dims: dims, states: states), p)
   }
 
+  /// The rows side by side on `Lanes` give what the rows give walked one at a time, bit for
+  /// bit: the summed loss, every entry of every gradient and every final state. Thirty rows
+  /// fill one group of twenty-four lanes and part of a second.
+  @Test func rowsSideBySideAreTheRowsOneAtATime() throws {
+    var rng = SplitMix64(seed: 5)
+    let dims = Dims(D: 2, H: 5, K: 2)
+    let specs = SequenceModel(RNNCell(), xs: [], targets: [], dims: dims).parameters
+    let p = Parameters<Double>.random(specs, dims, &rng, scale: 1)
+    let (x, y) = EchoTask.series(length: 30 * 7, rng: &rng)
+    let rows = (0..<30).map { b in
+      let range = (b * 7)..<(b * 7 + 7)
+      return (xs: range.map { x[$0] == 1 ? [0.0, 1] : [1.0, 0] }, targets: range.map { y[$0] })
+    }
+    let states = (0..<30).map { _ in CellState(h: (0..<5).map { _ in rng.unit() - 0.5 }) }
+    let echo = EchoStep(RNNCell(), rows: rows, dims: dims, states: states)
+    let lanes: Parameters<Lanes> = p.lifted().keepingColumns()
+    let side = echo.gradientsSideBySide(lanes, try #require(RNNCell().sideBySide(lanes)))
+    let one = echo.gradientsRowByRow(p)
+    func bits(_ v: [Double]) -> [UInt64] { v.map(\.bitPattern) }
+    #expect(side.summedLoss.bitPattern == one.summedLoss.bitPattern)
+    #expect(side.gradients.values.map(bits) == one.gradients.values.map(bits))
+    #expect(
+      side.finalStates.map { $0.parts.map(bits) } == one.finalStates.map { $0.parts.map(bits) })
+    #expect(one.finalStates.count == 30)
+  }
+
   /// The gradient `train` steps with is checked by every oracle, for every cell it can train.
   @Test func oneTrainingStepsGradientAgreesWithTheOracles() {
     func check(_ cell: some RecurrentCell) {

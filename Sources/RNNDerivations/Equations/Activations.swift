@@ -4,7 +4,7 @@
 @inlinable public func tanhForward<T: Scalar>(_ a: consuming [T]) -> [T] { T.tanh(each: a) }
 
 /// `∂E/∂a = ∂E/∂h ⊙ (1 − h²)`: `tanh' = 1 − tanh²`, read off the output `h`.
-public func tanhBackward(_ dh: consuming [Double], h: [Double]) -> [Double] {
+@inlinable public func tanhBackward<T: Scalar>(_ dh: consuming [T], h: [T]) -> [T] {
   precondition(dh.count == h.count, "∂E/∂h and h: \(dh.count) vs \(h.count) entries")
   return entrywise(dh, h) { dh, h in dh * (1 - h * h) }  // through tanh: 1 − h²
 }
@@ -28,7 +28,7 @@ public func sigmoidConditioning(_ s: [Double]) -> Double {
 @inlinable public func sigmoidForward<T: Scalar>(_ a: consuming [T]) -> [T] { T.sigmoid(each: a) }
 
 /// `∂E/∂a = ∂E/∂s ⊙ s(1 − s)`: `σ' = σ(1 − σ)`, read off the output `s`.
-public func sigmoidBackward(_ ds: consuming [Double], s: [Double]) -> [Double] {
+@inlinable public func sigmoidBackward<T: Scalar>(_ ds: consuming [T], s: [T]) -> [T] {
   precondition(ds.count == s.count, "∂E/∂s and s: \(ds.count) vs \(s.count) entries")
   return entrywise(ds, s) { ds, s in ds * s * (1 - s) }  // through σ: s(1 − s)
 }

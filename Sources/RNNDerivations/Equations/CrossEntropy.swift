@@ -35,7 +35,7 @@ public func crossEntropyBackward(_ yHat: [Double], target y: [Double]) -> [Doubl
 /// Chaining `∂E/∂ŷ = −y/ŷ` through the softmax Jacobian: `ŷ_i(g_i − g·ŷ)` with
 /// `g = −y/ŷ` gives `−y_i + ŷ_i Σ_k y_k = ŷ_i − y_i`: the factor source 003's `∂E/∂V`
 /// derivation collapses to.
-public func softmaxCrossEntropyBackward(_ yHat: [Double], target y: [Double]) -> [Double] {
+@inlinable public func softmaxCrossEntropyBackward<T: Scalar>(_ yHat: [T], target y: [T]) -> [T] {
   yHat .- y
 }
 

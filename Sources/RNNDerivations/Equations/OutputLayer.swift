@@ -23,8 +23,16 @@
 @inlinable public func outputStepForward<T: Scalar>(
   s: [T], V: Matrix<T>, b_y: [T], target k: Int
 ) -> (yHat: [T], loss: T) {
+  outputStepForward(s: s, V: V, b_y: b_y, target: lift(oneHot(k, V.rows)))  // y_t one-hot at k_t
+}
+
+/// The same with the target `y_t` given as a vector: on rows side by side (`Lanes`), each
+/// lane's one-hot (`E_t = −Σ_k y_k log ŷ_k`).
+@inlinable public func outputStepForward<T: Scalar>(
+  s: [T], V: Matrix<T>, b_y: [T], target y: [T]
+) -> (yHat: [T], loss: T) {
   let z = logits(s: s, V: V, b_y: b_y)
-  return (softmaxForward(z), stepLoss(logits: z, target: k))
+  return (softmaxForward(z), softmaxCrossEntropyForward(z, target: y))
 }
 
 /// One step's loss alone, `E_t = −log ŷ_t[k_t]` from the logits: all an oracle's pass needs
@@ -39,13 +47,7 @@
 @inlinable public func outputStepLoss<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T], target k: Int)
   -> T
 {
-  stepLoss(logits: logits(s: s, V: V, b_y: b_y), target: k)
-}
-
-/// `E_t = −log ŷ_t[k_t]` from the logits `z_t`, with `y_t` one-hot at class `k_t`: the loss of
-/// `outputStepForward` and of `outputStepLoss`.
-@inlinable func stepLoss<T: Scalar>(logits z: [T], target k: Int) -> T {
-  softmaxCrossEntropyForward(z, target: lift(oneHot(k, z.count)))
+  softmaxCrossEntropyForward(logits(s: s, V: V, b_y: b_y), target: lift(oneHot(k, V.rows)))
 }
 
 /// Gradients of one step's loss `E_t = −log ŷ_t[k_t]` through the output layer.

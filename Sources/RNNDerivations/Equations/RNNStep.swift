@@ -238,6 +238,24 @@ public struct RNNCell: RecurrentCell {
     Self.cellGradients(rnnStepBackward(dState.h, cache: cache, W: w.W, U: w.U))
   }
 
+  /// The RNN step and `rnnStepBackward` on rows side by side, `W`, `U` and `b` read once.
+  public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
+    let (W, U, b) = (p.matrix("W"), p.matrix("U"), p["b"])
+    return { x, state in
+      let (h, cache) = rnnStepForward(x: x, hPrev: state.h, W: W, U: U, b: b)
+      return (
+        CellState(h: h),
+        { dState in
+          let da = tanhBackward(dState.h, h: cache.h)  // through tanh: 1 − h_t²
+          return SideBySideGradients(
+            // U, W, b: dU = da ⊗ x_t, dW = da ⊗ h_{t−1}, db = da (affineBackward)
+            parameters: [.outer(da, cache.x), .outer(da, cache.hPrev), .vector(da)],
+            dStatePrev: CellState(h: W.transposeTimes(da)))  // ∂a/∂h_{t−1} = W: Wᵀ da
+        }
+      )
+    }
+  }
+
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
   public static func cellGradients(_ g: consuming AffineGradients) -> CellGradients {
     let s = g.shares

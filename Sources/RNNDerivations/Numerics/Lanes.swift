@@ -26,8 +26,12 @@ public struct Lanes: Scalar {
   /// The values, lane by lane (`count` of them).
   @inlinable public init(lanes values: [Double]) {
     precondition(values.count == Self.count, "one value per lane")
+    self.init { values[$0] }
+  }
+  /// Lane `i`'s value `value(i)`, for every lane.
+  @inlinable public init(eachLane value: (_ i: Int) -> Double) {
     self.init(0)
-    for (i, value) in values.enumerated() { self[i] = value }
+    for i in 0..<Self.count { self[i] = value(i) }
   }
   /// A constant: the same value in every lane.
   @inlinable public init(_ value: Double) {
@@ -55,6 +59,26 @@ public struct Lanes: Scalar {
       case 0: parts.0[i % 8] = newValue
       case 1: parts.1[i % 8] = newValue
       default: parts.2[i % 8] = newValue
+      }
+    }
+  }
+
+  /// `sums[i] += values[i][lane]` for every entry `i`: one lane of an array of `Lanes` added
+  /// into a `Double` array (rows summed lane after lane, in row order: `EchoStep`).
+  ///
+  /// The entries are independent, so the additions run side by side, where adding each
+  /// entry's lanes in turn would wait on its own last sum. Reads lane `lane` in place: a
+  /// `Lanes` is its `count` doubles one after another (`parts` in order).
+  @inlinable static func add(lane: Int, of values: [Lanes], to sums: inout [Double]) {
+    precondition(MemoryLayout<Lanes>.stride == count * MemoryLayout<Double>.stride)
+    precondition(values.count == sums.count && (0..<count).contains(lane), "one sum per entry")
+    values.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return }  // no entries
+      let first = base + lane * MemoryLayout<Double>.stride
+      sums.withUnsafeMutableBufferPointer { sums in
+        for i in sums.indices {
+          sums[i] += first.load(fromByteOffset: i &* MemoryLayout<Lanes>.stride, as: Double.self)
+        }
       }
     }
   }

@@ -366,6 +366,13 @@ extension Parameters {
   }
 }
 
+extension Parameters<Double> {
+  /// The same values as constants of any `Scalar` (on `Lanes`, every lane the same).
+  public func lifted<S: Scalar>() -> Parameters<S> {
+    Parameters<S>(layout, values: values.map(lift))
+  }
+}
+
 extension Parameters where T == Traced {
   /// Every value a constant: on no tape, no gradient anywhere.
   public init(constants p: Parameters<Double>) {

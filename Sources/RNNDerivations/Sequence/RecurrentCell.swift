@@ -106,6 +106,35 @@ public struct CellGradients: Sendable {
   }
 }
 
+/// One step's share of a parameter's gradient on rows side by side (`Lanes`, a row per lane):
+/// `StepGradient`'s two forms, each lane its own row's share.
+public enum SideBySideShare {
+  /// A vector's share (a bias's `da`).
+  case vector([Lanes])
+  /// A weight's share `a ⊗ b`: entry `(i, j)` is `a[i] · b[j]`, lane by lane.
+  case outer([Lanes], [Lanes])
+}
+
+/// What one step back on rows side by side returns: `CellGradients`, lane by lane.
+public struct SideBySideGradients {
+  /// This step's share of each parameter's gradient, in the order of the cell's `parameters`.
+  public var parameters: [SideBySideShare]
+  /// `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`) of every row.
+  public var dStatePrev: CellState<Lanes>
+  /// The shares in the order of `parameters`, and what flows on to the step before.
+  public init(parameters: [SideBySideShare], dStatePrev: CellState<Lanes>) {
+    (self.parameters, self.dStatePrev) = (parameters, dStatePrev)
+  }
+}
+
+/// One step forward on rows side by side, returning the new state and the step back through
+/// it (what it needs from the forward step held inside): `RecurrentCell.sideBySide`.
+public typealias SideBySideStep = (_ x: [Lanes], _ state: CellState<Lanes>) -> (
+  state: CellState<Lanes>, back: SideBySideBack
+)
+/// One step back on rows side by side, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
+public typealias SideBySideBack = (_ dState: CellState<Lanes>) -> SideBySideGradients
+
 /// One recurrent cell: its parameters, one forward step over any `Scalar`, and the
 /// hand-derived backward step (Keras's `cell.call(inputs, states)`, PyTorch's `RNNCellBase`).
 ///
@@ -141,6 +170,12 @@ public protocol RecurrentCell: Sendable {
     -> (state: CellState<Double>, cache: Cache)
   /// Backward through one step, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
   func backward(_ dState: CellState<Double>, _ cache: Cache, _ w: Weights) -> CellGradients
+  /// The step forward and back on rows side by side, `Lanes.count` rows in the lanes, with
+  /// the weights of `p` read once: the same equation functions as `forward` and `backward`,
+  /// on `Lanes`, each lane its own row's step to the bit (the echo training, `EchoStep`). Nil
+  /// where the cell's backward step runs on `Double` alone: a walk then takes its rows one at
+  /// a time.
+  func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep?
   /// How much cancellation in this step's derivatives (`1 − h²`, `1 − s`) magnifies the
   /// backward pass's rounding: 1 where nothing cancels, large near saturation.
   func conditioning(_ cache: Cache) -> Double
@@ -163,12 +198,15 @@ extension RecurrentCell {
     { x, state in step(x, state, p) }
   }
 
+  /// By default none: the backward step runs on `Double` alone.
+  public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? { nil }
+
   /// By default a cell carries `h` alone.
   public var hasCellState: Bool { false }
   /// By default `V` (K×H) and `b_y` (K).
   public var outputNames: (weights: String, bias: String) { ("V", "b_y") }
   /// `h`, and `c` when the cell has one.
-  public var stateNames: [String] { hasCellState ? ["h", "c"] : ["h"] }
+  public var stateNames: [String] { hasCellState ? hAndC : hAlone }
   /// The state from its parts: `parts[0]` is `h`, `parts[1]` `c` when the cell has one.
   public func state<T: Scalar>(_ parts: [[T]]) -> CellState<T> {
     CellState(h: parts[0], c: hasCellState ? parts[1] : nil)
@@ -186,3 +224,6 @@ extension RecurrentCell {
     ]
   }
 }
+
+/// The names of a state's parts, made once: a walk asks for them for every row.
+private let hAlone = ["h"], hAndC = ["h", "c"]

@@ -190,8 +190,9 @@ extension EchoTraining {
 /// TensorFlow's `num_steps` does. As a forward function it is that mean of the parameters
 /// alone, so the oracles check the very gradient `train` steps with.
 public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
-  /// One model per row: its chunk's inputs and targets.
-  public var rows: [SequenceModel<Cell>]
+  /// One model per row: its chunk's inputs and targets (as `init` made them: no dropout, no
+  /// padding, a loss at every step).
+  public let rows: [SequenceModel<Cell>]
   /// The state each row enters its chunk with.
   public var states: [CellState<Double>]
 
@@ -225,10 +226,26 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
   /// The rows' summed loss `Σ E` (the objective is that over `steps`), the objective's
   /// hand-derived gradient (each row's walk back through its chunk, summed, over the steps),
   /// and the state each row ends its chunk with.
+  ///
+  /// Where the cell has a step on rows side by side (`RecurrentCell.sideBySide`) and the rows'
+  /// chunks are one length, `Lanes.count` rows run at a time, each lane its row's walk to the
+  /// bit (`gradientsSideBySide`); otherwise each row walks on its own.
   public func gradients(_ p: Parameters<Double>) -> (
     summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
   ) {
-    // Each row's walk on its own (on every core), then their sums in row order.
+    let lanes: Parameters<Lanes> = p.lifted()
+    if let first = rows.first, let step = first.cell.sideBySide(lanes),
+      rows.allSatisfy({ $0.xs.count == first.xs.count })
+    {
+      return gradientsSideBySide(lanes, step)
+    }
+    return gradientsRowByRow(p)
+  }
+
+  /// `gradients`, each row's walk on its own (on every core), then their sums in row order.
+  func gradientsRowByRow(_ p: Parameters<Double>) -> (
+    summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
+  ) {
     let p = p.keepingColumns()  // the weights' column copies made once for every row's walk
     let walks = Array(zip(rows, states)).concurrentMap { model, state in
       let run = model.forward(p, from: state)
@@ -252,5 +269,99 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
     }
     for walk in walks { summedLoss += walk.loss }
     return (summedLoss, g, walks.map(\.final))
+  }
+}
+
+extension EchoStep {
+  /// `gradients` with the rows side by side: `Lanes.count` rows at a time, lane `i` row
+  /// `first + i`, each group's walk on its own core.
+  ///
+  /// Every lane is its row's walk to the bit: the same equation functions on `Lanes`
+  /// (`+ − × ÷` and the kernels act lane by lane), the same sums in the same order (each
+  /// parameter's shares added t = T−1, …, 0 from 0, the rows' sums then added in row order),
+  /// so the result is `gradientsRowByRow`'s, bit for bit (EchoTests). The step's bookkeeping
+  /// (arrays, closures, reference counts) is shared by the rows of a group, and the
+  /// arithmetic runs on vectors of eight.
+  func gradientsSideBySide(_ p: Parameters<Lanes>, _ step: SideBySideStep) -> (
+    summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
+  ) {
+    let groups = stride(from: 0, to: rows.count, by: Lanes.count).map {
+      $0..<min($0 + Lanes.count, rows.count)
+    }
+    let walks = groups.concurrentMap { walkSideBySide($0, p, step) }
+    let mean = 1 / steps  // the mean: ∂(E/N)/∂θ = (∂E/∂θ)/N
+    // Each entry the rows' sums added in row order from 0, then times the mean.
+    let g = p.values.indices.map { k in
+      var sum = [Double](repeating: 0, count: p.values[k].count)
+      for (group, walk) in zip(groups, walks) {
+        for lane in 0..<group.count { Lanes.add(lane: lane, of: walk.gradients[k], to: &sum) }
+      }
+      return sum.map { $0 * mean }
+    }
+    var summedLoss = 0.0
+    for (group, walk) in zip(groups, walks) {
+      for lane in 0..<group.count { summedLoss += walk.loss[lane] }
+    }
+    return (summedLoss, Parameters(p.layout, values: g), walks.flatMap(\.final))
+  }
+
+  /// One group's chunks forward and back, side by side: each lane's loss `E` and gradient
+  /// sums (per parameter, flat), and each row's final state. Lanes past the group's last row
+  /// repeat it; nothing reads them.
+  func walkSideBySide(_ group: Range<Int>, _ p: Parameters<Lanes>, _ step: SideBySideStep) -> (
+    loss: Lanes, gradients: [[Lanes]], final: [CellState<Double>]
+  ) {
+    let model = rows[group.lowerBound]
+    let (cell, T, dims) = (model.cell, model.xs.count, model.dims)
+    let row = (0..<Lanes.count).map { min(group.lowerBound + $0, group.upperBound - 1) }
+    /// Entries `0..<count` side by side: entry `j` of lane `i` is `value(row, j)` of the row
+    /// of lane `i`.
+    func sideBySide(_ count: Int, _ value: (_ row: Int, _ j: Int) -> Double) -> [Lanes] {
+      (0..<count).map { j in Lanes { value(row[$0], j) } }
+    }
+    let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
+    let parts = states[group].map(\.parts)  // each row's h (and c), from the group's first
+    var state = cell.state(
+      parts[0].indices.map { q in sideBySide(dims.H) { parts[$0 - group.lowerBound][q][$1] } })
+    // Forward: E = Σ_t E_t, keeping each step's ŷ_t, y_t, s_t = h_t and its step back.
+    var loss: Lanes = 0
+    var kept: [(yHat: [Lanes], y: [Lanes], s: [Lanes], back: SideBySideBack)] = []
+    kept.reserveCapacity(T)
+    for t in 0..<T {
+      let (next, back) = step(sideBySide(dims.D) { rows[$0].xs[t][$1] }, state)
+      let y = sideBySide(dims.K) { rows[$0].targets[t] == $1 ? 1 : 0 }  // each lane's one-hot y_t
+      let (yHat, E_t) = outputStepForward(s: next.h, V: V, b_y: b_y, target: y)
+      loss += E_t
+      kept.append((yHat, y, next.h, back))
+      state = next
+    }
+    // Backward: the output layer's shares and ∂E_t/∂h_t, then the cell's, t = T−1, …, 0.
+    var sums = p.values.map { [Lanes](repeating: 0, count: $0.count) }
+    func add(_ k: Int, _ share: SideBySideShare) {
+      sums[k].withUnsafeMutableBufferPointer { sum in
+        switch share {
+        case .vector(let v): for i in v.indices { sum[i] += v[i] }
+        case .outer(let a, let b):
+          for i in a.indices { for j in b.indices { sum[i &* b.count &+ j] += a[i] * b[j] } }
+        }
+      }
+    }
+    let (v, bias) = (
+      p.layout.index(of: cell.outputNames.weights), p.layout.index(of: cell.outputNames.bias)
+    )
+    let cellIndices = cell.parameters.map { p.layout.index(of: $0.name) }
+    var next = cell.state(cell.stateNames.map { _ in [Lanes](repeating: 0, count: dims.H) })
+    for t in (0..<T).reversed() {
+      let dz = softmaxCrossEntropyBackward(kept[t].yHat, target: kept[t].y)  // ŷ_t − y_t
+      add(v, .outer(dz, kept[t].s))  // ∂E_t/∂V = dz ⊗ s_t
+      add(bias, .vector(dz))  // ∂E_t/∂b_y = dz
+      let ds = V.transposeTimes(dz)  // ∂E_t/∂s_t = Vᵀ dz
+      let g = kept[t].back(CellState(h: ds .+ next.h, c: next.c, below: next.below))
+      for (k, share) in zip(cellIndices, g.parameters) { add(k, share) }  // shared: gradients add
+      next = g.dStatePrev  // ∂E/∂h_{t−1} (and c_{t−1}); dropped at t = 0: the state is a constant
+    }
+    let final = (0..<group.count).map { lane in cell.state(state.parts.map { $0.map { $0[lane] } })
+    }
+    return (loss, sums, final)
   }
 }

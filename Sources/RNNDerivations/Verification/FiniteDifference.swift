@@ -179,7 +179,7 @@ struct Stencil<F: ForwardFunction> {
   init(_ f: F, at base: Parameters<Double>) {
     (self.f, self.base) = (f, base)
     if f.evaluatesLanesApart {
-      lanes = Parameters(base.layout, values: base.values.map { $0.map { Lanes($0) } })
+      lanes = base.lifted()
     }
   }
 
