@@ -69,30 +69,44 @@ import Testing
     return (EchoStep(cell, rows: rows, dims: dims, states: states), p)
   }
 
-  /// The rows side by side on `Lanes` give what the rows give walked one at a time, bit for
-  /// bit: the summed loss, every entry of every gradient and every final state. Thirty rows
-  /// fill one group of twenty-four lanes and part of a second.
+  /// The rows side by side on `Lanes` give what the rows give walked one at a time.
+  ///
+  /// Bit for bit, for every cell that runs side by side: the summed loss, every entry of every
+  /// gradient and every final state. Thirty rows fill one group of twenty-four lanes and part
+  /// of a second; each enters from a state of its own (an LSTM's `c` too).
   @Test func rowsSideBySideAreTheRowsOneAtATime() throws {
-    var rng = SplitMix64(seed: 5)
-    let dims = Dims(D: 2, H: 5, K: 2)
-    let specs = SequenceModel(RNNCell(), xs: [], targets: [], dims: dims).parameters
-    let p = Parameters<Double>.random(specs, dims, &rng, scale: 1)
-    let (x, y) = EchoTask.series(length: 30 * 7, rng: &rng)
-    let rows = (0..<30).map { b in
-      let range = (b * 7)..<(b * 7 + 7)
-      return (xs: range.map { x[$0] == 1 ? [0.0, 1] : [1.0, 0] }, targets: range.map { y[$0] })
+    func check(_ cell: some RecurrentCell) throws {
+      var rng = SplitMix64(seed: 5)
+      let dims = Dims(D: 2, H: 5, K: 2)
+      let specs = SequenceModel(cell, xs: [], targets: [], dims: dims).parameters
+      let p = Parameters<Double>.random(specs, dims, &rng, scale: 1)
+      let (x, y) = EchoTask.series(length: 30 * 7, rng: &rng)
+      let rows = (0..<30).map { b in
+        let range = (b * 7)..<(b * 7 + 7)
+        return (xs: range.map { x[$0] == 1 ? [0.0, 1] : [1.0, 0] }, targets: range.map { y[$0] })
+      }
+      let states = (0..<30).map { _ in
+        cell.state(cell.stateNames.map { _ in (0..<5).map { _ in rng.unit() - 0.5 } })
+      }
+      let echo = EchoStep(cell, rows: rows, dims: dims, states: states)
+      let lanes: Parameters<Lanes> = p.lifted()
+      let side = echo.gradientsSideBySide(lanes, try #require(cell.sideBySide(lanes)))
+      let one = echo.gradientsRowByRow(p)
+      func bits(_ v: [Double]) -> [UInt64] { v.map(\.bitPattern) }
+      let name = "\(type(of: cell))"
+      #expect(side.summedLoss.bitPattern == one.summedLoss.bitPattern, "\(name)")
+      #expect(side.gradients.values.map(bits) == one.gradients.values.map(bits), "\(name)")
+      #expect(
+        side.finalStates.map { $0.parts.map(bits) } == one.finalStates.map { $0.parts.map(bits) },
+        "\(name)")
+      #expect(
+        one.finalStates.count == 30 && one.finalStates[0].parts.count == states[0].parts.count)
     }
-    let states = (0..<30).map { _ in CellState(h: (0..<5).map { _ in rng.unit() - 0.5 }) }
-    let echo = EchoStep(RNNCell(), rows: rows, dims: dims, states: states)
-    let lanes: Parameters<Lanes> = p.lifted().keepingColumns()
-    let side = echo.gradientsSideBySide(lanes, try #require(RNNCell().sideBySide(lanes)))
-    let one = echo.gradientsRowByRow(p)
-    func bits(_ v: [Double]) -> [UInt64] { v.map(\.bitPattern) }
-    #expect(side.summedLoss.bitPattern == one.summedLoss.bitPattern)
-    #expect(side.gradients.values.map(bits) == one.gradients.values.map(bits))
-    #expect(
-      side.finalStates.map { $0.parts.map(bits) } == one.finalStates.map { $0.parts.map(bits) })
-    #expect(one.finalStates.count == 30)
+    try check(RNNCell())
+    try check(ConcatRNNCell())
+    try check(LSTMCell(forgetBias: 1))
+    try check(GRUCell(variant: .resetBefore))
+    try check(GRUCell(variant: .resetAfter, hasRecurrentBias: true))
   }
 
   /// The gradient `train` steps with is checked by every oracle, for every cell it can train.

@@ -25,34 +25,37 @@ public struct ConcatRNNStepCache<T: Scalar>: Sendable {
   return (S, ConcatRNNStepCache(x: x, sPrev: sPrev, S: S))
 }
 
-/// Gradients of one concatenated step.
+/// Gradients of one concatenated step, on any `Scalar` (`ConcatRNNStepGradients` on `Double`).
 ///
 /// `∂E/∂W` is an outer product, kept as its two factors (the walk adds it without forming it,
 /// as `AffineGradients` does); `∂E/∂X_t`, which only a stack would read, is formed when read.
-public struct ConcatRNNStepGradients: Sendable {
+public struct ConcatRNNStepGradientsOf<T: Scalar>: Sendable {
   /// `∂E/∂a`, through tanh.
-  let da: [Double]
+  let da: [T]
   /// `[X_t ; S_{t−1}]`, what `W` multiplies.
-  let input: [Double]
+  let input: [T]
   /// `W`, what `dx` is formed with.
-  let W: Matrix<Double>
+  let W: Matrix<T>
   /// `∂E/∂W = da ⊗ [X_t ; S_{t−1}]` (H×(D+H)), written out.
-  public var dW: Matrix<Double> { .outer(da, input) }
+  public var dW: Matrix<T> { .outer(da, input) }
   /// `∂E/∂b_s = da` (H).
-  public var db_s: [Double] { da }
+  public var db_s: [T] { da }
   /// `∂E/∂X_t` (D): the first D rows of `Wᵀ da`, formed when read.
-  public var dx: [Double] { W.transposeTimes(da, columns: 0..<W.cols - W.rows) }
+  public var dx: [T] { W.transposeTimes(da, columns: 0..<W.cols - W.rows) }
   /// `∂E/∂S_{t−1}` (H): the last H rows of `Wᵀ da`.
-  public var dsPrev: [Double]
+  public var dsPrev: [T]
 }
 
+/// Gradients of one concatenated step on `Double`.
+public typealias ConcatRNNStepGradients = ConcatRNNStepGradientsOf<Double>
+
 /// Backward through one concatenated step, given `dS = ∂E/∂S_t`.
-public func concatRNNStepBackward(
-  _ dS: [Double], cache: ConcatRNNStepCache<Double>, W: Matrix<Double>
-) -> ConcatRNNStepGradients {
+public func concatRNNStepBackward<T: Scalar>(
+  _ dS: [T], cache: ConcatRNNStepCache<T>, W: Matrix<T>
+) -> ConcatRNNStepGradientsOf<T> {
   let (D, H) = (cache.x.count, cache.sPrev.count)
   let da = tanhBackward(dS, h: cache.S)  // through tanh: 1 − S_t²
-  return ConcatRNNStepGradients(
+  return ConcatRNNStepGradientsOf(
     da: da,  // db_s = da, dW = da ⊗ [x_t ; S_{t−1}]
     input: concatenate(cache.x, cache.sPrev),
     W: W,  // dx = the first D rows of Wᵀ da, formed when read
@@ -111,8 +114,26 @@ public struct ConcatRNNCell: RecurrentCell {
     _ dState: CellState<Double>, _ cache: ConcatRNNStepCache<Double>,
     _ w: (W: Matrix<Double>, b_s: [Double])
   ) -> CellGradients {
-    let g = concatRNNStepBackward(dState.h, cache: cache, W: w.W)
-    return CellGradients(
+    Self.cellGradients(concatRNNStepBackward(dState.h, cache: cache, W: w.W))
+  }
+
+  /// The step and its backward step on rows side by side, `W` and `b_s` read once.
+  public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
+    let (W, b_s) = (p.matrix("W"), p["b_s"])
+    return { x, state in
+      let (S, cache) = concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s)
+      return (
+        CellState(h: S), { Self.cellGradients(concatRNNStepBackward($0.h, cache: cache, W: W)) }
+      )
+    }
+  }
+
+  /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂S_{t−1}`;
+  /// `∂E/∂W` as its two factors.
+  public static func cellGradients<T: Scalar>(_ g: ConcatRNNStepGradientsOf<T>)
+    -> CellGradientsOf<T>
+  {
+    CellGradientsOf(
       parameters: [("W", .outer(g.da, g.input)), ("b_s", .vector(g.db_s))],
       dStatePrev: CellState(h: g.dsPrev),
       dx: g.dx)

@@ -25,76 +25,80 @@ public enum GRUVariant: String, Sendable, CaseIterable {
   return tanhForward(recurrent .+ p.U * x .+ p.b)
 }
 
-/// Gradients of the candidate, including what it sends to the reset gate.
+/// Gradients of the candidate, including what it sends to the reset gate, on any `Scalar`
+/// (`GRUCandidateGradients` on `Double`).
 ///
 /// The candidate's affine map `W_h (·) + U_h x_t + b_h` has the gradients of any
-/// (`AffineGradients`), with `∂E/∂W_h` kept as the factors its convention gives.
-public struct GRUCandidateGradients: Sendable {
+/// (`AffineGradientsOf<T>`), with `∂E/∂W_h` kept as the factors its convention gives.
+public struct GRUCandidateGradientsOf<T: Scalar>: Sendable {
   /// `∂E/∂W_h`, `∂E/∂U_h = da ⊗ x_t`, `∂E/∂b_h = da`, `∂E/∂x_t`; its `dhPrev` is the
   /// candidate's whole `∂E/∂h_{t−1}`, through `W_h` and `r_t`.
-  var affine: AffineGradients
+  var affine: AffineGradientsOf<T>
   /// `∂E/∂r_t` (H), what the candidate sends to the reset gate.
-  public var dr: [Double]
+  public var dr: [T]
   /// `∂E/∂b_hn`, when the reset-after candidate has a recurrent bias.
-  public var db_hn: [Double]? = nil
+  public var db_hn: [T]? = nil
 
   /// The factors, as the backward pass leaves them: `∂E/∂W_h = dWRows ⊗ dWColumns`; `dx`
   /// formed from `U` when read.
   public init(
-    dWRows: [Double], dWColumns: [Double], da: [Double], x: [Double], dr: [Double],
-    dhPrev: [Double], U: Matrix<Double>, db_hn: [Double]? = nil
+    dWRows: [T], dWColumns: [T], da: [T], x: [T], dr: [T],
+    dhPrev: [T], U: Matrix<T>, db_hn: [T]? = nil
   ) {
-    affine = AffineGradients(
-      da: da, W: OuterGradient(dWRows, dWColumns), x: x, dhPrev: dhPrev, U: U)
+    affine = AffineGradientsOf(
+      da: da, W: OuterGradientOf(dWRows, dWColumns), x: x, dhPrev: dhPrev, U: U)
     (self.dr, self.db_hn) = (dr, db_hn)
   }
 
   /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`.
   public init(
-    dW: Matrix<Double>, dU: Matrix<Double>, db: [Double], dr: [Double], dhPrev: [Double],
-    dx: [Double], db_hn: [Double]? = nil
+    dW: Matrix<T>, dU: Matrix<T>, db: [T], dr: [T], dhPrev: [T],
+    dx: [T], db_hn: [T]? = nil
   ) {
-    affine = AffineGradients(dW: dW, dU: dU, db: db, dhPrev: dhPrev, dx: dx)
+    affine = AffineGradientsOf(dW: dW, dU: dU, db: db, dhPrev: dhPrev, dx: dx)
     (self.dr, self.db_hn) = (dr, db_hn)
   }
 
   /// `∂E/∂W_h` (H×H), written out from its factors unless given outright; settable.
-  public var dW: Matrix<Double> {
+  public var dW: Matrix<T> {
     get { affine.dW }
     set { affine.dW = newValue }
   }
   /// `∂E/∂U_h = da ⊗ x_t` (H×D), unless given outright; settable.
-  public var dU: Matrix<Double> {
+  public var dU: Matrix<T> {
     get { affine.dU }
     set { affine.dU = newValue }
   }
   /// `∂E/∂b_h = da` (H), unless given outright; settable.
-  public var db: [Double] {
+  public var db: [T] {
     get { affine.db }
     set { affine.db = newValue }
   }
   /// `∂E/∂h_{t−1}` (H), through `W_h` and `r_t`.
-  public var dhPrev: [Double] {
+  public var dhPrev: [T] {
     get { affine.dhPrev }
     set { affine.dhPrev = newValue }
   }
-  /// `∂E/∂x_t = U_hᵀ da` (D), formed when read unless given outright (`AffineGradients.dx`).
-  public var dx: [Double] {
+  /// `∂E/∂x_t = U_hᵀ da` (D), formed when read unless given outright (`AffineGradientsOf<T>.dx`).
+  public var dx: [T] {
     get { affine.dx }
     set { affine.dx = newValue }
   }
 }
 
+/// Gradients of the candidate on `Double`.
+public typealias GRUCandidateGradients = GRUCandidateGradientsOf<Double>
+
 /// Backward through the candidate, given `∂E/∂h̃_t`.
 ///
 /// The conventions differ only in how `W_h`, `r` and `h_{t−1}` meet.
-public func gruCandidateBackward(
-  _ dCandidate: [Double], candidate: [Double], x: [Double], hPrev: [Double], r: [Double],
-  p: GateParameters<Double>, variant: GRUVariant, b_hn: [Double]? = nil
-) -> GRUCandidateGradients {
+public func gruCandidateBackward<T: Scalar>(
+  _ dCandidate: [T], candidate: [T], x: [T], hPrev: [T], r: [T],
+  p: GateParameters<T>, variant: GRUVariant, b_hn: [T]? = nil
+) -> GRUCandidateGradientsOf<T> {
   let da = tanhBackward(dCandidate, h: candidate)  // through tanh: 1 − h̃²
-  let (dW, dr, dhPrev): ((rows: [Double], columns: [Double]), [Double], [Double])
-  var db_hn: [Double]? = nil
+  let (dW, dr, dhPrev): ((rows: [T], columns: [T]), [T], [T])
+  var db_hn: [T]? = nil
   switch variant {
   case .resetBefore:
     let dReset = p.W.transposeTimes(da)  // ∂/∂(r ⊙ h_{t−1}) = W_hᵀ da
@@ -109,7 +113,7 @@ public func gruCandidateBackward(
     dhPrev = p.W.transposeTimes(dGated)  // W_hᵀ (r ⊙ da)
     if b_hn != nil { db_hn = dGated }  // ∂(r ⊙ (W_h h + b_hn))/∂b_hn = r: r ⊙ da
   }
-  return GRUCandidateGradients(
+  return GRUCandidateGradientsOf(
     dWRows: dW.rows, dWColumns: dW.columns, da: da, x: x, dr: dr, dhPrev: dhPrev,
     U: p.U, db_hn: db_hn)  // dU = da ⊗ x_t, db = da; dx = U_hᵀ da when read
 }
@@ -120,8 +124,8 @@ public func gruCandidateBackward(
 }
 
 /// Backward through the update, given `dh = ∂E/∂h_t`.
-public func gruUpdateBackward(_ dh: [Double], z: [Double], hPrev: [Double], candidate: [Double])
-  -> (dz: [Double], dhPrev: [Double], dCandidate: [Double])
+public func gruUpdateBackward<T: Scalar>(_ dh: [T], z: [T], hPrev: [T], candidate: [T])
+  -> (dz: [T], dhPrev: [T], dCandidate: [T])
 {
   (
     dz: dh .* (hPrev .- candidate),  // ∂h_t/∂z_t = h_{t−1} − h̃_t
@@ -175,38 +179,41 @@ public struct GRUStepCache<T: Scalar>: Sendable {
   return (h, GRUStepCache(x: x, hPrev: hPrev, r: r, z: z, candidate: candidate, h: h))
 }
 
-/// Gradients of one GRU step.
-public struct GRUStepGradients: Sendable {
+/// Gradients of one GRU step, on any `Scalar` (`GRUStepGradients` on `Double`).
+public struct GRUStepGradientsOf<T: Scalar>: Sendable {
   /// The reset and update gates' gradients: `dW` (H×H), `dU` (H×D), `db` (H), their shares of
   /// `dh_{t−1}`, `dx`.
-  public var r, z: AffineGradients
+  public var r, z: AffineGradientsOf<T>
   /// The candidate's gradients, its share to the reset gate included.
-  public var h: GRUCandidateGradients
+  public var h: GRUCandidateGradientsOf<T>
   /// `∂E/∂h_{t−1}` (H), the sum of four paths.
-  public var dhPrev: [Double]
+  public var dhPrev: [T]
   /// `∂E/∂x_t` given outright (a learner's answer); nil: formed from the gates when read.
-  private var givenDx: [Double]?
+  private var givenDx: [T]?
 
   /// A step's gradients from its gates' and candidate's; `dx` formed from theirs when read,
   /// unless given.
   public init(
-    r: AffineGradients, z: AffineGradients, h: GRUCandidateGradients, dhPrev: [Double],
-    dx: [Double]? = nil
+    r: AffineGradientsOf<T>, z: AffineGradientsOf<T>, h: GRUCandidateGradientsOf<T>, dhPrev: [T],
+    dx: [T]? = nil
   ) {
     (self.r, self.z, self.h, self.dhPrev, givenDx) = (r, z, h, dhPrev, dx)
   }
 
-  /// `∂E/∂x_t` (D): the sum of three paths, formed when read (`AffineGradients.dx`).
-  public var dx: [Double] {
+  /// `∂E/∂x_t` (D): the sum of three paths, formed when read (`AffineGradientsOf<T>.dx`).
+  public var dx: [T] {
     get { givenDx ?? h.dx .+ r.dx .+ z.dx }  // x_t feeds the candidate and both gates
     set { givenDx = newValue }
   }
 }
 
+/// Gradients of one GRU step on `Double`.
+public typealias GRUStepGradients = GRUStepGradientsOf<Double>
+
 /// Backward through one step, given `dh = ∂E/∂h_t`.
-public func gruStepBackward(
-  _ dh: [Double], cache: GRUStepCache<Double>, p: GRUGates<Double>, variant: GRUVariant
-) -> GRUStepGradients {
+public func gruStepBackward<T: Scalar>(
+  _ dh: [T], cache: GRUStepCache<T>, p: GRUGates<T>, variant: GRUVariant
+) -> GRUStepGradientsOf<T> {
   let update = gruUpdateBackward(dh, z: cache.z, hPrev: cache.hPrev, candidate: cache.candidate)
   let gh = gruCandidateBackward(
     update.dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, r: cache.r,
@@ -215,7 +222,7 @@ public func gruStepBackward(
   let gz = gateBackward(
     update.dz, gate: cache.z, x: cache.x, hPrev: cache.hPrev, W: p.z.W, U: p.z.U)
   let dhPrev = update.dhPrev .+ gh.dhPrev .+ gr.dhPrev .+ gz.dhPrev  // four paths to h_{t−1}
-  return GRUStepGradients(r: gr, z: gz, h: gh, dhPrev: dhPrev)
+  return GRUStepGradientsOf(r: gr, z: gz, h: gh, dhPrev: dhPrev)
 }
 
 // MARK: - The cell
@@ -283,9 +290,24 @@ public struct GRUCell: RecurrentCell {
     Self.cellGradients(gruStepBackward(dState.h, cache: cache, p: w, variant: variant))
   }
 
+  /// The GRU step and its backward step on rows side by side, the gates' weights (and `b_hn`)
+  /// read once.
+  public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
+    let (gates, variant) = (GRUGates(p), variant)
+    return { x, state in
+      let (h, cache) = gruStepForward(x: x, hPrev: state.h, p: gates, variant: variant)
+      return (
+        CellState(h: h),
+        { Self.cellGradients(gruStepBackward($0.h, cache: cache, p: gates, variant: variant)) }
+      )
+    }
+  }
+
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
-  public static func cellGradients(_ g: consuming GRUStepGradients) -> CellGradients {
-    var parameters: [(name: String, gradient: StepGradient)] = []
+  public static func cellGradients<T: Scalar>(_ g: consuming GRUStepGradientsOf<T>)
+    -> CellGradientsOf<T>
+  {
+    var parameters: [(name: String, gradient: StepGradientOf<T>)] = []
     parameters.reserveCapacity(10)
     g.r.append(gates.r, to: &parameters)
     g.z.append(gates.z, to: &parameters)
@@ -293,7 +315,7 @@ public struct GRUCell: RecurrentCell {
     if let db_hn = g.h.db_hn { parameters.append((recurrentBias, .vector(db_hn))) }
     let dStatePrev = CellState(h: g.dhPrev)
     let g = consume g  // moved into dx's closure, not copied
-    return CellGradients(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)
+    return CellGradientsOf(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)
   }
 
   /// The candidate through tanh; the two gates through σ (and `1 − z` in the update).

@@ -9,10 +9,10 @@
 }
 
 /// Backward through the candidate, given `∂E/∂c̃_t`.
-public func lstmCandidateBackward(
-  _ dCandidate: [Double], candidate: [Double], x: [Double], hPrev: [Double],
-  p: GateParameters<Double>
-) -> AffineGradients {
+public func lstmCandidateBackward<T: Scalar>(
+  _ dCandidate: [T], candidate: [T], x: [T], hPrev: [T],
+  p: GateParameters<T>
+) -> AffineGradientsOf<T> {
   let da = tanhBackward(dCandidate, h: candidate)  // through tanh: 1 − c̃²
   return affineBackward(da, x: x, hPrev: hPrev, W: p.W, U: p.U)
 }
@@ -25,9 +25,9 @@ public func lstmCandidateBackward(
 }
 
 /// Backward through the cell update, given `dc = ∂E/∂c_t`: four products, four gradients.
-public func lstmCellBackward(
-  _ dc: [Double], f: [Double], cPrev: [Double], i: [Double], candidate: [Double]
-) -> (df: [Double], dcPrev: [Double], di: [Double], dCandidate: [Double]) {
+public func lstmCellBackward<T: Scalar>(
+  _ dc: [T], f: [T], cPrev: [T], i: [T], candidate: [T]
+) -> (df: [T], dcPrev: [T], di: [T], dCandidate: [T]) {
   (
     df: dc .* cPrev,  // ∂c_t/∂f_t = c_{t−1}
     dcPrev: dc .* f,  // ∂c_t/∂c_{t−1} = f_t: the uninterrupted path back in time
@@ -43,8 +43,8 @@ public func lstmCellBackward(
 }
 
 /// Backward through the output, given `dh = ∂E/∂h_t` and the forward pass's `tanh(c_t)`.
-public func lstmOutputBackward(_ dh: [Double], o: [Double], tanhC: [Double])
-  -> (dO: [Double], dc: [Double])
+public func lstmOutputBackward<T: Scalar>(_ dh: [T], o: [T], tanhC: [T])
+  -> (dO: [T], dc: [T])
 {
   (
     dO: dh .* tanhC,  // ∂h_t/∂o_t = tanh(c_t)
@@ -105,39 +105,43 @@ public struct LSTMStepCache<T: Scalar>: Sendable {
   return (h, c, cache)
 }
 
-/// Gradients of one LSTM step.
-public struct LSTMStepGradients: Sendable {
+/// Gradients of one LSTM step, on any `Scalar` (`LSTMStepGradients` on `Double`).
+public struct LSTMStepGradientsOf<T: Scalar>: Sendable {
   /// Per gate and the candidate: `dW` (H×H), `dU` (H×D), `db` (H), shares of `dh_{t−1}`, `dx`.
-  public var i, f, o, c: AffineGradients  // per gate: dW, dU, db, and its share of dh_{t−1}, dx
+  public var i, f, o, c: AffineGradientsOf<T>  // per gate: dW, dU, db, and its share of dh_{t−1}, dx
   /// `∂E/∂h_{t−1}` (H): the sum over the four gates.
-  public var dhPrev: [Double]
+  public var dhPrev: [T]
   /// `∂E/∂c_{t−1}` (H): through the forget gate only.
-  public var dcPrev: [Double]
+  public var dcPrev: [T]
   /// The part of `∂E/∂c_t` that arrived through `h_t = o_t ⊙ tanh(c_t)`.
-  public var dcThroughH: [Double]
+  public var dcThroughH: [T]
   /// `∂E/∂x_t` given outright (a learner's answer); nil: formed from the gates when read.
-  private var givenDx: [Double]?
+  private var givenDx: [T]?
 
   /// A step's gradients from its gates'; `dx` formed from theirs when read, unless given.
   public init(
-    i: AffineGradients, f: AffineGradients, o: AffineGradients, c: AffineGradients,
-    dhPrev: [Double], dcPrev: [Double], dx: [Double]? = nil, dcThroughH: [Double]
+    i: AffineGradientsOf<T>, f: AffineGradientsOf<T>, o: AffineGradientsOf<T>,
+    c: AffineGradientsOf<T>,
+    dhPrev: [T], dcPrev: [T], dx: [T]? = nil, dcThroughH: [T]
   ) {
     (self.i, self.f, self.o, self.c) = (i, f, o, c)
     (self.dhPrev, self.dcPrev, givenDx, self.dcThroughH) = (dhPrev, dcPrev, dx, dcThroughH)
   }
 
-  /// `∂E/∂x_t` (D): the sum over the four gates, formed when read (`AffineGradients.dx`).
-  public var dx: [Double] {
+  /// `∂E/∂x_t` (D): the sum over the four gates, formed when read (`AffineGradientsOf<T>.dx`).
+  public var dx: [T] {
     get { givenDx ?? i.dx .+ f.dx .+ o.dx .+ c.dx }  // x_t feeds all four
     set { givenDx = newValue }
   }
 }
 
+/// Gradients of one LSTM step on `Double`.
+public typealias LSTMStepGradients = LSTMStepGradientsOf<Double>
+
 /// Backward through one step, given `dh = ∂E/∂h_t` and `dc = ∂E/∂c_t` from later steps.
-public func lstmStepBackward(
-  dh: [Double], dc: [Double], cache: LSTMStepCache<Double>, p: LSTMGates<Double>
-) -> LSTMStepGradients {
+public func lstmStepBackward<T: Scalar>(
+  dh: [T], dc: [T], cache: LSTMStepCache<T>, p: LSTMGates<T>
+) -> LSTMStepGradientsOf<T> {
   let out = lstmOutputBackward(dh, o: cache.o, tanhC: cache.tanhC)
   let dcTotal = dc .+ out.dc  // c_t reaches E through h_t and through c_{t+1}
   let cell = lstmCellBackward(
@@ -148,7 +152,7 @@ public func lstmStepBackward(
   let gc = lstmCandidateBackward(
     cell.dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, p: p.c)
   let dhPrev = gi.dhPrev .+ gf.dhPrev .+ go.dhPrev .+ gc.dhPrev  // h_{t−1} feeds all four
-  return LSTMStepGradients(
+  return LSTMStepGradientsOf(
     i: gi, f: gf, o: go, c: gc, dhPrev: dhPrev,
     dcPrev: cell.dcPrev,  // through f only
     dcThroughH: out.dc)
@@ -217,10 +221,29 @@ public struct LSTMCell: RecurrentCell {
     Self.cellGradients(lstmStepBackward(dh: dState.h, dc: dState.cellState, cache: cache, p: w))
   }
 
+  /// The LSTM step and its backward step on rows side by side, the four gates' weights read
+  /// once.
+  public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
+    let (gates, forgetBias) = (LSTMGates(p), forgetBias)
+    return { x, state in
+      let (h, c, cache) = lstmStepForward(
+        x: x, hPrev: state.h, cPrev: state.cellState, p: gates, forgetBias: forgetBias)
+      return (
+        CellState(h: h, c: c),
+        {
+          Self.cellGradients(
+            lstmStepBackward(dh: $0.h, dc: $0.cellState, cache: cache, p: gates))
+        }
+      )
+    }
+  }
+
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}` and
   /// `∂E/∂c_{t−1}`.
-  public static func cellGradients(_ g: consuming LSTMStepGradients) -> CellGradients {
-    var parameters: [(name: String, gradient: StepGradient)] = []
+  public static func cellGradients<T: Scalar>(_ g: consuming LSTMStepGradientsOf<T>)
+    -> CellGradientsOf<T>
+  {
+    var parameters: [(name: String, gradient: StepGradientOf<T>)] = []
     parameters.reserveCapacity(12)
     g.i.append(gates.i, to: &parameters)
     g.f.append(gates.f, to: &parameters)
@@ -228,7 +251,7 @@ public struct LSTMCell: RecurrentCell {
     g.c.append(gates.c, to: &parameters)
     let dStatePrev = CellState(h: g.dhPrev, c: g.dcPrev)
     let g = consume g  // moved into dx's closure, not copied
-    return CellGradients(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)
+    return CellGradientsOf(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)
   }
 
   /// `tanh c_t` and the candidate through tanh; the three gates through σ.

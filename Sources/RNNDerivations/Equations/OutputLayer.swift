@@ -50,31 +50,35 @@
   softmaxCrossEntropyForward(logits(s: s, V: V, b_y: b_y), target: lift(oneHot(k, V.rows)))
 }
 
-/// Gradients of one step's loss `E_t = −log ŷ_t[k_t]` through the output layer.
-public struct OutputLayerGradients: Sendable {
+/// Gradients of one step's loss `E_t = −log ŷ_t[k_t]` through the output layer, on any
+/// `Scalar` (`OutputLayerGradients` on `Double`).
+public struct OutputLayerGradientsOf<T: Scalar>: Sendable {
   /// `∂E_t/∂V = dz ⊗ s_t`, kept as its factors unless given outright.
-  var weights: OuterGradient
+  var weights: OuterGradientOf<T>
   /// `∂E_t/∂b_y` (K).
-  public var db_y: [Double]
+  public var db_y: [T]
   /// `∂E_t/∂s_t` (H): what the loss sends into the state.
-  public var ds: [Double]
+  public var ds: [T]
 
   /// Every gradient written out (a learner's answer, a catalogued mistake).
-  public init(dV: Matrix<Double>, db_y: [Double], ds: [Double]) {
-    (weights, self.db_y, self.ds) = (OuterGradient(given: dV), db_y, ds)
+  public init(dV: Matrix<T>, db_y: [T], ds: [T]) {
+    (weights, self.db_y, self.ds) = (OuterGradientOf(given: dV), db_y, ds)
   }
 
   /// As the backward pass leaves them: `∂E_t/∂V` as its factors `dz ⊗ s_t`, `∂E_t/∂b_y = dz`.
-  init(dz: [Double], s: [Double], ds: [Double]) {
-    (weights, db_y, self.ds) = (OuterGradient(dz, s), dz, ds)
+  init(dz: [T], s: [T], ds: [T]) {
+    (weights, db_y, self.ds) = (OuterGradientOf(dz, s), dz, ds)
   }
 
   /// `∂E_t/∂V` (K×H), written out from its factors unless given outright; settable.
-  public var dV: Matrix<Double> {
+  public var dV: Matrix<T> {
     get { weights.matrix }
     set { weights.matrix = newValue }
   }
 }
+
+/// Gradients of one step's loss through the output layer on `Double`.
+public typealias OutputLayerGradients = OutputLayerGradientsOf<Double>
 
 /// Backward through the output layer and the step's cross-entropy.
 /// - Parameters:
@@ -87,10 +91,10 @@ public func outputLayerBackward(yHat: [Double], target: Int, s: [Double], V: Mat
 }
 
 /// Backward through the logits `z_t = V s_t + b_y`, given `dz = ∂E_t/∂z_t` (`ŷ_t − y_t`).
-public func outputLayerBackward(dz: [Double], s: [Double], V: Matrix<Double>)
-  -> OutputLayerGradients
+public func outputLayerBackward<T: Scalar>(dz: [T], s: [T], V: Matrix<T>)
+  -> OutputLayerGradientsOf<T>
 {
-  OutputLayerGradients(
+  OutputLayerGradientsOf(
     dz: dz, s: s,  // ∂z/∂V_kh = s_h: dV = dz ⊗ s_t; ∂z/∂b_y = I: db_y = dz
     ds: V.transposeTimes(dz))  // ∂z/∂s_t = V: Vᵀ dz
 }

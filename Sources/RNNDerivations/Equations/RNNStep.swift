@@ -34,9 +34,9 @@ public struct RNNStepCache<T: Scalar>: Sendable {
 ///   - dh: upstream gradient `∂E/∂h_t`, `H`.
 ///   - cache: from `rnnStepForward`.
 ///   - W: recurrent weights, `H×H`; U: input weights, `H×D`.
-public func rnnStepBackward(
-  _ dh: [Double], cache: RNNStepCache<Double>, W: Matrix<Double>, U: Matrix<Double>
-) -> AffineGradients {
+public func rnnStepBackward<T: Scalar>(
+  _ dh: [T], cache: RNNStepCache<T>, W: Matrix<T>, U: Matrix<T>
+) -> AffineGradientsOf<T> {
   let da = tanhBackward(dh, h: cache.h)  // through tanh: 1 − h_t²
   return affineBackward(da, x: cache.x, hPrev: cache.hPrev, W: W, U: U)
 }
@@ -51,78 +51,82 @@ public func rnnStepBackward(
   Matrix.affine(W, hPrev, U, x, b)
 }
 
-/// Gradients of `a = W h_{t−1} + U x_t + b` with respect to everything it reads.
+/// Gradients of `a = W h_{t−1} + U x_t + b` with respect to everything it reads, on any
+/// `Scalar` (`AffineGradients` on `Double`).
 ///
 /// The weight gradients are outer products, kept as their two factors: `dW` and `dU` write
 /// them out when read; the walk adds them into its sums without forming them (`shares`).
-public struct AffineGradients: Sendable {
+public struct AffineGradientsOf<T: Scalar>: Sendable {
   /// `∂E/∂a`, what `dx` is formed from.
-  let da: [Double]
+  let da: [T]
   /// `∂E/∂W = da ⊗ h_{t−1}` and `∂E/∂U = da ⊗ x_t`, unless given outright.
-  var weights: (W: OuterGradient, U: OuterGradient)
+  var weights: (W: OuterGradientOf<T>, U: OuterGradientOf<T>)
   /// `∂E/∂b = da` (`∂a/∂b = I`), unless given outright.
-  public var db: [Double]
+  public var db: [T]
   /// `∂E/∂h_{t−1} = Wᵀ da` (H).
-  public var dhPrev: [Double]
+  public var dhPrev: [T]
   /// `U`, what `dx` is formed with.
-  let U: Matrix<Double>
+  let U: Matrix<T>
   /// `∂E/∂x_t` given outright; nil: formed from `U` when read.
-  var givenDx: [Double]?
+  var givenDx: [T]?
 
   /// The factors, as the backward pass leaves them: `dW`, `dU` and `db` formed from them, and
   /// `dx` from `U` when read.
-  public init(da: [Double], hPrev: [Double], x: [Double], dhPrev: [Double], U: Matrix<Double>) {
-    self.init(da: da, W: OuterGradient(da, hPrev), x: x, dhPrev: dhPrev, U: U)
+  public init(da: [T], hPrev: [T], x: [T], dhPrev: [T], U: Matrix<T>) {
+    self.init(da: da, W: OuterGradientOf(da, hPrev), x: x, dhPrev: dhPrev, U: U)
   }
 
   /// The same with `∂E/∂W` given as other factors (a reset-after GRU candidate's:
   /// `GRUCandidateGradients`).
-  init(da: [Double], W: OuterGradient, x: [Double], dhPrev: [Double], U: Matrix<Double>) {
+  init(da: [T], W: OuterGradientOf<T>, x: [T], dhPrev: [T], U: Matrix<T>) {
     (self.da, db, self.dhPrev, self.U) = (da, da, dhPrev, U)
-    weights = (W, OuterGradient(da, x))
+    weights = (W, OuterGradientOf(da, x))
   }
 
   /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`
   /// (`∂a/∂b = I`).
   public init(
-    dW: Matrix<Double>, dU: Matrix<Double>, db: [Double], dhPrev: [Double], dx: [Double]
+    dW: Matrix<T>, dU: Matrix<T>, db: [T], dhPrev: [T], dx: [T]
   ) {
     (da, self.db, self.dhPrev, U, givenDx) = (db, db, dhPrev, .zeros(0, 0), dx)
-    weights = (OuterGradient(given: dW), OuterGradient(given: dU))
+    weights = (OuterGradientOf(given: dW), OuterGradientOf(given: dU))
   }
 
   /// `∂E/∂x_t = Uᵀ da` (D), formed when read, unless given outright.
   ///
   /// Only a stack's upper layer reads it, to hand it to the layer below. A single layer's walk
   /// never does (`x_t` is data, not a variable), and skips its H·D multiply–adds at every step.
-  public var dx: [Double] {
+  public var dx: [T] {
     get { givenDx ?? U.transposeTimes(da) }  // ∂a/∂x_t = U: Uᵀ da
     set { givenDx = newValue }
   }
 
   /// `da ⊗ h_{t−1}`: `∂a_i/∂W_ij = h_{t−1,j}`.
-  public var dW: Matrix<Double> {
+  public var dW: Matrix<T> {
     get { weights.W.matrix }
     set { weights.W.matrix = newValue }
   }
   /// `da ⊗ x_t`: `∂a_i/∂U_ij = x_j`.
-  public var dU: Matrix<Double> {
+  public var dU: Matrix<T> {
     get { weights.U.matrix }
     set { weights.U.matrix = newValue }
   }
 
   /// The three shares as the walk adds them: each outer product kept as its two factors
   /// (added in place, never formed), unless given outright.
-  public var shares: (W: StepGradient, U: StepGradient, b: StepGradient) {
+  public var shares: (W: StepGradientOf<T>, U: StepGradientOf<T>, b: StepGradientOf<T>) {
     (weights.W.share, weights.U.share, .vector(db))
   }
 }
 
+/// The gradients of an affine map on `Double`: what a step's backward pass returns.
+public typealias AffineGradients = AffineGradientsOf<Double>
+
 /// Backward through `a = W h_{t−1} + U x_t + b`, given `da = ∂E/∂a`.
-public func affineBackward(
-  _ da: [Double], x: [Double], hPrev: [Double], W: Matrix<Double>, U: Matrix<Double>
-) -> AffineGradients {
-  AffineGradients(
+public func affineBackward<T: Scalar>(
+  _ da: [T], x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>
+) -> AffineGradientsOf<T> {
+  AffineGradientsOf(
     da: da, hPrev: hPrev, x: x,  // dW = da ⊗ h_{t−1}, dU = da ⊗ x_t, db = da
     dhPrev: W.transposeTimes(da),  // ∂a/∂h_{t−1} = W: Wᵀ da
     U: U)  // dx = Uᵀ da, formed when read
@@ -149,16 +153,16 @@ public struct GateParameters<T: Scalar>: Sendable {
   }
 }
 
-extension AffineGradients {
+extension AffineGradientsOf {
   /// This step's gradients of gate `g`'s weights, by name.
-  public func named(_ g: GateNames) -> [(name: String, gradient: StepGradient)] {
-    var list: [(name: String, gradient: StepGradient)] = []
+  public func named(_ g: GateNames) -> [(name: String, gradient: StepGradientOf<T>)] {
+    var list: [(name: String, gradient: StepGradientOf<T>)] = []
     append(g, to: &list)
     return list
   }
 
   /// The same three appended to `list`: a cell's gates one after another in one array.
-  func append(_ g: GateNames, to list: inout [(name: String, gradient: StepGradient)]) {
+  func append(_ g: GateNames, to list: inout [(name: String, gradient: StepGradientOf<T>)]) {
     let s = shares
     list.append((g.W, s.W))
     list.append((g.U, s.U))
@@ -176,10 +180,9 @@ extension AffineGradients {
 }
 
 /// Backward through a sigmoid gate, given `dGate = ∂E/∂gate` and the gate's output.
-public func gateBackward(
-  _ dGate: [Double], gate: [Double], x: [Double], hPrev: [Double], W: Matrix<Double>,
-  U: Matrix<Double>
-) -> AffineGradients {
+public func gateBackward<T: Scalar>(
+  _ dGate: [T], gate: [T], x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>
+) -> AffineGradientsOf<T> {
   let da = sigmoidBackward(dGate, s: gate)  // through σ: gate(1 − gate)
   return affineBackward(da, x: x, hPrev: hPrev, W: W, U: U)
 }
@@ -238,30 +241,25 @@ public struct RNNCell: RecurrentCell {
     Self.cellGradients(rnnStepBackward(dState.h, cache: cache, W: w.W, U: w.U))
   }
 
-  /// The RNN step and `rnnStepBackward` on rows side by side, `W`, `U` and `b` read once.
+  /// The RNN step and its backward step on rows side by side, `W`, `U` and `b` read once.
   public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
     let (W, U, b) = (p.matrix("W"), p.matrix("U"), p["b"])
     return { x, state in
       let (h, cache) = rnnStepForward(x: x, hPrev: state.h, W: W, U: U, b: b)
       return (
-        CellState(h: h),
-        { dState in
-          let da = tanhBackward(dState.h, h: cache.h)  // through tanh: 1 − h_t²
-          return SideBySideGradients(
-            // U, W, b: dU = da ⊗ x_t, dW = da ⊗ h_{t−1}, db = da (affineBackward)
-            parameters: [.outer(da, cache.x), .outer(da, cache.hPrev), .vector(da)],
-            dStatePrev: CellState(h: W.transposeTimes(da)))  // ∂a/∂h_{t−1} = W: Wᵀ da
-        }
+        CellState(h: h), { Self.cellGradients(rnnStepBackward($0.h, cache: cache, W: W, U: U)) }
       )
     }
   }
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
-  public static func cellGradients(_ g: consuming AffineGradients) -> CellGradients {
+  public static func cellGradients<T: Scalar>(_ g: consuming AffineGradientsOf<T>)
+    -> CellGradientsOf<T>
+  {
     let s = g.shares
     let dhPrev = g.dhPrev
     let g = consume g  // moved into dx's closure, not copied
-    return CellGradients(
+    return CellGradientsOf(
       parameters: [("U", s.U), ("W", s.W), ("b", s.b)], dStatePrev: CellState(h: dhPrev), dx: g.dx)
   }
 

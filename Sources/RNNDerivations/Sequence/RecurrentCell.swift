@@ -38,20 +38,21 @@ extension CellState<Double> {
   }
 }
 
-/// One step's share of a parameter's gradient.
+/// One step's share of a parameter's gradient, on any `Scalar`: `StepGradient` on `Double`,
+/// and on `Lanes` the shares of rows side by side, each lane its own row's.
 ///
 /// A weight's share is an outer product, `da ⊗ h_{t−1}`: H·H numbers made of H + H. The walk
 /// never forms it: it keeps the two factors and adds every step's product into the sum after
 /// its last step (`GradientSums`, `Matrix.addOuters`), which is most of what a step's backward
 /// pass would otherwise spend (notes/Performance.md).
-public enum StepGradient: Sendable {
+public enum StepGradientOf<T: Scalar>: Sendable {
   /// A vector's share (a bias's `da`), or any share written out entry by entry.
-  case vector([Double])
+  case vector([T])
   /// A weight's share `a ⊗ b` (`a bᵀ`): entry `(i, j)` is `a[i] · b[j]`.
-  case outer([Double], [Double])
+  case outer([T], [T])
 
   /// The share written out, flat and row-major: what a learner compares entry by entry.
-  public var values: [Double] {
+  public var values: [T] {
     switch self {
     case .vector(let v): v
     case .outer(let a, let b): Matrix.outer(a, b).storage
@@ -59,73 +60,62 @@ public enum StepGradient: Sendable {
   }
 }
 
+/// One step's share of a parameter's gradient on `Double`: what the walk adds.
+public typealias StepGradient = StepGradientOf<Double>
+
 /// One step's gradient of a weight: the outer product `a ⊗ b` kept as its two factors, or a
 /// matrix given outright (a learner's answer, a catalogued mistake).
-public struct OuterGradient: Sendable {
+public struct OuterGradientOf<T: Scalar>: Sendable {
   /// The factors: `a` along the rows, `b` along the columns.
-  let a, b: [Double]
+  let a, b: [T]
   /// The gradient given outright, in place of `a ⊗ b`.
-  var given: Matrix<Double>?
+  var given: Matrix<T>?
 
   /// `a ⊗ b`, kept as `a` and `b`.
-  init(_ a: [Double], _ b: [Double]) { (self.a, self.b) = (a, b) }
+  init(_ a: [T], _ b: [T]) { (self.a, self.b) = (a, b) }
   /// A gradient given outright.
-  init(given: Matrix<Double>) { (a, b, self.given) = ([], [], given) }
+  init(given: Matrix<T>) { (a, b, self.given) = ([], [], given) }
 
   /// The gradient written out: `a ⊗ b`, or the one given; setting it gives it outright.
-  public var matrix: Matrix<Double> {
+  public var matrix: Matrix<T> {
     get { given ?? .outer(a, b) }
     set { given = newValue }
   }
   /// As the walk adds it: the factors (never formed), or the given matrix entry by entry.
-  public var share: StepGradient { given.map { .vector($0.storage) } ?? .outer(a, b) }
+  public var share: StepGradientOf<T> { given.map { .vector($0.storage) } ?? .outer(a, b) }
 }
 
-/// What one step's hand-derived backward pass returns.
-public struct CellGradients: Sendable {
+/// One step's gradient of a weight on `Double`.
+public typealias OuterGradient = OuterGradientOf<Double>
+
+/// What one step's hand-derived backward pass returns, on any `Scalar` (`CellGradients` on
+/// `Double`; on `Lanes`, rows side by side: `RecurrentCell.sideBySide`).
+public struct CellGradientsOf<T: Scalar>: Sendable {
   /// This step's share of each parameter's gradient, by name.
-  public var parameters: [(name: String, gradient: StepGradient)]
+  public var parameters: [(name: String, gradient: StepGradientOf<T>)]
   /// `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`): what flows on to the step before.
-  public var dStatePrev: CellState<Double>
+  public var dStatePrev: CellState<T>
   /// Works out `∂E/∂x_t`.
-  private var inputGradient: @Sendable () -> [Double]
+  private var inputGradient: @Sendable () -> [T]
   /// A step's gradients: the parameters' shares by name, `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`),
   /// `∂E/∂x_t` (worked out when read).
   public init(
-    parameters: [(name: String, gradient: StepGradient)], dStatePrev: CellState<Double>,
-    dx: @autoclosure @escaping @Sendable () -> [Double]
+    parameters: [(name: String, gradient: StepGradientOf<T>)], dStatePrev: CellState<T>,
+    dx: @autoclosure @escaping @Sendable () -> [T]
   ) {
     (self.parameters, self.dStatePrev, inputGradient) = (parameters, dStatePrev, dx)
   }
 
   /// `∂E/∂x_t`, worked out when read: a stack hands its upper layers' to the layer below; the
   /// walk never reads it, since `x_t` is data, not a variable (`AffineGradients.dx`).
-  public var dx: [Double] {
+  public var dx: [T] {
     get { inputGradient() }
     set { inputGradient = { [newValue] in newValue } }
   }
 }
 
-/// One step's share of a parameter's gradient on rows side by side (`Lanes`, a row per lane):
-/// `StepGradient`'s two forms, each lane its own row's share.
-public enum SideBySideShare {
-  /// A vector's share (a bias's `da`).
-  case vector([Lanes])
-  /// A weight's share `a ⊗ b`: entry `(i, j)` is `a[i] · b[j]`, lane by lane.
-  case outer([Lanes], [Lanes])
-}
-
-/// What one step back on rows side by side returns: `CellGradients`, lane by lane.
-public struct SideBySideGradients {
-  /// This step's share of each parameter's gradient, in the order of the cell's `parameters`.
-  public var parameters: [SideBySideShare]
-  /// `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`) of every row.
-  public var dStatePrev: CellState<Lanes>
-  /// The shares in the order of `parameters`, and what flows on to the step before.
-  public init(parameters: [SideBySideShare], dStatePrev: CellState<Lanes>) {
-    (self.parameters, self.dStatePrev) = (parameters, dStatePrev)
-  }
-}
+/// What one step's hand-derived backward pass returns on `Double`: what the walk takes.
+public typealias CellGradients = CellGradientsOf<Double>
 
 /// One step forward on rows side by side, returning the new state and the step back through
 /// it (what it needs from the forward step held inside): `RecurrentCell.sideBySide`.
@@ -133,7 +123,7 @@ public typealias SideBySideStep = (_ x: [Lanes], _ state: CellState<Lanes>) -> (
   state: CellState<Lanes>, back: SideBySideBack
 )
 /// One step back on rows side by side, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
-public typealias SideBySideBack = (_ dState: CellState<Lanes>) -> SideBySideGradients
+public typealias SideBySideBack = (_ dState: CellState<Lanes>) -> CellGradientsOf<Lanes>
 
 /// One recurrent cell: its parameters, one forward step over any `Scalar`, and the
 /// hand-derived backward step (Keras's `cell.call(inputs, states)`, PyTorch's `RNNCellBase`).
@@ -171,10 +161,9 @@ public protocol RecurrentCell: Sendable {
   /// Backward through one step, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
   func backward(_ dState: CellState<Double>, _ cache: Cache, _ w: Weights) -> CellGradients
   /// The step forward and back on rows side by side, `Lanes.count` rows in the lanes, with
-  /// the weights of `p` read once: the same equation functions as `forward` and `backward`,
-  /// on `Lanes`, each lane its own row's step to the bit (the echo training, `EchoStep`). Nil
-  /// where the cell's backward step runs on `Double` alone: a walk then takes its rows one at
-  /// a time.
+  /// the weights of `p` read once: the functions `forward` and `backward` call, on `Lanes`,
+  /// each lane its own row's step to the bit (the echo training, `EchoStep`). Nil where the
+  /// cell's backward step runs on `Double` alone: a walk then takes its rows one at a time.
   func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep?
   /// How much cancellation in this step's derivatives (`1 − h²`, `1 − s`) magnifies the
   /// backward pass's rounding: 1 where nothing cancels, large near saturation.

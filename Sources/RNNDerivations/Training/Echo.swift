@@ -276,12 +276,12 @@ extension EchoStep {
   /// `gradients` with the rows side by side: `Lanes.count` rows at a time, lane `i` row
   /// `first + i`, each group's walk on its own core.
   ///
-  /// Every lane is its row's walk to the bit: the same equation functions on `Lanes`
-  /// (`+ − × ÷` and the kernels act lane by lane), the same sums in the same order (each
-  /// parameter's shares added t = T−1, …, 0 from 0, the rows' sums then added in row order),
-  /// so the result is `gradientsRowByRow`'s, bit for bit (EchoTests). The step's bookkeeping
-  /// (arrays, closures, reference counts) is shared by the rows of a group, and the
-  /// arithmetic runs on vectors of eight.
+  /// Every lane is its row's walk to the bit: the cell's own forward and backward steps and
+  /// the output layer's, on `Lanes` (`+ − × ÷` and the kernels act lane by lane), and the same
+  /// sums in the same order (each parameter's shares added t = T−1, …, 0 from 0, the rows'
+  /// sums then added in row order), so the result is `gradientsRowByRow`'s, bit for bit
+  /// (EchoTests). The step's bookkeeping (arrays, closures, reference counts) is shared by the
+  /// rows of a group, and the arithmetic runs on vectors of eight.
   func gradientsSideBySide(_ p: Parameters<Lanes>, _ step: SideBySideStep) -> (
     summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
   ) {
@@ -305,9 +305,10 @@ extension EchoStep {
     return (summedLoss, Parameters(p.layout, values: g), walks.flatMap(\.final))
   }
 
-  /// One group's chunks forward and back, side by side: each lane's loss `E` and gradient
-  /// sums (per parameter, flat), and each row's final state. Lanes past the group's last row
-  /// repeat it; nothing reads them.
+  /// One group's chunks forward and back, side by side.
+  ///
+  /// Returns each lane's loss `E` and gradient sums (per parameter, flat), and each row's
+  /// final state. Lanes past the group's last row repeat it; nothing reads them.
   func walkSideBySide(_ group: Range<Int>, _ p: Parameters<Lanes>, _ step: SideBySideStep) -> (
     loss: Lanes, gradients: [[Lanes]], final: [CellState<Double>]
   ) {
@@ -337,7 +338,7 @@ extension EchoStep {
     }
     // Backward: the output layer's shares and ∂E_t/∂h_t, then the cell's, t = T−1, …, 0.
     var sums = p.values.map { [Lanes](repeating: 0, count: $0.count) }
-    func add(_ k: Int, _ share: SideBySideShare) {
+    func add(_ k: Int, _ share: StepGradientOf<Lanes>) {
       sums[k].withUnsafeMutableBufferPointer { sum in
         switch share {
         case .vector(let v): for i in v.indices { sum[i] += v[i] }
@@ -349,18 +350,18 @@ extension EchoStep {
     let (v, bias) = (
       p.layout.index(of: cell.outputNames.weights), p.layout.index(of: cell.outputNames.bias)
     )
-    let cellIndices = cell.parameters.map { p.layout.index(of: $0.name) }
     var next = cell.state(cell.stateNames.map { _ in [Lanes](repeating: 0, count: dims.H) })
     for t in (0..<T).reversed() {
       let dz = softmaxCrossEntropyBackward(kept[t].yHat, target: kept[t].y)  // ŷ_t − y_t
-      add(v, .outer(dz, kept[t].s))  // ∂E_t/∂V = dz ⊗ s_t
-      add(bias, .vector(dz))  // ∂E_t/∂b_y = dz
-      let ds = V.transposeTimes(dz)  // ∂E_t/∂s_t = Vᵀ dz
-      let g = kept[t].back(CellState(h: ds .+ next.h, c: next.c, below: next.below))
-      for (k, share) in zip(cellIndices, g.parameters) { add(k, share) }  // shared: gradients add
+      let out = outputLayerBackward(dz: dz, s: kept[t].s, V: V)
+      add(v, out.weights.share)  // ∂E_t/∂V = dz ⊗ s_t
+      add(bias, .vector(out.db_y))  // ∂E_t/∂b_y = dz
+      let g = kept[t].back(CellState(h: out.ds .+ next.h, c: next.c, below: next.below))
+      for (name, share) in g.parameters { add(p.layout.index(of: name), share) }  // shared: add
       next = g.dStatePrev  // ∂E/∂h_{t−1} (and c_{t−1}); dropped at t = 0: the state is a constant
     }
-    let final = (0..<group.count).map { lane in cell.state(state.parts.map { $0.map { $0[lane] } })
+    let final = (0..<group.count).map { lane in
+      cell.state(state.parts.map { $0.map { $0[lane] } })
     }
     return (loss, sums, final)
   }
