@@ -11,7 +11,8 @@ import Foundation
 /// kernels eight lanes at a time (the same bits), `log` calls `Double`'s on each lane, and the
 /// softmax's shift is each lane's own largest value (`largestPrimal`). A forward function that
 /// decides anything else from `primal` (lane 0's value) must not run on it:
-/// `ForwardFunction.evaluatesLanesApart`.
+/// `ForwardFunction.evaluatesLanesApart`. The echo training runs twenty-four rows of a batch
+/// the same way, forward and back (`RecurrentCell.sideBySide`).
 public struct Lanes: Scalar {
   /// The lanes eight at a time: the compiler keeps a `SIMD8`'s arithmetic in vector
   /// instructions, where it ran a `SIMD32`'s one lane after another (notes/Performance.md).
