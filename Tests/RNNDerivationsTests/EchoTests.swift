@@ -50,23 +50,25 @@ import Testing
   }
 
   /// One training step of the echo task: the batch of chunks, each row from a carried state
-  /// (non-zero, as after the first chunk), with a small batch and H = 3.
-  static func trainingStep<C: RecurrentCell>(_ cell: C) -> (EchoStep<C>, Parameters<Double>) {
-    var rng = SplitMix64(seed: 11)
-    let dims = Dims(D: 2, H: 3, K: 2)
+  /// (non-zero, as after the first chunk), by default a small batch and H = 3.
+  static func trainingStep<C: RecurrentCell>(
+    _ cell: C, rows: Int = 3, steps: Int = 6, H: Int = 3, seed: UInt64 = 11
+  ) -> (EchoStep<C>, Parameters<Double>) {
+    var rng = SplitMix64(seed: seed)
+    let dims = Dims(D: 2, H: H, K: 2)
     let specs = SequenceModel(cell, xs: [], targets: [], dims: dims).parameters
     let p = Parameters<Double>.random(specs, dims, &rng, scale: 1)
-    let (x, y) = EchoTask.series(length: 3 * 6, rng: &rng)
-    let rows = (0..<3).map { b in
-      let range = (b * 6)..<(b * 6 + 6)
+    let (x, y) = EchoTask.series(length: rows * steps, rng: &rng)
+    let chunks = (0..<rows).map { b in
+      let range = (b * steps)..<(b * steps + steps)
       return (xs: range.map { x[$0] == 1 ? [0.0, 1] : [1.0, 0] }, targets: range.map { y[$0] })
     }
-    let states = (0..<3).map { _ in
+    let states = (0..<rows).map { _ in
       CellState(
-        h: (0..<3).map { _ in rng.unit() - 0.5 },
-        c: cell.hasCellState ? (0..<3).map { _ in rng.unit() - 0.5 } : nil)
+        h: (0..<H).map { _ in rng.unit() - 0.5 },
+        c: cell.hasCellState ? (0..<H).map { _ in rng.unit() - 0.5 } : nil)
     }
-    return (EchoStep(cell, rows: rows, dims: dims, states: states), p)
+    return (EchoStep(cell, rows: chunks, dims: dims, states: states), p)
   }
 
   /// The rows side by side on `Lanes` give what the rows give walked one at a time.
@@ -76,19 +78,7 @@ import Testing
   /// of a second; each enters from a state of its own (an LSTM's `c` too).
   @Test func rowsSideBySideAreTheRowsOneAtATime() throws {
     func check(_ cell: some RecurrentCell) throws {
-      var rng = SplitMix64(seed: 5)
-      let dims = Dims(D: 2, H: 5, K: 2)
-      let specs = SequenceModel(cell, xs: [], targets: [], dims: dims).parameters
-      let p = Parameters<Double>.random(specs, dims, &rng, scale: 1)
-      let (x, y) = EchoTask.series(length: 30 * 7, rng: &rng)
-      let rows = (0..<30).map { b in
-        let range = (b * 7)..<(b * 7 + 7)
-        return (xs: range.map { x[$0] == 1 ? [0.0, 1] : [1.0, 0] }, targets: range.map { y[$0] })
-      }
-      let states = (0..<30).map { _ in
-        cell.state(cell.stateNames.map { _ in (0..<5).map { _ in rng.unit() - 0.5 } })
-      }
-      let echo = EchoStep(cell, rows: rows, dims: dims, states: states)
+      let (echo, p) = Self.trainingStep(cell, rows: 30, steps: 7, H: 5, seed: 5)
       let lanes: Parameters<Lanes> = p.lifted()
       let side = echo.gradientsSideBySide(lanes, try #require(cell.sideBySide(lanes)))
       let one = echo.gradientsRowByRow(p)
@@ -100,7 +90,7 @@ import Testing
         side.finalStates.map { $0.parts.map(bits) } == one.finalStates.map { $0.parts.map(bits) },
         "\(name)")
       #expect(
-        one.finalStates.count == 30 && one.finalStates[0].parts.count == states[0].parts.count)
+        one.finalStates.count == 30 && one.finalStates[0].parts.count == echo.states[0].parts.count)
     }
     try check(RNNCell())
     try check(ConcatRNNCell())

@@ -108,7 +108,7 @@ public struct LSTMStepCache<T: Scalar>: Sendable {
 /// Gradients of one LSTM step, on any `Scalar` (`LSTMStepGradients` on `Double`).
 public struct LSTMStepGradientsOf<T: Scalar>: Sendable {
   /// Per gate and the candidate: `dW` (H×H), `dU` (H×D), `db` (H), shares of `dh_{t−1}`, `dx`.
-  public var i, f, o, c: AffineGradientsOf<T>  // per gate: dW, dU, db, and its share of dh_{t−1}, dx
+  public var i, f, o, c: AffineGradientsOf<T>
   /// `∂E/∂h_{t−1}` (H): the sum over the four gates.
   public var dhPrev: [T]
   /// `∂E/∂c_{t−1}` (H): through the forget gate only.
