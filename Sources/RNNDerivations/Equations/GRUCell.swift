@@ -29,7 +29,7 @@ public enum GRUVariant: String, Sendable, CaseIterable {
 /// (`GRUCandidateGradients` on `Double`).
 ///
 /// The candidate's affine map `W_h (·) + U_h x_t + b_h` has the gradients of any
-/// (`AffineGradientsOf<T>`), with `∂E/∂W_h` kept as the factors its convention gives.
+/// (`AffineGradientsOf`), with `∂E/∂W_h` kept as the factors its convention gives.
 public struct GRUCandidateGradientsOf<T: Scalar>: Sendable {
   /// `∂E/∂W_h`, `∂E/∂U_h = da ⊗ x_t`, `∂E/∂b_h = da`, `∂E/∂x_t`; its `dhPrev` is the
   /// candidate's whole `∂E/∂h_{t−1}`, through `W_h` and `r_t`.
@@ -79,7 +79,7 @@ public struct GRUCandidateGradientsOf<T: Scalar>: Sendable {
     get { affine.dhPrev }
     set { affine.dhPrev = newValue }
   }
-  /// `∂E/∂x_t = U_hᵀ da` (D), formed when read unless given outright (`AffineGradientsOf<T>.dx`).
+  /// `∂E/∂x_t = U_hᵀ da` (D), formed when read unless given outright (`AffineGradientsOf.dx`).
   public var dx: [T] {
     get { affine.dx }
     set { affine.dx = newValue }
@@ -200,7 +200,7 @@ public struct GRUStepGradientsOf<T: Scalar>: Sendable {
     (self.r, self.z, self.h, self.dhPrev, givenDx) = (r, z, h, dhPrev, dx)
   }
 
-  /// `∂E/∂x_t` (D): the sum of three paths, formed when read (`AffineGradientsOf<T>.dx`).
+  /// `∂E/∂x_t` (D): the sum of three paths, formed when read (`AffineGradientsOf.dx`).
   public var dx: [T] {
     get { givenDx ?? h.dx .+ r.dx .+ z.dx }  // x_t feeds the candidate and both gates
     set { givenDx = newValue }

@@ -128,7 +128,7 @@ public struct LSTMStepGradientsOf<T: Scalar>: Sendable {
     (self.dhPrev, self.dcPrev, givenDx, self.dcThroughH) = (dhPrev, dcPrev, dx, dcThroughH)
   }
 
-  /// `∂E/∂x_t` (D): the sum over the four gates, formed when read (`AffineGradientsOf<T>.dx`).
+  /// `∂E/∂x_t` (D): the sum over the four gates, formed when read (`AffineGradientsOf.dx`).
   public var dx: [T] {
     get { givenDx ?? i.dx .+ f.dx .+ o.dx .+ c.dx }  // x_t feeds all four
     set { givenDx = newValue }
