@@ -228,14 +228,15 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
   /// and the state each row ends its chunk with.
   ///
   /// Where the cell has a step on rows side by side (`RecurrentCell.sideBySide`) and the rows'
-  /// chunks are one length, `Lanes.count` rows run at a time, each lane its row's walk to the
-  /// bit (`gradientsSideBySide`); otherwise each row walks on its own.
+  /// chunks are one length (inputs and targets alike), `Lanes.count` rows run at a time, each
+  /// lane its row's walk to the bit (`gradientsSideBySide`); otherwise each row walks on its
+  /// own.
   public func gradients(_ p: Parameters<Double>) -> (
     summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
   ) {
     let lanes: Parameters<Lanes> = p.lifted()
     if let first = rows.first, let step = first.cell.sideBySide(lanes),
-      rows.allSatisfy({ $0.xs.count == first.xs.count })
+      rows.allSatisfy({ [$0.xs.count, $0.targets.count] == [first.xs.count, first.xs.count] })
     {
       return gradientsSideBySide(lanes, step)
     }
