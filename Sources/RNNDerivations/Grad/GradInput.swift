@@ -24,7 +24,7 @@ extension ModelKind {
   public var parameters: [ParameterSpec] { cell().parameters + cell().outputParameters }
 
   /// The state carried between steps: `h`, and the cell `c` for an LSTM.
-  public var stateNames: [String] { cell().hasCellState ? ["h", "c"] : ["h"] }
+  public var stateNames: [String] { cell().stateNames }
 }
 
 /// A model with its equations pinned down: the kind and, for a GRU, its convention (an
