@@ -130,13 +130,15 @@ public struct ConcatRNNCell: RecurrentCell {
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂S_{t−1}`;
   /// `∂E/∂W` as its two factors.
-  public static func cellGradients<T: Scalar>(_ g: ConcatRNNStepGradientsOf<T>)
+  public static func cellGradients<T: Scalar>(_ g: consuming ConcatRNNStepGradientsOf<T>)
     -> CellGradientsOf<T>
   {
-    CellGradientsOf(
-      parameters: [("W", .outer(g.da, g.input)), ("b_s", .vector(g.db_s))],
-      dStatePrev: CellState(h: g.dsPrev),
-      dx: g.dx)
+    let parameters: [(name: String, gradient: StepGradientOf<T>)] = [
+      ("W", .outer(g.da, g.input)), ("b_s", .vector(g.db_s)),
+    ]
+    let dsPrev = g.dsPrev
+    let g = consume g  // moved into dx's closure, not copied
+    return CellGradientsOf(parameters: parameters, dStatePrev: CellState(h: dsPrev), dx: g.dx)
   }
 
   /// `1 − S_t²`, the only derivative in the step.
