@@ -315,23 +315,23 @@ extension EchoStep {
   ) {
     let model = rows[group.lowerBound]
     let (cell, T, dims) = (model.cell, model.xs.count, model.dims)
-    let row = (0..<Lanes.count).map { min(group.lowerBound + $0, group.upperBound - 1) }
-    /// Entries `0..<count` side by side: entry `j` of lane `i` is `value(row, j)` of the row
-    /// of lane `i`.
-    func sideBySide(_ count: Int, _ value: (_ row: Int, _ j: Int) -> Double) -> [Lanes] {
-      (0..<count).map { j in Lanes { value(row[$0], j) } }
+    // Lane i's row (past the group's last, the last again): its chunk and its state.
+    let lanes = (0..<Lanes.count).map { min(group.lowerBound + $0, group.upperBound - 1) }
+    let (xs, targets) = (lanes.map { rows[$0].xs }, lanes.map { rows[$0].targets })
+    let parts = lanes.map { states[$0].parts }
+    /// Entries `0..<count` side by side: entry `j` of lane `i` is `value(i, j)`.
+    func sideBySide(_ count: Int, _ value: (_ lane: Int, _ j: Int) -> Double) -> [Lanes] {
+      (0..<count).map { j in Lanes { value($0, j) } }
     }
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
-    let parts = states[group].map(\.parts)  // each row's h (and c), from the group's first
-    var state = cell.state(
-      parts[0].indices.map { q in sideBySide(dims.H) { parts[$0 - group.lowerBound][q][$1] } })
+    var state = cell.state(parts[0].indices.map { q in sideBySide(dims.H) { parts[$0][q][$1] } })
     // Forward: E = Σ_t E_t, keeping each step's ŷ_t, y_t, s_t = h_t and its step back.
     var loss: Lanes = 0
     var kept: [(yHat: [Lanes], y: [Lanes], s: [Lanes], back: SideBySideBack)] = []
     kept.reserveCapacity(T)
     for t in 0..<T {
-      let (next, back) = step(sideBySide(dims.D) { rows[$0].xs[t][$1] }, state)
-      let y = sideBySide(dims.K) { rows[$0].targets[t] == $1 ? 1 : 0 }  // each lane's one-hot y_t
+      let (next, back) = step(sideBySide(dims.D) { xs[$0][t][$1] }, state)
+      let y = sideBySide(dims.K) { targets[$0][t] == $1 ? 1 : 0 }  // each lane's one-hot y_t
       let (yHat, E_t) = outputStepForward(s: next.h, V: V, b_y: b_y, target: y)
       loss += E_t
       kept.append((yHat, y, next.h, back))
