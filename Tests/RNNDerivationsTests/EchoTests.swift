@@ -79,7 +79,7 @@ import Testing
   @Test func rowsSideBySideAreTheRowsOneAtATime() throws {
     func check(_ cell: some RecurrentCell) throws {
       let (echo, p) = Self.trainingStep(cell, rows: 30, steps: 7, H: 5, seed: 5)
-      let lanes: Parameters<Lanes> = p.lifted()
+      let lanes = Parameters<Lanes>(constants: p)
       let side = echo.gradientsSideBySide(lanes, try #require(cell.sideBySide(lanes)))
       let one = echo.gradientsRowByRow(p)
       func bits(_ v: [Double]) -> [UInt64] { v.map(\.bitPattern) }

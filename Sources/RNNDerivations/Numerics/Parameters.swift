@@ -360,22 +360,7 @@ extension Parameters<Double> {
 }
 
 extension Parameters {
-  /// Every value a constant: no tangent anywhere.
-  public init<Tangent>(constants p: Parameters<Double>) where T == DualNumber<Tangent> {
-    self.init(p.layout, values: p.values.map { $0.map { DualNumber($0) } })
-  }
-}
-
-extension Parameters<Double> {
-  /// The same values as constants of any `Scalar` (on `Lanes`, every lane the same).
-  public func lifted<S: Scalar>() -> Parameters<S> {
-    Parameters<S>(layout, values: values.map(lift))
-  }
-}
-
-extension Parameters where T == Traced {
-  /// Every value a constant: on no tape, no gradient anywhere.
-  public init(constants p: Parameters<Double>) {
-    self.init(p.layout, values: p.values.map { $0.map { Traced($0) } })
-  }
+  /// The values of `p` as constants of `T` (`T(value)`): no tangent on a dual number, on no
+  /// tape, every lane the same on `Lanes`.
+  public init(constants p: Parameters<Double>) { self.init(p.layout, values: p.values.map(lift)) }
 }

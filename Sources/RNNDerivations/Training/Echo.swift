@@ -234,7 +234,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
   public func gradients(_ p: Parameters<Double>) -> (
     summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
   ) {
-    let lanes: Parameters<Lanes> = p.lifted()
+    let lanes = Parameters<Lanes>(constants: p)
     if let first = rows.first, let step = first.cell.sideBySide(lanes),
       rows.allSatisfy({ [$0.xs.count, $0.targets.count] == [first.xs.count, first.xs.count] })
     {

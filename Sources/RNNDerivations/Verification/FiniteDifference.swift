@@ -179,7 +179,7 @@ struct Stencil<F: ForwardFunction> {
   init(_ f: F, at base: Parameters<Double>) {
     (self.f, self.base) = (f, base)
     if f.evaluatesLanesApart {
-      lanes = base.lifted()
+      lanes = Parameters(constants: base)
     }
   }
 

@@ -131,7 +131,7 @@ public struct StepSweep: Sendable {
     var values = point.map(\.values)
     for k in values[p].indices { values[p][k] += t * v[k] }
     let layout = Layout(names: point.map(\.name), shapes: point.map(\.shape))
-    let outputs = f.evaluate(Parameters<P>(layout, values: values.map { $0.map(P.init) }))
+    let outputs = f.evaluate(Parameters<P>(constants: Parameters(layout, values: values)))
     return zip(u, outputs).reduce(0) { $0 + $1.0 * $1.1.primal }
   }
 
