@@ -193,11 +193,13 @@ public func gateBackward<T: Scalar>(
 public struct RNNCell: RecurrentCell {
   /// The vanilla RNN cell: its parameters are its only settings.
   public init() {}
+  /// The step's names, `W`, `U` and `b`, without a gate's suffix.
+  public static let names = GateNames(W: "W", U: "U", b: "b")
   /// `U` (H×D), `W` (H×H), `b` (H), in that order.
   public var parameters: [ParameterSpec] {
     [
-      ParameterSpec("U", .H, .D, scale: 0.6), ParameterSpec("W", .H, .H, scale: 0.5),
-      ParameterSpec("b", .H, scale: 0.1),
+      ParameterSpec(Self.names.U, .H, .D, scale: 0.6),
+      ParameterSpec(Self.names.W, .H, .H, scale: 0.5), ParameterSpec(Self.names.b, .H, scale: 0.1),
     ]
   }
 
@@ -215,13 +217,15 @@ public struct RNNCell: RecurrentCell {
   public func stepping<T: Scalar>(_ p: Parameters<T>)
     -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
   {
-    let (W, U, b) = (p.matrix("W"), p.matrix("U"), p["b"])
-    return { x, state in CellState(h: rnnStepForward(x: x, hPrev: state.h, W: W, U: U, b: b).h) }
+    let w = GateParameters(p, Self.names)
+    return { x, state in
+      CellState(h: rnnStepForward(x: x, hPrev: state.h, W: w.W, U: w.U, b: w.b).h)
+    }
   }
 
   /// `W`, `U` and `b`, read by name.
   public func weights(_ p: Parameters<Double>) -> GateParameters<Double> {
-    GateParameters(W: p.matrix("W"), U: p.matrix("U"), b: p["b"])
+    GateParameters(p, Self.names)
   }
 
   /// One RNN step on `Double`, keeping its cache for `backward`.
@@ -243,11 +247,11 @@ public struct RNNCell: RecurrentCell {
 
   /// The RNN step and its backward step on rows side by side, `W`, `U` and `b` read once.
   public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
-    let (W, U, b) = (p.matrix("W"), p.matrix("U"), p["b"])
+    let w = GateParameters(p, Self.names)
     return { x, state in
-      let (h, cache) = rnnStepForward(x: x, hPrev: state.h, W: W, U: U, b: b)
+      let (h, cache) = rnnStepForward(x: x, hPrev: state.h, W: w.W, U: w.U, b: w.b)
       return (
-        CellState(h: h), { Self.cellGradients(rnnStepBackward($0.h, cache: cache, W: W, U: U)) }
+        CellState(h: h), { Self.cellGradients(rnnStepBackward($0.h, cache: cache, W: w.W, U: w.U)) }
       )
     }
   }
@@ -260,7 +264,9 @@ public struct RNNCell: RecurrentCell {
     let dhPrev = g.dhPrev
     let g = consume g  // moved into dx's closure, not copied
     return CellGradientsOf(
-      parameters: [("U", s.U), ("W", s.W), ("b", s.b)], dStatePrev: CellState(h: dhPrev), dx: g.dx)
+      parameters: [(names.U, s.U), (names.W, s.W), (names.b, s.b)],
+      dStatePrev: CellState(h: dhPrev),
+      dx: g.dx)
   }
 
   /// `1 − h_t²`, the only derivative in the step.

@@ -238,7 +238,6 @@ public enum Mistakes {
   }
 
   static let rnn = RNNCell()
-  static let rnnNames = GateNames(W: "W", U: "U", b: "b")
   static let lstm = LSTMCell(forgetBias: 0)
   static let gru = GRUCell(variant: .resetBefore)
   static let gruAfter = GRUCell(variant: .resetAfter)
@@ -249,7 +248,8 @@ public enum Mistakes {
   ) -> Mistake {
     cell(id, summary, names: ["U", "W", "b"], rnn) { dState, k, p in
       let g = rnn.backward(dState, k, reading: p)
-      return g.replacingGate(rnnNames, da: through(dState.h, k.h), x: k.x, hPrev: k.hPrev, p: p)
+      return g.replacingGate(
+        RNNCell.names, da: through(dState.h, k.h), x: k.x, hPrev: k.hPrev, p: p)
     }
   }
 

@@ -205,7 +205,7 @@ enum Exercises {
       patterns: { reference in
         var patterns = [
           missingFactor(
-            GateNames(W: "W", U: "U", b: "b"), cache.h.map { 1 - $0 * $0 }, "(1 − h_t²)",
+            RNNCell.names, cache.h.map { 1 - $0 * $0 }, "(1 − h_t²)",
             reference)
         ].compactMap { $0 }
         if let da = reference["b"] {
