@@ -71,6 +71,17 @@ import Testing
     #expect(Matrix.affine(kept, x, kept, x, y) == affine)
   }
 
+  /// `transposed` (and the column-major copy a walk keeps) puts entry `(i, j)` at `(j, i)`, for
+  /// row counts around its blocks of eight rows and for an empty matrix.
+  @Test func transposedMovesEveryEntry() {
+    for (rows, cols) in [(1, 1), (3, 5), (8, 3), (9, 7), (17, 16), (0, 4)] {
+      let m = Matrix(rows: rows, cols: cols, storage: (0..<rows * cols).map(Double.init))
+      let t = m.transposed
+      #expect((t.rows, t.cols) == (cols, rows))
+      for i in 0..<rows { for j in 0..<cols { #expect(t[j, i] == m[i, j]) } }
+    }
+  }
+
   /// A matrix's column-major copy never outlives a change to its values: `Parameters` drops
   /// every copy when any value changes, `Matrix` when an entry does, and the product then
   /// reads the changed entries.
@@ -233,10 +244,10 @@ import Testing
   }
 
   /// `largestMagnitude` is `max(|v_i|)` as the textbook reduce finds it, for every length
-  /// around its four lanes, with negative entries, signed zeros and a NaN (passed over).
+  /// around its sixteen lanes, with negative entries, signed zeros and a NaN (passed over).
   @Test func largestMagnitudeIsTheReduce() {
     var rng = SplitMix64(seed: 11)
-    for n in 0...13 {
+    for n in 0...40 {
       var v = (0..<n).map { _ in rng.uniform() * 1e3 }
       for special in [-0.0, .nan, -7e5] where n > 2 {
         v[Int(rng.unit() * Double(n))] = special

@@ -33,13 +33,36 @@ public struct Matrix<Element: Sendable>: Sendable {
     columnMajorEntries = columns
   }
 
-  /// Row-major entries `storage` of a `rows × cols` matrix, column after column.
+  /// Row-major entries `storage` of a `rows × cols` matrix, column after column: entry
+  /// `(i, j)` lands at `j · rows + i`, as
+  ///
+  /// ```swift
+  /// for j in 0..<cols { for i in 0..<rows { out.append(storage[i * cols + j]) } }
+  /// ```
+  ///
+  /// What runs reads eight rows side by side and writes each column's eight entries in a
+  /// run, into an array made once: where the loop above checked its capacity and an index
+  /// for every entry and read a new cache line for each, it cost a walk of T = 100 up to 5%
+  /// (notes/Performance.md, twelfth round).
   static func columnMajor(_ storage: [Element], rows: Int, cols: Int) -> [Element] {
-    // Column j, then j + 1: entry (i, j) lands at j · rows + i, the array filled in order.
-    var out: [Element] = []
-    out.reserveCapacity(storage.count)
-    for j in 0..<cols { for i in 0..<rows { out.append(storage[i * cols + j]) } }
-    return out
+    precondition(storage.count == rows * cols, "Matrix storage does not match \(rows)×\(cols)")
+    return [Element](unsafeUninitializedCapacity: storage.count) { out, initialized in
+      storage.withUnsafeBufferPointer { m in
+        guard let from = m.baseAddress, let to = out.baseAddress else { return }  // no entries
+        // Unchecked `&+`, `&*`: every index is inside the `rows · cols` entries checked above.
+        var i = 0
+        while i < rows {
+          let block = Swift.min(8, rows &- i)  // rows i ..< i + block
+          for j in 0..<cols {
+            for r in 0..<block {
+              (to + (j &* rows &+ i &+ r)).initialize(to: from[(i &+ r) &* cols &+ j])
+            }
+          }
+          i &+= block
+        }
+      }
+      initialized = storage.count
+    }
   }
 
   /// A `rows × cols` matrix with every entry `value`.
@@ -422,20 +445,43 @@ infix operator .* : MultiplicationPrecedence
 /// The largest magnitude `max_i |v_i|`, 0 for no entries: `v.reduce(0) { max($0, abs($1)) }`,
 /// which passes over a NaN (`max` keeps the running value when a comparison is false).
 ///
-/// What runs keeps four running largests side by side, each taking `|v_i|` where it is at least
-/// as large (a NaN never is), then the largest of the four: the same value.
+/// What runs keeps sixteen running largests side by side (two `SIMD8`s, so that one
+/// comparison need not wait for the last), each taking `|v_i|` (the sign bit cleared, as
+/// `abs` does) where it is at least as large (a NaN never is), then the largest of the
+/// sixteen, then of the rest: the same value, since of numbers that are not NaN (nor `−0`:
+/// the signs are cleared) the largest is one number whatever the order.
 @inlinable public func largestMagnitude(_ v: [Double]) -> Double {
   v.withUnsafeBufferPointer { v in
-    var lanes = SIMD4<Double>(repeating: 0)
-    var i = 0
-    while i + 4 <= v.count {
-      let m = SIMD4(abs(v[i]), abs(v[i + 1]), abs(v[i + 2]), abs(v[i + 3]))
-      lanes.replace(with: m, where: m .>= lanes)
-      i += 4
+    guard let base = v.baseAddress else { return 0 }
+    let signless = SIMD8<UInt64>(repeating: ~(1 << 63))
+    @inline(__always) func magnitudes(_ i: Int) -> SIMD8<Double> {
+      let x = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<UInt64>.self)
+      return unsafeBitCast(x & signless, to: SIMD8<Double>.self)
     }
-    let largest = (0..<4).reduce(0) { max($0, lanes[$1]) }
-    return v[i...].reduce(largest) { max($0, abs($1)) }
+    var (lanes, more) = (SIMD8<Double>(repeating: 0), SIMD8<Double>(repeating: 0))
+    var i = 0
+    while i &+ 16 <= v.count {  // `&+`: i stays below the count
+      let (m, n) = (magnitudes(i), magnitudes(i &+ 8))
+      lanes.replace(with: m, where: m .>= lanes)
+      more.replace(with: n, where: n .>= more)
+      i &+= 16
+    }
+    // The sixteen halved, then halved again, in vectors: a chain of sixteen scalar `max`es
+    // cost more than the loop at a walk's sizes (64 entries).
+    lanes.replace(with: more, where: more .>= lanes)
+    var half = lanes.lowHalf
+    half.replace(with: lanes.highHalf, where: lanes.highHalf .>= half)
+    var quarter = half.lowHalf
+    quarter.replace(with: half.highHalf, where: half.highHalf .>= quarter)
+    return v[i...].reduce(max(quarter[0], quarter[1])) { max($0, abs($1)) }
   }
+}
+
+/// `largestMagnitude` of the plain values (`primal`) of any `Scalar`'s entries.
+@inlinable func largestMagnitude<T: Scalar>(_ v: [T]) -> Double {
+  // On `Double` the vector loop above (the check is settled when the code is specialised).
+  if T.self == Double.self { return largestMagnitude(unsafeBitCast(v, to: [Double].self)) }
+  return v.reduce(0) { max($0, abs($1.primal)) }
 }
 
 /// Lifts `Double` constants to any `Scalar`.

@@ -172,16 +172,13 @@ public struct Parameters<T: Scalar>: Sendable {
     precondition(
       values[k].count == g.count,
       "∂/∂\(layout.names[k]): \(g.count) entries, expected \(values[k].count)")
-    var largest = largestAddend[k]
     values[k].withUnsafeMutableBufferPointer { v in
       g.withUnsafeBufferPointer { g in
-        for i in v.indices {
-          v[i] += g[i]
-          largest = max(largest, abs(g[i].primal))
-        }
+        for i in v.indices { v[i] += g[i] }
       }
     }
-    largestAddend[k] = largest
+    // Apart from the sum, so that the sum's loop runs in vectors.
+    largestAddend[k] = max(largestAddend[k], largestMagnitude(g))
   }
 }
 
@@ -257,8 +254,9 @@ public struct OuterShares: Sendable {
       self.b.reserveCapacity(expected * b.count)
     }
     (rows, cols) = (a.count, b.count)
-    self.a += a
-    self.b += b
+    // Through their buffers: `+=` takes its operand owned, a retain and a release per factor.
+    a.withUnsafeBufferPointer { self.a.append(contentsOf: $0) }
+    b.withUnsafeBufferPointer { self.b.append(contentsOf: $0) }
     count += 1
     largest = max(largest, largestMagnitude(a) * largestMagnitude(b))
   }
