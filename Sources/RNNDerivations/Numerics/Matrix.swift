@@ -451,30 +451,33 @@ infix operator .* : MultiplicationPrecedence
 /// sixteen, then of the rest: the same value, since of numbers that are not NaN (nor `−0`:
 /// the signs are cleared) the largest is one number whatever the order.
 @inlinable public func largestMagnitude(_ v: [Double]) -> Double {
-  v.withUnsafeBufferPointer { v in
-    guard let base = v.baseAddress else { return 0 }
-    let signless = SIMD8<UInt64>(repeating: ~(1 << 63))
-    @inline(__always) func magnitudes(_ i: Int) -> SIMD8<Double> {
-      let x = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<UInt64>.self)
-      return unsafeBitCast(x & signless, to: SIMD8<Double>.self)
-    }
-    var (lanes, more) = (SIMD8<Double>(repeating: 0), SIMD8<Double>(repeating: 0))
-    var i = 0
-    while i &+ 16 <= v.count {  // `&+`: i stays below the count
-      let (m, n) = (magnitudes(i), magnitudes(i &+ 8))
-      lanes.replace(with: m, where: m .>= lanes)
-      more.replace(with: n, where: n .>= more)
-      i &+= 16
-    }
-    // The sixteen halved, then halved again, in vectors: a chain of sixteen scalar `max`es
-    // cost more than the loop at a walk's sizes (64 entries).
-    lanes.replace(with: more, where: more .>= lanes)
-    var half = lanes.lowHalf
-    half.replace(with: lanes.highHalf, where: lanes.highHalf .>= half)
-    var quarter = half.lowHalf
-    quarter.replace(with: half.highHalf, where: half.highHalf .>= quarter)
-    return v[i...].reduce(max(quarter[0], quarter[1])) { max($0, abs($1)) }
+  v.withUnsafeBufferPointer(largestMagnitude)
+}
+
+/// `largestMagnitude` of the entries `v` points to.
+@inlinable func largestMagnitude(_ v: UnsafeBufferPointer<Double>) -> Double {
+  guard let base = v.baseAddress else { return 0 }
+  let signless = SIMD8<UInt64>(repeating: ~(1 << 63))
+  @inline(__always) func magnitudes(_ i: Int) -> SIMD8<Double> {
+    let x = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<UInt64>.self)
+    return unsafeBitCast(x & signless, to: SIMD8<Double>.self)
   }
+  var (lanes, more) = (SIMD8<Double>(repeating: 0), SIMD8<Double>(repeating: 0))
+  var i = 0
+  while i &+ 16 <= v.count {  // `&+`: i stays below the count
+    let (m, n) = (magnitudes(i), magnitudes(i &+ 8))
+    lanes.replace(with: m, where: m .>= lanes)
+    more.replace(with: n, where: n .>= more)
+    i &+= 16
+  }
+  // The sixteen halved, then halved again, in vectors: a chain of sixteen scalar `max`es
+  // cost more than the loop at a walk's sizes (64 entries).
+  lanes.replace(with: more, where: more .>= lanes)
+  var half = lanes.lowHalf
+  half.replace(with: lanes.highHalf, where: lanes.highHalf .>= half)
+  var quarter = half.lowHalf
+  quarter.replace(with: half.highHalf, where: half.highHalf .>= quarter)
+  return v[i...].reduce(max(quarter[0], quarter[1])) { max($0, abs($1)) }
 }
 
 /// `largestMagnitude` of the plain values (`primal`) of any `Scalar`'s entries.

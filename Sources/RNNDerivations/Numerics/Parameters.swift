@@ -234,8 +234,22 @@ public struct OuterShares: Sendable {
   /// How many shares.
   public private(set) var count = 0
   /// The largest `|a_t[i] · b_t[j]|` of any share: max|a_t| · max|b_t| (rounding is monotone,
-  /// so the largest rounded product is the rounded product of the largest factors).
-  public private(set) var largest = 0.0
+  /// so the largest rounded product is the rounded product of the largest factors), the
+  /// largest of them t = 0, 1, ….
+  ///
+  /// Worked out when read, where the shares are added (on every core: `GradientSums.total`),
+  /// not at every step of the walk.
+  public var largest: Double {
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        (0..<count).reduce(0) { largest, t in
+          let a_t = UnsafeBufferPointer(rebasing: a[t * rows..<(t + 1) * rows])
+          let b_t = UnsafeBufferPointer(rebasing: b[t * cols..<(t + 1) * cols])
+          return max(largest, largestMagnitude(a_t) * largestMagnitude(b_t))
+        }
+      }
+    }
+  }
   /// The length of each `a_t` and each `b_t`: the weight is `rows × cols`.
   public private(set) var rows = 0, cols = 0
 
@@ -258,7 +272,6 @@ public struct OuterShares: Sendable {
     a.withUnsafeBufferPointer { self.a.append(contentsOf: $0) }
     b.withUnsafeBufferPointer { self.b.append(contentsOf: $0) }
     count += 1
-    largest = max(largest, largestMagnitude(a) * largestMagnitude(b))
   }
 }
 
