@@ -138,7 +138,11 @@ import Testing
   /// Outer-product shares summed after the walk, in blocks of 4 × 8 with the steps innermost
   /// (notes/Performance.md), are the textbook loop `m[i, j] += a_t[i] · b_t[j]`, t outermost,
   /// to the bit: for row and column counts around the block, onto a matrix that is not zero.
-  @Test(arguments: [(1, 1), (3, 5), (4, 4), (5, 9), (8, 7), (9, 12), (4, 8), (7, 17), (8, 24)])
+  @Test(
+    arguments: [
+      (1, 1), (3, 5), (4, 4), (5, 9), (8, 7), (9, 12), (4, 8), (7, 17), (8, 24), (4, 16), (9, 40),
+      (12, 33),
+    ])
   func outerSharesSumLikeTheTextbookLoop(rows: Int, cols: Int) {
     var rng = SplitMix64(seed: UInt64(rows * 100 + cols))
     let steps = 6

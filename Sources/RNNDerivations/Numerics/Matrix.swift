@@ -449,14 +449,17 @@ infix operator .* : MultiplicationPrecedence
 /// comparison need not wait for the last), each taking `|v_i|` (the sign bit cleared, as
 /// `abs` does) where it is at least as large (a NaN never is), then the largest of the
 /// sixteen, then of the rest: the same value, since of numbers that are not NaN (nor `−0`:
-/// the signs are cleared) the largest is one number whatever the order.
+/// the signs are cleared) the largest is one number whatever the order. Fewer than sixteen
+/// entries (a tiny model's vectors) run the reduce.
 @inlinable public func largestMagnitude(_ v: [Double]) -> Double {
   v.withUnsafeBufferPointer(largestMagnitude)
 }
 
 /// `largestMagnitude` of the entries `v` points to.
 @inlinable func largestMagnitude(_ v: UnsafeBufferPointer<Double>) -> Double {
-  guard let base = v.baseAddress else { return 0 }
+  guard let base = v.baseAddress, v.count >= 16 else {
+    return v.reduce(0) { max($0, abs($1)) }  // fewer than sixteen: the reduce itself
+  }
   let signless = SIMD8<UInt64>(repeating: ~(1 << 63))
   @inline(__always) func magnitudes(_ i: Int) -> SIMD8<Double> {
     let x = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<UInt64>.self)
