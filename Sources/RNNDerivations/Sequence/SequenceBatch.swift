@@ -73,3 +73,15 @@ extension Array {
     }
   }
 }
+
+/// `first()` on this thread and `second()` on another core, at the same time; both results.
+func inParallel<A, B>(_ first: () -> A, _ second: @escaping @Sendable () -> B) -> (A, B) {
+  let done = DispatchGroup()
+  // Written once by `second`'s thread, read after `wait`: the group orders the two.
+  nonisolated(unsafe) var secondResult: B?
+  DispatchQueue.global().async(group: done) { secondResult = second() }
+  let firstResult = first()
+  done.wait()
+  guard let secondResult else { preconditionFailure("the group waited for it") }
+  return (firstResult, secondResult)
+}

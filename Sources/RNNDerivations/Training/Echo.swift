@@ -160,15 +160,29 @@ extension EchoTraining {
         CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
       }
       var (lossSum, steps) = (0.0, 0)
-      for chunk in 0..<chunks {
-        let step = EchoStep(
+      /// Chunk `chunk`'s step: each row's inputs and targets, the row entering with its state
+      /// in `states`.
+      @Sendable func step(_ chunk: Int, entering states: [CellState<Double>]) -> EchoStep<Cell> {
+        EchoStep(
           cell,
           rows: (0..<batchSize).map { b in
             let range = (b * row + chunk * numSteps)..<(b * row + (chunk + 1) * numSteps)
             return (xs: range.map { encoded[x[$0]] }, targets: range.map { y[$0] })
           }, dims: dims, states: states)
-        let (summedLoss, g, finalStates) = step.gradients(p)
+      }
+      var current = step(0, entering: states)
+      for chunk in 0..<chunks {
+        // The next chunk's rows are made on another core while this chunk's gradients run: they
+        // read the series alone. The states they enter with are this chunk's final ones, set
+        // once known (until then, this chunk's stand in).
+        let ((summedLoss, g, finalStates), following) = inParallel(
+          { current.gradients(p) },
+          { [states] in chunk + 1 < chunks ? step(chunk + 1, entering: states) : nil })
         states = finalStates  // carried into the next chunk
+        if var following {
+          following.states = states
+          current = following
+        }
         lossSum += summedLoss
         steps += batchSize * numSteps
         optimizer.update(&p, with: g)
