@@ -49,6 +49,19 @@ import Testing
     #expect((losses.last ?? 1) < (b.nothing + b.first) / 2, "\(losses)")
   }
 
+  /// Rows shorter than one chunk (a series of 1,000 steps in 200 rows of 5, 10 steps a chunk)
+  /// give no training step: the initial parameters, no report, and no row read past its end.
+  @Test func rowsShorterThanAChunkTrainNothing() {
+    var training = EchoTraining()
+    (training.seriesLength, training.numSteps) = (1_000, 10)
+    var reports = 0
+    let p = training.train(RNNCell()) { _ in reports += 1 }
+    var rng = SplitMix64(seed: training.seed)
+    let specs = SequenceModel(RNNCell(), xs: [], targets: [], dims: training.dims).parameters
+    #expect(p.values == Parameters<Double>.random(specs, training.dims, &rng, scale: 1).values)
+    #expect(reports == 0)
+  }
+
   /// One training step of the echo task: the batch of chunks, each row from a carried state
   /// (non-zero, as after the first chunk), by default a small batch and H = 3.
   static func trainingStep<C: RecurrentCell>(

@@ -33,8 +33,9 @@ public struct Matrix<Element: Sendable>: Sendable {
     columnMajorEntries = columns
   }
 
-  /// Row-major entries `storage` of a `rows × cols` matrix, column after column: entry
-  /// `(i, j)` lands at `j · rows + i`, as
+  /// Row-major entries `storage` of a `rows × cols` matrix, column after column.
+  ///
+  /// Entry `(i, j)` lands at `j · rows + i`, as
   ///
   /// ```swift
   /// for j in 0..<cols { for i in 0..<rows { out.append(storage[i * cols + j]) } }
@@ -42,7 +43,7 @@ public struct Matrix<Element: Sendable>: Sendable {
   ///
   /// What runs reads eight rows side by side and writes each column's eight entries in a
   /// run, into an array made once: where the loop above checked its capacity and an index
-  /// for every entry and read a new cache line for each, it cost a walk of T = 100 up to 5%
+  /// for every entry and read a new cache line for each, it took up to 6% of a profile at T = 100
   /// (notes/Performance.md, twelfth round).
   static func columnMajor(_ storage: [Element], rows: Int, cols: Int) -> [Element] {
     precondition(storage.count == rows * cols, "Matrix storage does not match \(rows)×\(cols)")

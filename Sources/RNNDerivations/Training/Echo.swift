@@ -170,6 +170,7 @@ extension EchoTraining {
             return (xs: range.map { encoded[x[$0]] }, targets: range.map { y[$0] })
           }, dims: dims, states: states)
       }
+      guard chunks > 0 else { continue }  // rows shorter than a chunk: nothing to step on
       var current = step(0, entering: states)
       for chunk in 0..<chunks {
         // The next chunk's rows are made on another core while this chunk's gradients run: they
