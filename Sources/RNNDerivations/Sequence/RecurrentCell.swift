@@ -201,8 +201,8 @@ extension RecurrentCell {
     CellState(h: parts[0], c: hasCellState ? parts[1] : nil)
   }
   /// Nothing carried, nothing owed: `h` (and `c`) of H zeros, in the shape of `state`.
-  public func zeroState(_ dims: Dims) -> CellState<Double> {
-    state(stateNames.map { _ in [Double](repeating: 0, count: dims.H) })
+  public func zeroState<T: Scalar>(_ dims: Dims) -> CellState<T> {
+    state(stateNames.map { _ in [T](repeating: 0, count: dims.H) })
   }
 
   /// The softmax output layer's parameters, under this model's names.

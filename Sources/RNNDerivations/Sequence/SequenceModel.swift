@@ -252,7 +252,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     var d = GradientSums(p.layout, accumulate: accumulate, steps: run.caches.count)
     let (V, w) = (p.matrix(cell.outputNames.weights), cell.weights(p))
     // dhNext (and dcNext): nothing comes back from beyond the last step.
-    var next = cell.zeroState(dims)
+    var next: CellState<Double> = cell.zeroState(dims)
     var upstream: [CellState<Double>] = []
     if keepingUpstream { upstream.reserveCapacity(run.caches.count) }
     for t in run.caches.indices.reversed() {
@@ -305,7 +305,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     let walked = run.caches.count * min(n, run.caches.count)
     var d = GradientSums(p.layout, accumulate: accumulate, steps: walked)
     let (V, w) = (p.matrix(cell.outputNames.weights), cell.weights(p))
-    let nothing = cell.zeroState(dims)
+    let nothing: CellState<Double> = cell.zeroState(dims)
     var initial = nothing
     // What reaches step t, summed over the errors whose windows cover it.
     var upstream = keepingUpstream ? run.caches.map { _ in nothing } : []

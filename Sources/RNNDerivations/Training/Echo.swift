@@ -251,7 +251,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
   ) {
     let lanes = Parameters<Lanes>(constants: p)
     if let first = rows.first, let step = first.cell.sideBySide(lanes),
-      rows.allSatisfy({ [$0.xs.count, $0.targets.count] == [first.xs.count, first.xs.count] })
+      rows.allSatisfy({ $0.xs.count == first.xs.count && $0.targets.count == first.xs.count })
     {
       return gradientsSideBySide(lanes, step)
     }
@@ -366,7 +366,7 @@ extension EchoStep {
     let (v, bias) = (
       p.layout.index(of: cell.outputNames.weights), p.layout.index(of: cell.outputNames.bias)
     )
-    var next = cell.state(cell.stateNames.map { _ in [Lanes](repeating: 0, count: dims.H) })
+    var next: CellState<Lanes> = cell.zeroState(dims)
     for t in (0..<T).reversed() {
       let dz = softmaxCrossEntropyBackward(kept[t].yHat, target: kept[t].y)  // ŷ_t − y_t
       let out = outputLayerBackward(dz: dz, s: kept[t].s, V: V)
