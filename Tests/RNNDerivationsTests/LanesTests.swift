@@ -197,4 +197,33 @@ import Testing
     for i in 0..<Lanes.count { #expect(largest[i] == values.map { $0[i] }.max()) }
     #expect((0..<Lanes.count).allSatisfy { Lanes.largestPrimal([])[$0] == 0 })
   }
+
+  /// A weight lifted from `Double`s (`Parameters(constants:)`) is read as those numbers on
+  /// `Lanes` (`Matrix.constantEntries`), and `M x` and `Mᵀ y` are the stored entries'
+  /// products to the bit; once an entry moves (a stencil's lane), the numbers are dropped and
+  /// the moved entry is what the products read.
+  @Test func constantWeightsAreReadAsTheirNumbers() {
+    var rng = SplitMix64(seed: 5)
+    let (rows, cols) = (11, 7)  // past the kernels' blocks of eight and four rows
+    let w = (0..<rows * cols).map { _ in rng.unit() * 4 - 2 }
+    var lifted = Parameters<Lanes>(
+      constants: Parameters(Layout(names: ["W"], shapes: [.matrix(rows, cols)]), values: [w]))
+    let x = (0..<cols).map { _ in Lanes { _ in rng.unit() * 4 - 2 } }
+    let y = (0..<rows).map { _ in Lanes { _ in rng.unit() * 4 - 2 } }
+    func bits(_ v: [Lanes]) -> [UInt64] {
+      v.flatMap { x in (0..<Lanes.count).map { x[$0].bitPattern } }
+    }
+    func storedOnly() -> Matrix<Lanes> {  // the same entries, read from the storage
+      Matrix(rows: rows, cols: cols, storage: lifted.values[0])
+    }
+    #expect(lifted.matrix("W").constantEntries == w)
+    #expect(storedOnly().constantEntries == nil)
+    #expect(bits(lifted.matrix("W") * x) == bits(storedOnly() * x))
+    #expect(bits(lifted.matrix("W").transposeTimes(y)) == bits(storedOnly().transposeTimes(y)))
+    lifted.values[0][3][5] = 0.25  // lane 5 of entry (0, 3) moved
+    #expect(lifted.matrix("W").constantEntries == nil)
+    #expect(bits(lifted.matrix("W") * x) == bits(storedOnly() * x))
+    let unmoved = Matrix(rows: rows, cols: cols, storage: w.map { Lanes($0) })
+    #expect(bits(lifted.matrix("W") * x) != bits(unmoved * x))  // the move is read
+  }
 }

@@ -10,11 +10,30 @@ public struct Matrix<Element: Sendable>: Sendable {
   public let cols: Int
   /// Written only in this file: the entries, row after row.
   @usableFromInline var entries: [Element] {
-    didSet { columnMajorEntries = nil }  // a copy of the old entries would be stale
+    didSet { kept = nil }  // a copy of the old entries would be stale
   }
-  /// The same entries column after column, when this matrix keeps them (a weight a walk reads
-  /// at every step: `Parameters.keepingColumns`): `M x` runs along them; nil otherwise.
-  @usableFromInline var columnMajorEntries: [Element]?
+  /// A second form of the entries that kernels read instead, when this matrix keeps one; nil
+  /// otherwise.
+  @usableFromInline var kept: Kept?
+  /// What a matrix keeps beside its entries: at most one form, one reference (as one array).
+  @usableFromInline enum Kept: Sendable {
+    /// The same entries column after column (a weight a walk reads at every step:
+    /// `Parameters.keepingColumns`): `M x` runs along them.
+    case columns([Element])
+    /// The numbers the entries are constants of, entry `k` `Element(numbers[k])` (weights
+    /// lifted by `Parameters(constants:)`): on `Lanes`, where such an entry is one number in
+    /// all twenty-four lanes, `M x` and `Mᵀ y` read these (`ConstantEntries`), a twenty-fourth
+    /// of the bytes.
+    case constants([Double])
+  }
+  /// The entries column after column, when this matrix keeps them.
+  @inlinable var columnMajorEntries: [Element]? {
+    if case .columns(let columns) = kept { columns } else { nil }
+  }
+  /// The numbers the entries are constants of, when this matrix keeps them.
+  @inlinable var constantEntries: [Double]? {
+    if case .constants(let numbers) = kept { numbers } else { nil }
+  }
   /// Entry `(i, j)` is `storage[i * cols + j]`.
   @inlinable public var storage: [Element] { entries }
 
@@ -26,11 +45,15 @@ public struct Matrix<Element: Sendable>: Sendable {
     self.entries = storage
   }
 
-  /// A matrix from its entries row after row, and the same entries column after column.
-  @inlinable init(rows: Int, cols: Int, storage: [Element], columns: [Element]?) {
+  /// A matrix from its entries row after row, and a second form of them (`kept`).
+  @inlinable init(rows: Int, cols: Int, storage: [Element], kept: Kept?) {
     self.init(rows: rows, cols: cols, storage: storage)
-    precondition(columns.map { $0.count == storage.count } ?? true, "columns do not match")
-    columnMajorEntries = columns
+    switch kept {
+    case .columns(let columns)?: precondition(columns.count == storage.count, "columns differ")
+    case .constants(let numbers)?: precondition(numbers.count == storage.count, "numbers differ")
+    case nil: break
+    }
+    self.kept = kept
   }
 
   /// Row-major entries `storage` of a `rows × cols` matrix, column after column.
@@ -109,6 +132,31 @@ public struct Matrix<Element: Sendable>: Sendable {
   }
 }
 
+/// What a kernel reads a matrix's entries from, entry `k` of the row-major storage: the
+/// storage itself, or the numbers the entries are constants of (`ConstantEntries`).
+@usableFromInline protocol Entries<Element> {
+  associatedtype Element
+  /// Entry `k`.
+  subscript(_ k: Int) -> Element { get }
+}
+
+extension UnsafeBufferPointer: Entries {}
+
+/// A weight's entries made from the numbers they are constants of (`Matrix.constantEntries`):
+/// entry `k` is `Element(numbers[k])`, the value the storage holds.
+///
+/// A weight on `Lanes` is twenty-four copies of one number (192 bytes): an H × H weight of the
+/// echo training's rows side by side is 49 kB at H = 16, more than a core's first-level cache,
+/// and read twice a step (`W h`, `Wᵀ da`); its numbers are 2 kB. Each product is the same,
+/// lane by lane: `Lanes(w) · x` is `w · x_i` in lane `i`, as with the stored entry.
+@usableFromInline struct ConstantEntries<Element: Scalar>: Entries {
+  /// The numbers, row-major.
+  @usableFromInline let numbers: UnsafeBufferPointer<Double>
+  @inlinable init(numbers: UnsafeBufferPointer<Double>) { self.numbers = numbers }
+  /// `Element(numbers[k])`: on `Lanes`, one number in every lane.
+  @inlinable @inline(__always) subscript(_ k: Int) -> Element { Element(numbers[k]) }
+}
+
 extension Matrix where Element: Scalar {
   /// A `rows × cols` matrix of zeros.
   @inlinable public static func zeros(_ rows: Int, _ cols: Int) -> Matrix {
@@ -166,48 +214,57 @@ extension Matrix where Element: Scalar {
       }
       return
     }
+    if Element.self == Lanes.self, let constants = constantEntries {
+      return constants.withUnsafeBufferPointer { rowSums(ConstantEntries(numbers: $0), x, store) }
+    }
+    storage.withUnsafeBufferPointer { rowSums($0, x, store) }
+  }
+
+  /// `rowSums` reading the entries from `a`: the storage, or on `Lanes` the numbers they are
+  /// constants of (`ConstantEntries`).
+  @inlinable func rowSums<A: Entries<Element>>(
+    _ a: A, _ x: [Element], _ store: (_ i: Int, _ sum: Element) -> Void
+  ) {
     let n = cols
-    storage.withUnsafeBufferPointer { a in
-      x.withUnsafeBufferPointer { x in
-        // y_i = Σ_j M_ij x_j, summed j = 0, 1, … for every row. Eight rows at a time: eight
-        // independent sums keep both adders busy where one would wait on its own last
-        // result (an addition takes four cycles, two can start per cycle); each row's sum is
-        // the same additions in the same order (same rounding).
-        // Indices use `&+`, `&*` (no overflow check, a branch per entry that stops the
-        // compiler vectorising): they stay inside the storage, whose size was checked.
-        var i = 0
-        while i + 8 <= rows {
-          var (s0, s1, s2, s3): (Element, Element, Element, Element) = (0, 0, 0, 0)
-          var (s4, s5, s6, s7): (Element, Element, Element, Element) = (0, 0, 0, 0)
-          let r0 = i &* n
-          let (r1, r2, r3, r4) = (r0 &+ n, r0 &+ 2 &* n, r0 &+ 3 &* n, r0 &+ 4 &* n)
-          let (r5, r6, r7) = (r0 &+ 5 &* n, r0 &+ 6 &* n, r0 &+ 7 &* n)
-          for j in 0..<n {
-            let xj = x[j]
-            s0 += a[r0 &+ j] * xj
-            s1 += a[r1 &+ j] * xj
-            s2 += a[r2 &+ j] * xj
-            s3 += a[r3 &+ j] * xj
-            s4 += a[r4 &+ j] * xj
-            s5 += a[r5 &+ j] * xj
-            s6 += a[r6 &+ j] * xj
-            s7 += a[r7 &+ j] * xj
-          }
-          store(i, s0)
-          store(i &+ 1, s1)
-          store(i &+ 2, s2)
-          store(i &+ 3, s3)
-          store(i &+ 4, s4)
-          store(i &+ 5, s5)
-          store(i &+ 6, s6)
-          store(i &+ 7, s7)
-          i += 8
+    x.withUnsafeBufferPointer { x in
+      // y_i = Σ_j M_ij x_j, summed j = 0, 1, … for every row. Eight rows at a time: eight
+      // independent sums keep both adders busy where one would wait on its own last
+      // result (an addition takes four cycles, two can start per cycle); each row's sum is
+      // the same additions in the same order (same rounding).
+      // Indices use `&+`, `&*` (no overflow check, a branch per entry that stops the
+      // compiler vectorising): they stay inside the storage, whose size was checked.
+      var i = 0
+      while i + 8 <= rows {
+        var (s0, s1, s2, s3): (Element, Element, Element, Element) = (0, 0, 0, 0)
+        var (s4, s5, s6, s7): (Element, Element, Element, Element) = (0, 0, 0, 0)
+        let r0 = i &* n
+        let (r1, r2, r3, r4) = (r0 &+ n, r0 &+ 2 &* n, r0 &+ 3 &* n, r0 &+ 4 &* n)
+        let (r5, r6, r7) = (r0 &+ 5 &* n, r0 &+ 6 &* n, r0 &+ 7 &* n)
+        for j in 0..<n {
+          let xj = x[j]
+          s0 += a[r0 &+ j] * xj
+          s1 += a[r1 &+ j] * xj
+          s2 += a[r2 &+ j] * xj
+          s3 += a[r3 &+ j] * xj
+          s4 += a[r4 &+ j] * xj
+          s5 += a[r5 &+ j] * xj
+          s6 += a[r6 &+ j] * xj
+          s7 += a[r7 &+ j] * xj
         }
-        for i in i..<rows {
-          var s: Element = 0
-          for j in 0..<n { s += a[i &* n &+ j] * x[j] }
-          store(i, s)
-        }
+        store(i, s0)
+        store(i &+ 1, s1)
+        store(i &+ 2, s2)
+        store(i &+ 3, s3)
+        store(i &+ 4, s4)
+        store(i &+ 5, s5)
+        store(i &+ 6, s6)
+        store(i &+ 7, s7)
+        i += 8
+      }
+      for i in i..<rows {
+        var s: Element = 0
+        for j in 0..<n { s += a[i &* n &+ j] * x[j] }
+        store(i, s)
       }
     }
   }
@@ -234,27 +291,37 @@ extension Matrix where Element: Scalar {
     precondition(y.count == rows, "Mᵀ y: M is \(rows)×\(cols), y has \(y.count) entries")
     precondition(x.count == columns.count, "Mᵀ y: \(columns.count) entries, x has \(x.count)")
     precondition(columns.upperBound <= cols, "Mᵀ y: M has \(cols) columns, not \(columns)")
-    storage.withUnsafeBufferPointer { a in
-      // x_j = Σ_i M_ij y_i, row by row: the inner loop runs along a row, each x_j on its own
-      // (vectorised: `&+`, no overflow check, as in `M x`). Four rows per pass over x: x_j
-      // gets the same four additions in the same order, loaded and stored once instead of
-      // four times. Each row is read from its entry `columns.lowerBound` on.
-      let (n, first) = (columns.count, columns.lowerBound)
-      var i = 0
-      while i + 4 <= rows {
-        let (y0, y1, y2, y3) = (y[i], y[i + 1], y[i + 2], y[i + 3])
-        let r0 = i &* cols &+ first
-        let (r1, r2, r3) = (r0 &+ cols, r0 &+ 2 &* cols, r0 &+ 3 &* cols)
-        for j in 0..<n {
-          x[j] = x[j] + a[r0 &+ j] * y0 + a[r1 &+ j] * y1 + a[r2 &+ j] * y2 + a[r3 &+ j] * y3
-        }
-        i += 4
+    if Element.self == Lanes.self, let constants = constantEntries {
+      return constants.withUnsafeBufferPointer {
+        addTransposeTimes(ConstantEntries(numbers: $0), y, into: x, columns: columns)
       }
-      for i in i..<rows {
-        let yi = y[i]
-        let base = i &* cols &+ first
-        for j in 0..<n { x[j] += a[base &+ j] * yi }
+    }
+    storage.withUnsafeBufferPointer { addTransposeTimes($0, y, into: x, columns: columns) }
+  }
+
+  /// `addTransposeTimes` reading the entries from `a` (`rowSums(_:_:_:)`).
+  @inlinable func addTransposeTimes<A: Entries<Element>>(
+    _ a: A, _ y: [Element], into x: UnsafeMutableBufferPointer<Element>, columns: Range<Int>
+  ) {
+    // x_j = Σ_i M_ij y_i, row by row: the inner loop runs along a row, each x_j on its own
+    // (vectorised: `&+`, no overflow check, as in `M x`). Four rows per pass over x: x_j
+    // gets the same four additions in the same order, loaded and stored once instead of
+    // four times. Each row is read from its entry `columns.lowerBound` on.
+    let (n, first) = (columns.count, columns.lowerBound)
+    var i = 0
+    while i + 4 <= rows {
+      let (y0, y1, y2, y3) = (y[i], y[i + 1], y[i + 2], y[i + 3])
+      let r0 = i &* cols &+ first
+      let (r1, r2, r3) = (r0 &+ cols, r0 &+ 2 &* cols, r0 &+ 3 &* cols)
+      for j in 0..<n {
+        x[j] = x[j] + a[r0 &+ j] * y0 + a[r1 &+ j] * y1 + a[r2 &+ j] * y2 + a[r3 &+ j] * y3
       }
+      i += 4
+    }
+    for i in i..<rows {
+      let yi = y[i]
+      let base = i &* cols &+ first
+      for j in 0..<n { x[j] += a[base &+ j] * yi }
     }
   }
 

@@ -111,11 +111,18 @@ public struct Parameters<T: Scalar>: Sendable {
   public let layout: Layout
   /// One flat array (row-major) per variable, in layout order.
   public internal(set) var values: [[T]] {
-    didSet { columnMajorValues = [] }  // copies of the old values would be stale
+    didSet { kept = nil }  // copies of the old values would be stale
   }
-  /// Per variable, a matrix's values column after column, when this value keeps them
-  /// (`keepingColumns`); empty otherwise.
-  @usableFromInline var columnMajorValues: [[T]?] = []
+  /// A second form of the values, when this value keeps one (`Matrix.Kept`); nil otherwise.
+  @usableFromInline var kept: Kept?
+  /// What values keep beside themselves: at most one form, one reference.
+  @usableFromInline enum Kept: Sendable {
+    /// Per variable, a matrix's values column after column (`keepingColumns`), nil for a
+    /// vector.
+    case columns([[T]?])
+    /// Per variable, the numbers its values are constants of (`init(constants:)`).
+    case constants([[Double]])
+  }
   /// Per value, the largest magnitude of any one contribution `add` summed into it: the
   /// scale of the sum's rounding, which can exceed the sum's own when its terms cancel.
   public private(set) var largestAddend: [Double]
@@ -147,7 +154,13 @@ public struct Parameters<T: Scalar>: Sendable {
   @inlinable func matrix(at k: Int) -> Matrix<T> {
     Matrix(
       rows: layout.shapes[k].rows, cols: layout.shapes[k].cols, storage: values[k],
-      columns: columnMajorValues.isEmpty ? nil : columnMajorValues[k])
+      kept: {
+        switch kept {
+        case .columns(let columns)?: columns[k].map { .columns($0) }
+        case .constants(let numbers)?: .constants(numbers[k])
+        case nil: nil
+        }
+      }())
   }
 
   /// The same values, each matrix also kept column after column.
@@ -156,11 +169,12 @@ public struct Parameters<T: Scalar>: Sendable {
   /// (`Matrix.*`), the same sums in the same order: one copy of the weights per walk (or per
   /// batch of walks: values that keep them already are returned as they are).
   public func keepingColumns() -> Parameters {
-    guard columnMajorValues.isEmpty else { return self }
+    if case .columns = kept { return self }
     var p = self
-    p.columnMajorValues = zip(layout.shapes, values).map { shape, v in
-      shape.isVector ? nil : Matrix.columnMajor(v, rows: shape.rows, cols: shape.cols)
-    }
+    p.kept = .columns(
+      zip(layout.shapes, values).map { shape, v in
+        shape.isVector ? nil : Matrix.columnMajor(v, rows: shape.rows, cols: shape.cols)
+      })
     return p
   }
 
@@ -373,5 +387,8 @@ extension Parameters<Double> {
 extension Parameters {
   /// The values of `p` as constants of `T` (`T(value)`): no tangent on a dual number, on no
   /// tape, every lane the same on `Lanes`.
-  public init(constants p: Parameters<Double>) { self.init(p.layout, values: p.values.map(lift)) }
+  public init(constants p: Parameters<Double>) {
+    self.init(p.layout, values: p.values.map(lift))
+    kept = .constants(p.values)  // shared, not copied
+  }
 }
