@@ -222,7 +222,7 @@ extension Matrix where Element: Scalar {
 
   /// `rowSums` reading the entries from `a`: the storage, or on `Lanes` the numbers they are
   /// constants of (`ConstantEntries`).
-  @inlinable func rowSums<A: Entries<Element>>(
+  @inlinable @inline(__always) func rowSums<A: Entries<Element>>(
     _ a: A, _ x: [Element], _ store: (_ i: Int, _ sum: Element) -> Void
   ) {
     let n = cols
@@ -300,7 +300,7 @@ extension Matrix where Element: Scalar {
   }
 
   /// `addTransposeTimes` reading the entries from `a` (`rowSums(_:_:_:)`).
-  @inlinable func addTransposeTimes<A: Entries<Element>>(
+  @inlinable @inline(__always) func addTransposeTimes<A: Entries<Element>>(
     _ a: A, _ y: [Element], into x: UnsafeMutableBufferPointer<Element>, columns: Range<Int>
   ) {
     // x_j = Σ_i M_ij y_i, row by row: the inner loop runs along a row, each x_j on its own
