@@ -93,8 +93,11 @@ import Testing
     func check(_ cell: some RecurrentCell) throws {
       let (echo, p) = Self.trainingStep(cell, rows: 30, steps: 7, H: 5, seed: 5)
       let lanes = Parameters<Lanes>(constants: p)
-      let side = echo.gradientsSideBySide(lanes, try #require(cell.sideBySide(lanes)))
-      let one = echo.gradientsRowByRow(p)
+      // Each with work alongside its walks, handed back (the training's next chunk).
+      let side = echo.gradientsSideBySide(
+        lanes, try #require(cell.sideBySide(lanes)), alongside: { "side" })
+      let one = echo.gradientsRowByRow(p, alongside: { "one" })
+      #expect(side.extra == "side" && one.extra == "one")
       func bits(_ v: [Double]) -> [UInt64] { v.map(\.bitPattern) }
       let name = "\(type(of: cell))"
       #expect(side.summedLoss.bitPattern == one.summedLoss.bitPattern, "\(name)")

@@ -59,29 +59,34 @@ extension Array {
   /// Each result is written once, into its element's place, by the thread that computed it:
   /// the same array as `map` gives, in the same order, whatever order the work finishes in.
   func concurrentMap<T>(_ transform: (Element) -> T) -> [T] {
-    [T](unsafeUninitializedCapacity: count) { results, initialized in
+    concurrentMap(transform, alongside: nil as (() -> Void)?).results
+  }
+
+  /// `concurrentMap`, and `extra()` as one more piece of the same work, taken first by
+  /// whichever core is free: work that needs none of the results (the echo training's next
+  /// chunk), run beside the map without a third thread taking turns with its two.
+  func concurrentMap<T, B>(_ transform: (Element) -> T, alongside extra: (() -> B)?) -> (
+    results: [T], extra: B?
+  ) {
+    // Written once by the thread that runs `extra`, read after `concurrentPerform` returns.
+    nonisolated(unsafe) var extraResult: B?
+    let results = [T](unsafeUninitializedCapacity: count) { results, initialized in
       // Unchecked: every index is written exactly once, and nothing reads before all are;
       // the elements are only read.
       nonisolated(unsafe) let (results, elements) = (results, self)
       withoutActuallyEscaping(transform) { transform in
-        nonisolated(unsafe) let transform = transform
-        DispatchQueue.concurrentPerform(iterations: elements.count) { i in
-          results.initializeElement(at: i, to: transform(elements[i]))
+        nonisolated(unsafe) let (transform, extra) = (transform, extra)
+        let first = extra == nil ? 0 : 1  // iteration 0 is `extra`'s when there is one
+        DispatchQueue.concurrentPerform(iterations: first + elements.count) { i in
+          if i < first {
+            extraResult = extra?()
+          } else {
+            results.initializeElement(at: i - first, to: transform(elements[i - first]))
+          }
         }
       }
       initialized = count
     }
+    return (results, extraResult)
   }
-}
-
-/// `first()` on this thread and `second()` on another core, at the same time; both results.
-func inParallel<A, B>(_ first: () -> A, _ second: @escaping @Sendable () -> B) -> (A, B) {
-  let done = DispatchGroup()
-  // Written once by `second`'s thread, read after `wait`: the group orders the two.
-  nonisolated(unsafe) var secondResult: B?
-  DispatchQueue.global().async(group: done) { secondResult = second() }
-  let firstResult = first()
-  done.wait()
-  guard let secondResult else { preconditionFailure("the group waited for it") }
-  return (firstResult, secondResult)
 }

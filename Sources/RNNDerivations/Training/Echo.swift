@@ -173,12 +173,12 @@ extension EchoTraining {
       guard chunks > 0 else { continue }  // rows shorter than a chunk: nothing to step on
       var current = step(0, entering: states)
       for chunk in 0..<chunks {
-        // The next chunk's rows are made on another core while this chunk's gradients run: they
-        // read the series alone. The states they enter with are this chunk's final ones, set
-        // once known (until then, this chunk's stand in).
-        let ((summedLoss, g, finalStates), following) = inParallel(
-          { current.gradients(p) },
-          { [states] in chunk + 1 < chunks ? step(chunk + 1, entering: states) : nil })
+        // The next chunk's rows are made beside this chunk's walks, one more piece of their
+        // work: they read the series alone. The states they enter with are this chunk's final
+        // ones, set once known (until then, this chunk's stand in).
+        let (summedLoss, g, finalStates, following) = current.gradients(
+          p, alongside: chunk + 1 < chunks ? { [states] in step(chunk + 1, entering: states) } : nil
+        )
         states = finalStates  // carried into the next chunk
         if var following {
           following.states = states
@@ -249,28 +249,40 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
   public func gradients(_ p: Parameters<Double>) -> (
     summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
   ) {
+    let (summedLoss, gradients, finalStates, _) = self.gradients(p, alongside: nil as (() -> Void)?)
+    return (summedLoss, gradients, finalStates)
+  }
+
+  /// `gradients`, and `extra()` run as one more piece of the walks' work on whichever core is
+  /// free (`concurrentMap(_:alongside:)`): the training's next chunk set up beside this one.
+  public func gradients<B>(_ p: Parameters<Double>, alongside extra: (() -> B)?) -> (
+    summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>],
+    extra: B?
+  ) {
     let lanes = Parameters<Lanes>(constants: p)
     if let first = rows.first, let step = first.cell.sideBySide(lanes),
       rows.allSatisfy({ $0.xs.count == first.xs.count && $0.targets.count == first.xs.count })
     {
-      return gradientsSideBySide(lanes, step)
+      return gradientsSideBySide(lanes, step, alongside: extra)
     }
-    return gradientsRowByRow(p)
+    return gradientsRowByRow(p, alongside: extra)
   }
 
   /// `gradients`, each row's walk on its own (on every core), then their sums in row order.
-  func gradientsRowByRow(_ p: Parameters<Double>) -> (
-    summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
+  func gradientsRowByRow<B>(_ p: Parameters<Double>, alongside extra: (() -> B)?) -> (
+    summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>],
+    extra: B?
   ) {
     let p = p.keepingColumns()  // the weights' column copies made once for every row's walk
-    let walks = Array(zip(rows, states)).concurrentMap { model, state in
-      let run = model.forward(p, from: state)
-      // ∂E/∂h_{−1} dropped: the state is a constant.
-      return (
-        loss: run.loss, gradients: model.backward(run, p, keepingUpstream: false).parameters,
-        final: run.finalState
-      )
-    }
+    let (walks, extraResult) = Array(zip(rows, states)).concurrentMap(
+      { model, state in
+        let run = model.forward(p, from: state)
+        // ∂E/∂h_{−1} dropped: the state is a constant.
+        return (
+          loss: run.loss, gradients: model.backward(run, p, keepingUpstream: false).parameters,
+          final: run.finalState
+        )
+      }, alongside: extra)
     var (summedLoss, g) = (0.0, Parameters<Double>.zeros(p.layout))
     let mean = 1 / steps  // the mean: ∂(E/N)/∂θ = (∂E/∂θ)/N
     for k in g.values.indices {
@@ -284,7 +296,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
       }
     }
     for walk in walks { summedLoss += walk.loss }
-    return (summedLoss, g, walks.map(\.final))
+    return (summedLoss, g, walks.map(\.final), extraResult)
   }
 }
 
@@ -298,13 +310,17 @@ extension EchoStep {
   /// sums then added in row order), so the result is `gradientsRowByRow`'s, bit for bit
   /// (EchoTests). The step's bookkeeping (arrays, closures, reference counts) is shared by the
   /// rows of a group, and the arithmetic runs on vectors of eight.
-  func gradientsSideBySide(_ p: Parameters<Lanes>, _ step: SideBySideStep) -> (
-    summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>]
+  func gradientsSideBySide<B>(
+    _ p: Parameters<Lanes>, _ step: SideBySideStep, alongside extra: (() -> B)?
+  ) -> (
+    summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>],
+    extra: B?
   ) {
     let groups = stride(from: 0, to: rows.count, by: Lanes.count).map {
       $0..<min($0 + Lanes.count, rows.count)
     }
-    let walks = groups.concurrentMap { walkSideBySide($0, p, step) }
+    let (walks, extraResult) = groups.concurrentMap(
+      { walkSideBySide($0, p, step) }, alongside: extra)
     let mean = 1 / steps  // the mean: ∂(E/N)/∂θ = (∂E/∂θ)/N
     // Each entry the rows' sums added in row order from 0, then times the mean.
     let g = p.values.indices.map { k in
@@ -318,7 +334,7 @@ extension EchoStep {
     for (group, walk) in zip(groups, walks) {
       for lane in 0..<group.count { summedLoss += walk.loss[lane] }
     }
-    return (summedLoss, Parameters(p.layout, values: g), walks.flatMap(\.final))
+    return (summedLoss, Parameters(p.layout, values: g), walks.flatMap(\.final), extraResult)
   }
 
   /// One group's chunks forward and back, side by side.
