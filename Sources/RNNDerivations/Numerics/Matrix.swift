@@ -49,8 +49,10 @@ public struct Matrix<Element: Sendable>: Sendable {
   @inlinable init(rows: Int, cols: Int, storage: [Element], kept: Kept?) {
     self.init(rows: rows, cols: cols, storage: storage)
     switch kept {
-    case .columns(let columns)?: precondition(columns.count == storage.count, "columns differ")
-    case .constants(let numbers)?: precondition(numbers.count == storage.count, "numbers differ")
+    case .columns(let columns)?:
+      precondition(columns.count == storage.count, "columns do not match")
+    case .constants(let numbers)?:
+      precondition(numbers.count == storage.count, "numbers do not match")
     case nil: break
     }
     self.kept = kept

@@ -152,15 +152,14 @@ public struct Parameters<T: Scalar>: Sendable {
 
   /// The values of variable `k` as a matrix of its declared shape.
   @inlinable func matrix(at k: Int) -> Matrix<T> {
-    Matrix(
-      rows: layout.shapes[k].rows, cols: layout.shapes[k].cols, storage: values[k],
-      kept: {
-        switch kept {
-        case .columns(let columns)?: columns[k].map { .columns($0) }
-        case .constants(let numbers)?: .constants(numbers[k])
-        case nil: nil
-        }
-      }())
+    let second: Matrix<T>.Kept? =
+      switch kept {
+      case .columns(let columns)?: columns[k].map { .columns($0) }
+      case .constants(let numbers)?: .constants(numbers[k])
+      case nil: nil
+      }
+    return Matrix(
+      rows: layout.shapes[k].rows, cols: layout.shapes[k].cols, storage: values[k], kept: second)
   }
 
   /// The same values, each matrix also kept column after column.
