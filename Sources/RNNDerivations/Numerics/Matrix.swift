@@ -34,6 +34,12 @@ public struct Matrix<Element: Sendable>: Sendable {
   @inlinable var constantEntries: [Double]? {
     if case .constants(let numbers) = kept { numbers } else { nil }
   }
+  /// The numbers `M x` and `Mᵀ y` read instead of the entries: on `Lanes`, where each entry is
+  /// twenty-four copies of one, when this matrix keeps them (the check is settled when the code
+  /// is specialised).
+  @inlinable var numbersReadOnLanes: [Double]? {
+    Element.self == Lanes.self ? constantEntries : nil
+  }
   /// Entry `(i, j)` is `storage[i * cols + j]`.
   @inlinable public var storage: [Element] { entries }
 
@@ -216,8 +222,8 @@ extension Matrix where Element: Scalar {
       }
       return
     }
-    if Element.self == Lanes.self, let constants = constantEntries {
-      return constants.withUnsafeBufferPointer { rowSums(ConstantEntries(numbers: $0), x, store) }
+    if let numbers = numbersReadOnLanes {
+      return numbers.withUnsafeBufferPointer { rowSums(ConstantEntries(numbers: $0), x, store) }
     }
     storage.withUnsafeBufferPointer { rowSums($0, x, store) }
   }
@@ -293,8 +299,8 @@ extension Matrix where Element: Scalar {
     precondition(y.count == rows, "Mᵀ y: M is \(rows)×\(cols), y has \(y.count) entries")
     precondition(x.count == columns.count, "Mᵀ y: \(columns.count) entries, x has \(x.count)")
     precondition(columns.upperBound <= cols, "Mᵀ y: M has \(cols) columns, not \(columns)")
-    if Element.self == Lanes.self, let constants = constantEntries {
-      return constants.withUnsafeBufferPointer {
+    if let numbers = numbersReadOnLanes {
+      return numbers.withUnsafeBufferPointer {
         addTransposeTimes(ConstantEntries(numbers: $0), y, into: x, columns: columns)
       }
     }

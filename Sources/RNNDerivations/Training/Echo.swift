@@ -162,7 +162,7 @@ extension EchoTraining {
       var (lossSum, steps) = (0.0, 0)
       /// Chunk `chunk`'s step: each row's inputs and targets, the row entering with its state
       /// in `states`.
-      @Sendable func step(_ chunk: Int, entering states: [CellState<Double>]) -> EchoStep<Cell> {
+      func step(_ chunk: Int, entering states: [CellState<Double>]) -> EchoStep<Cell> {
         EchoStep(
           cell,
           rows: (0..<batchSize).map { b in
@@ -255,7 +255,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
 
   /// `gradients`, and `extra()` run as one more piece of the walks' work on whichever core is
   /// free (`concurrentMap(_:alongside:)`): the training's next chunk set up beside this one.
-  public func gradients<B>(_ p: Parameters<Double>, alongside extra: (() -> B)?) -> (
+  func gradients<B>(_ p: Parameters<Double>, alongside extra: (() -> B)?) -> (
     summedLoss: Double, gradients: Parameters<Double>, finalStates: [CellState<Double>],
     extra: B?
   ) {
