@@ -260,6 +260,17 @@ import Testing
       #expect(largestMagnitude(v).bitPattern == v.reduce(0) { max($0, abs($1)) }.bitPattern)
     }
     #expect(largestMagnitude([.nan, -2, .nan]) == 2)
+    // A NaN anywhere after the largest, in the same running largest or not, leaves it.
+    for n in 16...40 {
+      let v = (0..<n).map { _ in rng.uniform() }
+      for largest in 0..<n {
+        for nan in largest + 1..<n {
+          var w = v
+          (w[largest], w[nan]) = (-5, .nan)
+          #expect(largestMagnitude(w) == 5, "n \(n), largest at \(largest), NaN at \(nan)")
+        }
+      }
+    }
   }
 
   /// `.+`, `.-`, `.*` and the activations' backward steps write over their first operand
