@@ -154,10 +154,7 @@ extension EchoTraining {
     let zeros = [Double](repeating: 0, count: dims.H)
     let encoded: [[Double]] = [[1, 0], [0, 1]]  // x_t for X_t = 0 and 1, one-hot, made once
     for epoch in 0..<epochs {
-      let series = EchoTask.series(length: seriesLength, rng: &rng)
-      // A byte a step: a chunk reads its rows' steps `row` apart, from 200 places at once, and
-      // a cache line then holds 64 steps of a row (six chunks' worth) instead of 8.
-      let (x, y) = (series.x.map(UInt8.init), series.y.map(UInt8.init))
+      let (x, y) = EchoTask.series(length: seriesLength, rng: &rng)
       let row = seriesLength / batchSize
       var states = (0..<batchSize).map { _ in
         CellState(h: zeros, c: cell.hasCellState ? zeros : nil)
@@ -170,7 +167,7 @@ extension EchoTraining {
           cell,
           rows: (0..<batchSize).map { b in
             let range = (b * row + chunk * numSteps)..<(b * row + (chunk + 1) * numSteps)
-            return (xs: range.map { encoded[Int(x[$0])] }, targets: range.map { Int(y[$0]) })
+            return (xs: range.map { encoded[x[$0]] }, targets: range.map { y[$0] })
           }, dims: dims, states: states)
       }
       guard chunks > 0 else { continue }  // rows shorter than a chunk: nothing to step on
