@@ -355,10 +355,12 @@ struct GradientSums {
     return self.sums
   }
 
-  /// Multiply–adds below which the weights are summed one after another: what handing work
-  /// to another core and waking it costs, measured (notes/Performance.md, fourteenth round).
-  /// An RNN at T = 100, H = 64 (0.68 million) is summed on one core 4% faster; a GRU there
-  /// (1.9 million) is as fast either way, and an LSTM at the caps needs every core.
+  /// Multiply–adds below which the weights are summed one after another.
+  ///
+  /// Where waking another core costs more than it saves, measured (notes/Performance.md,
+  /// fourteenth round): an RNN at T = 100, H = 64 (0.68 million) is summed on one core 4%
+  /// faster; a GRU there (1.9 million) is as fast either way; an LSTM at the caps needs every
+  /// core.
   static let worthEveryCore = 1 << 20
 }
 
