@@ -41,6 +41,39 @@ import Testing
     expectClose([softmaxCrossEntropyForward([0.0, -800.0], target: oneHot(1, 2))], [800])
   }
 
+  /// A class index is the one-hot vector at it, to the bit: the loss from the logits (on
+  /// `Double`, on `Dual` with its derivative, on every lane of `Lanes`) and `ŷ − y`. Random
+  /// logits at K = 1…12, with gaps up to 2000 (where `ŷ` underflows), for every class.
+  @Test func classIndexIsItsOneHot() {
+    var rng = SplitMix64(seed: 15)
+    for K in 1...12 {
+      for scale in [1.0, 30, 2000] {
+        let z = rng.vector(K, scale: scale)
+        let (e, sum, m) = shiftedExponentials(z)
+        let yHat = softmax(e, sum: sum)
+        for k in 0..<K {
+          let y = oneHot(k, K)
+          let byIndex = softmaxCrossEntropy(z, m: m, sum: sum, target: k)
+          #expect(byIndex.bitPattern == softmaxCrossEntropyForward(z, target: y).bitPattern)
+          let dual = z.indices.map { Dual(z[$0], derivative: $0 == k ? 1 : 0.5) }
+          let (_, dualSum, dualM) = shiftedExponentials(dual)
+          let dualByIndex = softmaxCrossEntropy(dual, m: dualM, sum: dualSum, target: k)
+          let dualByVector = softmaxCrossEntropyForward(dual, target: lift(y))
+          #expect(dualByIndex.value.bitPattern == dualByVector.value.bitPattern)
+          #expect(dualByIndex.derivative.bitPattern == dualByVector.derivative.bitPattern)
+          let lanes = z.map { Lanes($0) }
+          let (_, lanesSum, lanesM) = shiftedExponentials(lanes)
+          let lanesByIndex = softmaxCrossEntropy(lanes, m: lanesM, sum: lanesSum, target: k)
+          #expect(
+            (0..<Lanes.count).allSatisfy { lanesByIndex[$0].bitPattern == byIndex.bitPattern })
+          let dz = softmaxCrossEntropyBackward(yHat, target: k)
+          #expect(
+            dz.map(\.bitPattern) == softmaxCrossEntropyBackward(yHat, target: y).map(\.bitPattern))
+        }
+      }
+    }
+  }
+
   /// Hand calculation: z = (0, 0, log 2): Σ e^z = 4, E for class 2 = log 4 − log 2 = log 2.
   @Test func knownAnswerFromLogits() {
     let E = softmaxCrossEntropyForward([0, 0, 0.6931471805599453], target: oneHot(2, 3))

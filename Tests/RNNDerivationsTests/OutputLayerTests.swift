@@ -42,6 +42,14 @@ import Testing
         s: s.map { Lanes($0) }, V: Matrix<Lanes>(V), b_y: b_y.map { Lanes($0) }, target: k)
       #expect((0..<Lanes.count).allSatisfy { lanes[$0].bitPattern == loss.bitPattern })
     }
+    // One set of exponentials for ŷ_t and E_t: each the number its own function makes alone.
+    let z = V * s .+ b_y
+    for k in 0..<3 {
+      let step = outputStepForward(s: s, V: V, b_y: b_y, target: k)
+      #expect(step.yHat.map(\.bitPattern) == softmaxForward(z).map(\.bitPattern))
+      let alone = softmaxCrossEntropyForward(z, target: oneHot(k, 3))
+      #expect(step.loss.bitPattern == alone.bitPattern)
+    }
     let twoClasses = outputStepLoss(
       s: s, V: Matrix(rows: 2, cols: 2, storage: [0.5, -1.0, 1.0, 0.5]), b_y: [0, 0], target: 0)
     expectClose([twoClasses], [3.5297504182726205], tolerance: 1e-15, "−log ŷ[0]")

@@ -21,13 +21,29 @@ public func crossEntropyBackward(_ yHat: [Double], target y: [Double]) -> [Doubl
 /// number, but finite for any logit gap, where `−log ŷ_k` becomes `−log 0 = ∞` once `ŷ_k`
 /// underflows (a gap of about 745).
 @inlinable public func softmaxCrossEntropyForward<T: Scalar>(_ z: [T], target y: [T]) -> T {
-  let m = T.largestPrimal(z)
-  var sum: T = 0
-  for e in T.exp(each: z.map { $0 - m }) { sum += e }
+  let (_, sum, m) = shiftedExponentials(z)
+  return softmaxCrossEntropy(z, m: m, sum: sum, target: y)
+}
+
+/// The same from the softmax's shift `m` and sum `Σ_j e^{z_j − m}` (`shiftedExponentials`):
+/// `−log ŷ_k = log Σ_j e^{z_j − m} − (z_k − m)`.
+@inlinable public func softmaxCrossEntropy<T: Scalar>(_ z: [T], m: T, sum: T, target y: [T])
+  -> T
+{
   let logSum = T.log(sum)
   var E: T = 0
   for k in z.indices { E += y[k] * (logSum - (z[k] - m)) }  // −y_k log ŷ_k
   return E
+}
+
+/// The same for a one-hot `y` at class `k`: the sum's one term that is not `0 · (…)`. For
+/// finite logits it is the same number: every other term is `0 ·` a finite number, a zero, and
+/// adding zeros changes no sum (`classIndexIsItsOneHot` checks it to the bit). It needs no
+/// one-hot array.
+@inlinable public func softmaxCrossEntropy<T: Scalar>(_ z: [T], m: T, sum: T, target k: Int)
+  -> T
+{
+  T.log(sum) - (z[k] - m)  // −log ŷ_k
 }
 
 /// `∂E/∂z = ŷ − y`, valid when `Σ_k y_k = 1`.
@@ -37,6 +53,13 @@ public func crossEntropyBackward(_ yHat: [Double], target y: [Double]) -> [Doubl
 /// derivation collapses to.
 @inlinable public func softmaxCrossEntropyBackward<T: Scalar>(_ yHat: [T], target y: [T]) -> [T] {
   yHat .- y
+}
+
+/// The same for a one-hot `y` at class `k`: `ŷ_k − 1`, and `ŷ_i − 0 = ŷ_i` everywhere else.
+@inlinable public func softmaxCrossEntropyBackward<T: Scalar>(_ yHat: [T], target k: Int) -> [T] {
+  var dz = yHat
+  dz[k] = dz[k] - 1
+  return dz
 }
 
 /// A one-hot target: 1 at class `k` of `K`.

@@ -23,7 +23,9 @@
 @inlinable public func outputStepForward<T: Scalar>(
   s: [T], V: Matrix<T>, b_y: [T], target k: Int
 ) -> (yHat: [T], loss: T) {
-  outputStepForward(s: s, V: V, b_y: b_y, target: lift(oneHot(k, V.rows)))  // y_t one-hot at k_t
+  let z = logits(s: s, V: V, b_y: b_y)
+  let (e, sum, m) = shiftedExponentials(z)  // once, for ŷ_t and E_t both
+  return (softmax(e, sum: sum), softmaxCrossEntropy(z, m: m, sum: sum, target: k))
 }
 
 /// The same with the target `y_t` given as a vector: on rows side by side (`Lanes`), each
@@ -32,7 +34,8 @@
   s: [T], V: Matrix<T>, b_y: [T], target y: [T]
 ) -> (yHat: [T], loss: T) {
   let z = logits(s: s, V: V, b_y: b_y)
-  return (softmaxForward(z), softmaxCrossEntropyForward(z, target: y))
+  let (e, sum, m) = shiftedExponentials(z)
+  return (softmax(e, sum: sum), softmaxCrossEntropy(z, m: m, sum: sum, target: y))
 }
 
 /// One step's loss alone, `E_t = −log ŷ_t[k_t]` from the logits: all an oracle's pass needs
@@ -47,7 +50,9 @@
 @inlinable public func outputStepLoss<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T], target k: Int)
   -> T
 {
-  softmaxCrossEntropyForward(logits(s: s, V: V, b_y: b_y), target: lift(oneHot(k, V.rows)))
+  let z = logits(s: s, V: V, b_y: b_y)
+  let (_, sum, m) = shiftedExponentials(z)
+  return softmaxCrossEntropy(z, m: m, sum: sum, target: k)
 }
 
 /// Gradients of one step's loss `E_t = −log ŷ_t[k_t]` through the output layer, on any
@@ -86,7 +91,7 @@ public typealias OutputLayerGradients = OutputLayerGradientsOf<Double>
 public func outputLayerBackward(yHat: [Double], target: Int, s: [Double], V: Matrix<Double>)
   -> OutputLayerGradients
 {
-  let dz = softmaxCrossEntropyBackward(yHat, target: oneHot(target, yHat.count))  // ŷ_t − y_t
+  let dz = softmaxCrossEntropyBackward(yHat, target: target)  // ŷ_t − y_t, y_t one-hot at k_t
   return outputLayerBackward(dz: dz, s: s, V: V)
 }
 

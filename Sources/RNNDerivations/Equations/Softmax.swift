@@ -8,11 +8,23 @@
 /// - Parameter z: logits, `K`.
 /// - Returns: probabilities `ŷ`, `K`, summing to 1.
 @inlinable public func softmaxForward<T: Scalar>(_ z: [T]) -> [T] {
+  let (e, sum, _) = shiftedExponentials(z)
+  return softmax(e, sum: sum)
+}
+
+/// `e_k = e^{z_k − m}` with `m = max_k z_k`, and `Σ_k e_k`: the softmax's numerators and
+/// denominator, which its loss also reads (`outputStepForward` works them out once for both).
+@inlinable public func shiftedExponentials<T: Scalar>(_ z: [T]) -> (e: [T], sum: T, m: T) {
   let m = T.largestPrimal(z)
-  var e = T.exp(each: z.map { $0 - m })
+  let e = T.exp(each: z.map { $0 - m })
   var sum: T = 0
   for x in e { sum += x }
-  for i in e.indices { e[i] = e[i] / sum }  // ŷ_i = e_i / Σ e, in place: no second array
+  return (e, sum, m)
+}
+
+/// `ŷ_i = e_i / Σ_k e_k`, divided in place: no second array.
+@inlinable public func softmax<T: Scalar>(_ e: consuming [T], sum: T) -> [T] {
+  for i in e.indices { e[i] = e[i] / sum }
   return e
 }
 
