@@ -93,7 +93,7 @@ public typealias GRUCandidateGradients = GRUCandidateGradientsOf<Double>
 ///
 /// The conventions differ only in how `W_h`, `r` and `h_{t−1}` meet.
 public func gruCandidateBackward<T: Scalar>(
-  _ dCandidate: [T], candidate: [T], x: [T], hPrev: [T], r: [T],
+  _ dCandidate: consuming [T], candidate: [T], x: [T], hPrev: [T], r: [T],
   p: GateParameters<T>, variant: GRUVariant, b_hn: [T]? = nil
 ) -> GRUCandidateGradientsOf<T> {
   let da = tanhBackward(dCandidate, h: candidate)  // through tanh: 1 − h̃²
@@ -214,14 +214,15 @@ public typealias GRUStepGradients = GRUStepGradientsOf<Double>
 public func gruStepBackward<T: Scalar>(
   _ dh: [T], cache: GRUStepCache<T>, p: GRUGates<T>, variant: GRUVariant
 ) -> GRUStepGradientsOf<T> {
-  let update = gruUpdateBackward(dh, z: cache.z, hPrev: cache.hPrev, candidate: cache.candidate)
+  // Each gradient a name of its own: its last use hands its array on, worked on in place.
+  let (dz, dhPrevDirect, dCandidate) = gruUpdateBackward(
+    dh, z: cache.z, hPrev: cache.hPrev, candidate: cache.candidate)
   let gh = gruCandidateBackward(
-    update.dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, r: cache.r,
+    dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, r: cache.r,
     p: p.h, variant: variant, b_hn: p.b_hn)
   let gr = gateBackward(gh.dr, gate: cache.r, x: cache.x, hPrev: cache.hPrev, W: p.r.W, U: p.r.U)
-  let gz = gateBackward(
-    update.dz, gate: cache.z, x: cache.x, hPrev: cache.hPrev, W: p.z.W, U: p.z.U)
-  let dhPrev = update.dhPrev .+ gh.dhPrev .+ gr.dhPrev .+ gz.dhPrev  // four paths to h_{t−1}
+  let gz = gateBackward(dz, gate: cache.z, x: cache.x, hPrev: cache.hPrev, W: p.z.W, U: p.z.U)
+  let dhPrev = dhPrevDirect .+ gh.dhPrev .+ gr.dhPrev .+ gz.dhPrev  // four paths to h_{t−1}
   return GRUStepGradientsOf(r: gr, z: gz, h: gh, dhPrev: dhPrev)
 }
 

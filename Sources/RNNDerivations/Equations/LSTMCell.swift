@@ -10,7 +10,7 @@
 
 /// Backward through the candidate, given `∂E/∂c̃_t`.
 public func lstmCandidateBackward<T: Scalar>(
-  _ dCandidate: [T], candidate: [T], x: [T], hPrev: [T],
+  _ dCandidate: consuming [T], candidate: [T], x: [T], hPrev: [T],
   p: GateParameters<T>
 ) -> AffineGradientsOf<T> {
   let da = tanhBackward(dCandidate, h: candidate)  // through tanh: 1 − c̃²
@@ -142,20 +142,21 @@ public typealias LSTMStepGradients = LSTMStepGradientsOf<Double>
 public func lstmStepBackward<T: Scalar>(
   dh: [T], dc: [T], cache: LSTMStepCache<T>, p: LSTMGates<T>
 ) -> LSTMStepGradientsOf<T> {
-  let out = lstmOutputBackward(dh, o: cache.o, tanhC: cache.tanhC)
-  let dcTotal = dc .+ out.dc  // c_t reaches E through h_t and through c_{t+1}
-  let cell = lstmCellBackward(
+  // Each gradient a name of its own: its last use hands its array on, worked on in place.
+  let (dO, dcThroughH) = lstmOutputBackward(dh, o: cache.o, tanhC: cache.tanhC)
+  let dcTotal = dc .+ dcThroughH  // c_t reaches E through h_t and through c_{t+1}
+  let (df, dcPrev, di, dCandidate) = lstmCellBackward(
     dcTotal, f: cache.f, cPrev: cache.cPrev, i: cache.i, candidate: cache.candidate)
-  let gi = gateBackward(cell.di, gate: cache.i, x: cache.x, hPrev: cache.hPrev, W: p.i.W, U: p.i.U)
-  let gf = gateBackward(cell.df, gate: cache.f, x: cache.x, hPrev: cache.hPrev, W: p.f.W, U: p.f.U)
-  let go = gateBackward(out.dO, gate: cache.o, x: cache.x, hPrev: cache.hPrev, W: p.o.W, U: p.o.U)
+  let gi = gateBackward(di, gate: cache.i, x: cache.x, hPrev: cache.hPrev, W: p.i.W, U: p.i.U)
+  let gf = gateBackward(df, gate: cache.f, x: cache.x, hPrev: cache.hPrev, W: p.f.W, U: p.f.U)
+  let go = gateBackward(dO, gate: cache.o, x: cache.x, hPrev: cache.hPrev, W: p.o.W, U: p.o.U)
   let gc = lstmCandidateBackward(
-    cell.dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, p: p.c)
+    dCandidate, candidate: cache.candidate, x: cache.x, hPrev: cache.hPrev, p: p.c)
   let dhPrev = gi.dhPrev .+ gf.dhPrev .+ go.dhPrev .+ gc.dhPrev  // h_{t−1} feeds all four
   return LSTMStepGradientsOf(
     i: gi, f: gf, o: go, c: gc, dhPrev: dhPrev,
-    dcPrev: cell.dcPrev,  // through f only
-    dcThroughH: out.dc)
+    dcPrev: dcPrev,  // through f only
+    dcThroughH: dcThroughH)
 }
 
 // MARK: - The cell

@@ -176,12 +176,12 @@ extension AffineGradientsOf {
 ) -> [T] {
   var a = affineForward(x: x, hPrev: hPrev, W: W, U: U, b: b)
   for i in a.indices { a[i] = a[i] + T(bias) }  // in place: no array for a + bias
-  return sigmoidForward(a)
+  return sigmoidForward(consume a)  // handed on: σ in place too
 }
 
 /// Backward through a sigmoid gate, given `dGate = ∂E/∂gate` and the gate's output.
 public func gateBackward<T: Scalar>(
-  _ dGate: [T], gate: [T], x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>
+  _ dGate: consuming [T], gate: [T], x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>
 ) -> AffineGradientsOf<T> {
   let da = sigmoidBackward(dGate, s: gate)  // through σ: gate(1 − gate)
   return affineBackward(da, x: x, hPrev: hPrev, W: W, U: U)
