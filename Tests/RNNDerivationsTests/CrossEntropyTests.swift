@@ -41,9 +41,10 @@ import Testing
     expectClose([softmaxCrossEntropyForward([0.0, -800.0], target: oneHot(1, 2))], [800])
   }
 
-  /// A class index is the one-hot vector at it, to the bit: the loss from the logits (on
-  /// `Double`, on `Dual` with its derivative, on every lane of `Lanes`) and `ŷ − y`. Random
-  /// logits at K = 1…12, with gaps up to 2000 (where `ŷ` underflows), for every class.
+  /// A class index is the one-hot vector at it, to the bit.
+  ///
+  /// The loss from the logits (on `Double`, on `Dual` with its derivative, on every lane of
+  /// `Lanes`) and `ŷ − y`. Random logits at K = 1…12, with gaps up to 2000 (where `ŷ` underflows), for every class.
   @Test func classIndexIsItsOneHot() {
     var rng = SplitMix64(seed: 15)
     for K in 1...12 {
