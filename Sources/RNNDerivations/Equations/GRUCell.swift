@@ -127,10 +127,11 @@ public func gruCandidateBackward<T: Scalar>(
 public func gruUpdateBackward<T: Scalar>(_ dh: [T], z: [T], hPrev: [T], candidate: [T])
   -> (dz: [T], dhPrev: [T], dCandidate: [T])
 {
+  // A factor made here comes first: its array is the product's, no copy (a ⊙ b = b ⊙ a).
   (
-    dz: dh .* (hPrev .- candidate),  // ∂h_t/∂z_t = h_{t−1} − h̃_t
+    dz: (hPrev .- candidate) .* dh,  // ∂h_t/∂z_t = h_{t−1} − h̃_t
     dhPrev: dh .* z,  // ∂h_t/∂h_{t−1} (direct) = z_t
-    dCandidate: dh .* z.map { 1 - $0 }  // ∂h_t/∂h̃_t = 1 − z_t
+    dCandidate: z.map { 1 - $0 } .* dh  // ∂h_t/∂h̃_t = 1 − z_t
   )
 }
 
