@@ -468,19 +468,19 @@ infix operator .- : AdditionPrecedence
 infix operator .* : MultiplicationPrecedence
 
 /// Entry-wise sum of two vectors of the same length.
-@inlinable public func .+ <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
+@inlinable @inline(__always) public func .+ <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a .+ b: \(a.count) vs \(b.count) entries")
   return entrywise(a, b, +)
 }
 
 /// Entry-wise difference of two vectors of the same length.
-@inlinable public func .- <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
+@inlinable @inline(__always) public func .- <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a .- b: \(a.count) vs \(b.count) entries")
   return entrywise(a, b, -)
 }
 
 /// Entry-wise (Hadamard) product `a ⊙ b`.
-@inlinable public func .* <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
+@inlinable @inline(__always) public func .* <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a ⊙ b: \(a.count) vs \(b.count) entries")
   return entrywise(a, b, *)
 }
@@ -491,7 +491,13 @@ infix operator .* : MultiplicationPrecedence
 /// Where `a` is a value no one else holds (the result of the operation before, as in
 /// `a .* b .+ c .* d`), its array is reused and nothing is allocated; where the caller still
 /// holds it, it is copied first, as a new array would be.
-@inlinable func entrywise<T: Scalar>(_ a: consuming [T], _ b: [T], _ op: (T, T) -> T) -> [T] {
+///
+/// Always inlined, and the three operators with it, so that `op` is inlined too: on `Lanes` the
+/// compiler otherwise left some uses calling the operator through a pointer for every entry
+/// (notes/Performance.md, fifteenth round).
+@inlinable @inline(__always) func entrywise<T: Scalar>(
+  _ a: consuming [T], _ b: [T], _ op: (T, T) -> T
+) -> [T] {
   var out = a
   out.withUnsafeMutableBufferPointer { out in
     b.withUnsafeBufferPointer { b in for i in 0..<out.count { out[i] = op(out[i], b[i]) } }
