@@ -16,7 +16,10 @@
 /// denominator, which its loss also reads (`outputStepForward` works them out once for both).
 @inlinable public func shiftedExponentials<T: Scalar>(_ z: [T]) -> (e: [T], sum: T, m: T) {
   let m = T.largestPrimal(z)
-  let e = T.exp(each: z.map { $0 - m })
+  var shifted = z
+  // A loop, not `map`: on `Lanes` a closure was called for every entry.
+  for k in shifted.indices { shifted[k] = shifted[k] - m }
+  let e = T.exp(each: consume shifted)
   var sum: T = 0
   for x in e { sum += x }
   return (e, sum, m)
