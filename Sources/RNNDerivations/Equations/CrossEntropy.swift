@@ -38,9 +38,9 @@ public func crossEntropyBackward(_ yHat: [Double], target y: [Double]) -> [Doubl
 
 /// The same for a one-hot `y` at class `k`: the sum's one term that is not `0 · (…)`.
 ///
-/// For finite logits it is the same number: every other term is `0 ·` a finite number, a zero, and
-/// adding zeros changes no sum (`classIndexIsItsOneHot` checks it to the bit). It needs no
-/// one-hot array.
+/// For finite logits it is the same number: every other term is `0 ·` a finite number, a
+/// zero, and adding zeros changes no sum (`classIndexIsItsOneHot` checks it to the bit). It
+/// needs no one-hot array.
 @inlinable public func softmaxCrossEntropy<T: Scalar>(_ z: [T], m: T, sum: T, target k: Int)
   -> T
 {
