@@ -20,7 +20,7 @@ func gradientClippingTrace(_ config: Config) -> [TraceStep] {
   // Thresholds that act at every seed: in training c is a fixed hyperparameter (TF's clip_norm;
   // min-char-rnn clips values at 5), here half of what this gradient has.
   let c = norm / 2
-  let largest = g.joined().reduce(0) { max($0, abs($1)) }
+  let largest = largestMagnitude(Array(g.joined()))
   let cValue = largest / 2
   let byNorm = clipByGlobalNorm(g, clipNorm: c)
   let byValue = clipByValue(g, clipValue: cValue)
