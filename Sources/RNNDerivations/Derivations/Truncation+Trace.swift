@@ -41,10 +41,8 @@ func truncatedBPTTTrace(_ config: Config) -> [TraceStep] {
   let full = ex.gradients.parameters["W"]
   let chunks = ex.model.backward(ex.run, ex.p, truncation: .chunks(n)).parameters["W"]
   let window = ex.model.backward(ex.run, ex.p, truncation: .window(n)).parameters["W"]
-  let scale = full.map(abs).max() ?? 1
-  func gap(_ a: [Double], _ b: [Double]) -> Double {
-    (zip(a, b).map { abs($0 - $1) }.max() ?? 0) / scale
-  }
+  let scale = largestMagnitude(full)
+  func gap(_ a: [Double], _ b: [Double]) -> Double { largestMagnitude(a .- b) / scale }
   return [
     ex.forwardStep,
     backward(
