@@ -22,7 +22,7 @@ import Testing
     var rng = SplitMix64(seed: 1)
     let (x, y) = EchoTask.series(length: 100_000, rng: &rng)
     for t in 8..<x.count where x[t - 3] == 1 && x[t - 8] == 0 { #expect(y[t] == 1) }
-    let ones = Double(y[8...].reduce(0, +)) / Double(y.count - 8)
+    let ones = Double(y[8...].reduce(0) { $0 + Int($1) }) / Double(y.count - 8)
     #expect(abs(ones - 0.625) <= 5 * (0.625 * 0.375 / Double(y.count - 8)).squareRoot())
   }
 
@@ -74,7 +74,9 @@ import Testing
     let (x, y) = EchoTask.series(length: rows * steps, rng: &rng)
     let chunks = (0..<rows).map { b in
       let range = (b * steps)..<(b * steps + steps)
-      return (xs: range.map { x[$0] == 1 ? [0.0, 1] : [1.0, 0] }, targets: range.map { y[$0] })
+      return (
+        xs: range.map { x[$0] == 1 ? [0.0, 1] : [1.0, 0] }, targets: range.map { Int(y[$0]) }
+      )
     }
     let states = (0..<rows).map { _ in
       CellState(

@@ -64,21 +64,30 @@ public struct Lanes: Scalar {
     }
   }
 
-  /// `sums[i] += values[i][lane]` for every entry `i`: one lane of an array of `Lanes` added
-  /// into a `Double` array (rows summed lane after lane, in row order: `EchoStep`).
+  /// `sums[i] += values[i][lane]` for every entry `i` and every lane of `lanes`, lane after
+  /// lane: lanes of an array of `Lanes` added into a `Double` array (rows summed in row order:
+  /// `EchoStep`).
   ///
-  /// The entries are independent, so the additions run side by side, where adding each
-  /// entry's lanes in turn would wait on its own last sum. Reads lane `lane` in place: a
-  /// `Lanes` is its `count` doubles one after another (`parts` in order).
-  @inlinable static func add(lane: Int, of values: [Lanes], to sums: inout [Double]) {
+  /// Entry by entry, each entry's lanes in turn: a `Lanes` is its `count` doubles one after
+  /// another (`parts` in order), read where they lie. Each sum waits on its own last addition,
+  /// and the next entries' sums, independent of it, run meanwhile. Lane by lane across the
+  /// entries instead, the reads were twenty-four doubles apart: vector gathers, 5% of the echo
+  /// training's time, on one core while the other waited (notes/Performance.md, sixteenth
+  /// round).
+  @inlinable static func add(lanes: Range<Int>, of values: [Lanes], to sums: inout [Double]) {
     precondition(MemoryLayout<Lanes>.stride == count * MemoryLayout<Double>.stride)
-    precondition(values.count == sums.count && (0..<count).contains(lane), "one sum per entry")
+    precondition(
+      values.count == sums.count && lanes.clamped(to: 0..<count) == lanes, "one sum per entry")
     values.withUnsafeBytes { raw in
-      guard let base = raw.baseAddress else { return }  // no entries
-      let first = base + lane * MemoryLayout<Double>.stride
       sums.withUnsafeMutableBufferPointer { sums in
         for i in sums.indices {
-          sums[i] += first.load(fromByteOffset: i &* MemoryLayout<Lanes>.stride, as: Double.self)
+          let entry = i &* MemoryLayout<Lanes>.stride
+          var sum = sums[i]
+          for lane in lanes {
+            sum += raw.load(
+              fromByteOffset: entry &+ lane &* MemoryLayout<Double>.stride, as: Double.self)
+          }
+          sums[i] = sum
         }
       }
     }

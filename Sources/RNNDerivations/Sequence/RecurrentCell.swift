@@ -22,7 +22,13 @@ public struct CellState<T: Scalar>: Sendable {
 
   /// The parts in order, `h` then `c` (a stack's layers bottom first): how a state appears in
   /// a point and in `grad`'s output.
-  public var parts: [[T]] { below.flatMap(\.parts) + [h] + (c.map { [$0] } ?? []) }
+  public var parts: [[T]] {
+    var parts = below.flatMap(\.parts)
+    parts.reserveCapacity(parts.count + (c == nil ? 1 : 2))  // one array, not one per `+`
+    parts.append(h)
+    if let c { parts.append(c) }
+    return parts
+  }
 
   /// The sum of two states' gradients, part by part.
   static func + (a: CellState, b: CellState) -> CellState {

@@ -21,12 +21,16 @@ public enum EchoTask {
   }
 
   /// A series of `length` steps: the bits `X` and the targets `Y` (before step 3 or 8 the
-  /// missing earlier bit counts as 0).
-  public static func series(length: Int, rng: inout SplitMix64) -> (x: [Int], y: [Int]) {
-    let x = (0..<length).map { _ in rng.unit() < 0.5 ? 1 : 0 }
-    let y = (0..<length).map { t in
-      let first = t >= lags.first ? x[t - lags.first] : 0
-      let second = t >= lags.second ? x[t - lags.second] : 0
+  /// missing earlier bit counts as 0), a byte each.
+  ///
+  /// A byte, not an `Int`: the training reads ten steps at a time from each of its rows, a
+  /// row's length apart, and from a million `Int`s (8 MB a series) nearly every such read
+  /// missed the caches (notes/Performance.md, sixteenth round).
+  public static func series(length: Int, rng: inout SplitMix64) -> (x: [UInt8], y: [UInt8]) {
+    let x: [UInt8] = (0..<length).map { _ in rng.unit() < 0.5 ? 1 : 0 }
+    let y: [UInt8] = (0..<length).map { t in
+      let first = t >= lags.first ? Int(x[t - lags.first]) : 0
+      let second = t >= lags.second ? Int(x[t - lags.second]) : 0
       return rng.unit() < probability(first: first, second: second) ? 1 : 0
     }
     return (x, y)
@@ -167,7 +171,7 @@ extension EchoTraining {
           cell,
           rows: (0..<batchSize).map { b in
             let range = (b * row + chunk * numSteps)..<(b * row + (chunk + 1) * numSteps)
-            return (xs: range.map { encoded[x[$0]] }, targets: range.map { y[$0] })
+            return (xs: range.map { encoded[Int(x[$0])] }, targets: range.map { Int(y[$0]) })
           }, dims: dims, states: states)
       }
       guard chunks > 0 else { continue }  // rows shorter than a chunk: nothing to step on
@@ -326,7 +330,7 @@ extension EchoStep {
     let g = p.values.indices.map { k in
       var sum = [Double](repeating: 0, count: p.values[k].count)
       for (group, walk) in zip(groups, walks) {
-        for lane in 0..<group.count { Lanes.add(lane: lane, of: walk.gradients[k], to: &sum) }
+        Lanes.add(lanes: 0..<group.count, of: walk.gradients[k], to: &sum)
       }
       return sum.map { $0 * mean }
     }
@@ -392,9 +396,8 @@ extension EchoStep {
       for (name, share) in g.parameters { add(p.layout.index(of: name), share) }  // shared: add
       next = g.dStatePrev  // ∂E/∂h_{t−1} (and c_{t−1}); dropped at t = 0: the state is a constant
     }
-    let final = (0..<group.count).map { lane in
-      cell.state(state.parts.map { $0.map { $0[lane] } })
-    }
+    let ended = state.parts  // once, not once a row
+    let final = (0..<group.count).map { lane in cell.state(ended.map { $0.map { $0[lane] } }) }
     return (loss, sums, final)
   }
 }
