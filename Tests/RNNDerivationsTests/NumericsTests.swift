@@ -164,6 +164,28 @@ import Testing
     #expect(summed.largestAddend[0] == largest)
   }
 
+  /// On rows side by side, the shares' sum is every lane's own: lane by lane, bit for bit,
+  /// the textbook loop on that lane's numbers, for row and column counts around the 2 × 2
+  /// block (odd ones leave a last row or column), onto a matrix that is not zero.
+  @Test(arguments: [(1, 1), (1, 4), (2, 2), (3, 5), (4, 7), (5, 16), (16, 2), (16, 16)])
+  func outerSharesOnLanesSumLikeTheTextbookLoop(rows: Int, cols: Int) {
+    var rng = SplitMix64(seed: UInt64(rows * 100 + cols))
+    func lanes(_ count: Int) -> [Lanes] { (0..<count).map { _ in Lanes { _ in rng.uniform() } } }
+    let shares = (0..<7).map { _ in (a: lanes(rows), b: lanes(cols)) }
+    let start = lanes(rows * cols)
+    var summed = start
+    Matrix.addOuters(shares, into: &summed)
+    for lane in 0..<Lanes.count {
+      var textbook = start.map { $0[lane] }
+      for (a, b) in shares {
+        for i in 0..<rows {
+          for j in 0..<cols { textbook[i * cols + j] += a[i][lane] * b[j][lane] }
+        }
+      }
+      #expect(summed.map { $0[lane].bitPattern } == textbook.map(\.bitPattern), "lane \(lane)")
+    }
+  }
+
   /// A layout finds a name by its bytes' fingerprint first; a name Swift calls equal with
   /// other bytes (`é` as one scalar, U+00E9, or as `e` and a combining acute, U+0301) must
   /// still be found, and every name at its own place.

@@ -452,6 +452,57 @@ extension Matrix<Double> {
   }
 }
 
+extension Matrix<Lanes> {
+  /// `m += Σ_t a_t b_tᵀ`, t = 0, 1, … in order, on rows side by side: `Matrix<Double>`'s
+  /// `addOuters` for the echo training's weights (`EchoStep`), lane by lane the same additions,
+  /// the shares' factors read from the arrays the steps made (not copied into one).
+  ///
+  /// An entry is three vectors of eight lanes. What runs takes a block of 2 × 2 entries at a
+  /// time and runs t innermost: the block's twelve vectors stay in registers for all the steps,
+  /// and each step loads `a_t[i]`, `a_t[i+1]`, `b_t[j]`, `b_t[j+1]` once for four products,
+  /// where adding each step's share in place loaded and stored every entry of `m` at every step.
+  /// Each entry still gets `a_t[i] · b_t[j]` added in the order t = 0, 1, … (same rounding); a
+  /// last odd row or column runs one entry at a time.
+  @inlinable static func addOuters(_ shares: [(a: [Lanes], b: [Lanes])], into m: inout [Lanes]) {
+    guard let first = shares.first else { return }
+    let (rows, cols) = (first.a.count, first.b.count)
+    precondition(
+      m.count == rows * cols && shares.allSatisfy { ($0.a.count, $0.b.count) == (rows, cols) },
+      "M += Σ a_t b_tᵀ: shapes differ")
+    m.withUnsafeMutableBufferPointer { m in
+      // Indices into `m` use `&+`, `&*` (no overflow check): they stay inside its `rows · cols`
+      // entries, checked above.
+      /// Entry `(i, j)` alone, t = 0, 1, ….
+      func one(_ i: Int, _ j: Int) {
+        var s = m[i &* cols &+ j]
+        for share in shares { s = s + share.a[i] * share.b[j] }
+        m[i &* cols &+ j] = s
+      }
+      let (blockRows, blockCols) = (rows / 2 * 2, cols / 2 * 2)
+      for i in stride(from: 0, to: blockRows, by: 2) {
+        for j in stride(from: 0, to: blockCols, by: 2) {
+          let (r0, r1) = (i &* cols &+ j, (i &+ 1) &* cols &+ j)
+          var (s00, s01, s10, s11) = (m[r0], m[r0 &+ 1], m[r1], m[r1 &+ 1])
+          for (a, b) in shares {
+            s00 = s00 + a[i] * b[j]
+            s01 = s01 + a[i] * b[j &+ 1]
+            s10 = s10 + a[i &+ 1] * b[j]
+            s11 = s11 + a[i &+ 1] * b[j &+ 1]
+          }
+          (m[r0], m[r0 &+ 1], m[r1], m[r1 &+ 1]) = (s00, s01, s10, s11)
+        }
+        if blockCols < cols {  // the last column
+          one(i, cols &- 1)
+          one(i &+ 1, cols &- 1)
+        }
+      }
+      if blockRows < rows {  // the last row
+        for j in 0..<cols { one(rows &- 1, j) }
+      }
+    }
+  }
+}
+
 extension Matrix {
   /// `[A | B]`: the columns of `A` then those of `B`.
   @inlinable public static func sideBySide(_ a: Matrix, _ b: Matrix) -> Matrix {

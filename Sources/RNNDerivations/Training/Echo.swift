@@ -373,14 +373,24 @@ extension EchoStep {
       state = next
     }
     // Backward: the output layer's shares and ∂E_t/∂h_t, then the cell's, t = T−1, …, 0.
+    // A weight's shares `a ⊗ b` wait as their factors, the arrays the steps made, and are
+    // added after the last step (`Matrix<Lanes>.addOuters`), as `GradientSums` does on
+    // `Double`: the same additions in the same order, each entry's sum held in registers
+    // across the steps.
     var sums = p.values.map { [Lanes](repeating: 0, count: $0.count) }
+    var waiting = p.values.map { _ in [(a: [Lanes], b: [Lanes])]() }
+    for k in waiting.indices { waiting[k].reserveCapacity(T) }
+    /// Variable `k`'s waiting shares added.
+    func flush(_ k: Int) {
+      Matrix.addOuters(waiting[k], into: &sums[k])
+      waiting[k].removeAll()
+    }
     func add(_ k: Int, _ share: StepGradientOf<Lanes>) {
-      sums[k].withUnsafeMutableBufferPointer { sum in
-        switch share {
-        case .vector(let v): for i in v.indices { sum[i] += v[i] }
-        case .outer(let a, let b):
-          for i in a.indices { for j in b.indices { sum[i &* b.count &+ j] += a[i] * b[j] } }
-        }
+      switch share {
+      case .vector(let v):
+        flush(k)  // the shares before this one first: the order of the additions is kept
+        sums[k].withUnsafeMutableBufferPointer { sum in for i in v.indices { sum[i] += v[i] } }
+      case .outer(let a, let b): waiting[k].append((a, b))  // kept, not copied
       }
     }
     let (v, bias) = (
@@ -396,6 +406,7 @@ extension EchoStep {
       for (name, share) in g.parameters { add(p.layout.index(of: name), share) }  // shared: add
       next = g.dStatePrev  // ∂E/∂h_{t−1} (and c_{t−1}); dropped at t = 0: the state is a constant
     }
+    for k in waiting.indices { flush(k) }
     let ended = state.parts  // once, not once a row
     let final = (0..<group.count).map { lane in cell.state(ended.map { $0.map { $0[lane] } }) }
     return (loss, sums, final)
