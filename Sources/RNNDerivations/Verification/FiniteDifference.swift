@@ -48,11 +48,11 @@ public enum FiniteDifference {
   ///
   /// Every stencil a round needs (each unsettled function's next step) goes to `g` in one call,
   /// so that a pass on `Lanes` can hold the stencils of several entries side by side. `g` gets,
-  /// per stencil, the function `e` and its six offsets, and gives per stencil one output array
-  /// per offset.
+  /// per stencil, the function `e` and its six offsets, and gives per stencil the outputs at
+  /// each offset, one offset's after another (`stencil(step:_:)`).
   static func derivatives(
     steps: [Double],
-    _ g: (_ stencils: [(function: Int, offsets: [Double])]) -> [[[Double]]]
+    _ g: (_ stencils: [(function: Int, offsets: [Double])]) -> [[Double]]
   ) -> [Estimate] {
     var tried = steps.map { _ in [(estimate: Estimate, settled: Bool)]() }
     var pending = Array(steps.indices)
@@ -83,22 +83,29 @@ public enum FiniteDifference {
   static func offsets(step h: Double) -> [Double] { [4 * h, 2 * h, h, -h, -2 * h, -4 * h] }
 
   /// The five-point central derivative with step `h` from the outputs at the six offsets
-  /// `4h, 2h, h, −h, −2h, −4h` (one array each), for vector-valued functions, and whether it
-  /// has settled (its change when the step doubles is within its rounding or the tolerance of
-  /// its largest output).
-  static func stencil(step h: Double, _ at: [[Double]]) -> (estimate: Estimate, settled: Bool) {
-    let (p4, p2, p1, m1, m2, m4) = (at[0], at[1], at[2], at[3], at[4], at[5])
+  /// `4h, 2h, h, −h, −2h, −4h`, for vector-valued functions, and whether it has settled (its
+  /// change when the step doubles is within its rounding or the tolerance of its largest
+  /// output).
+  ///
+  /// `at` holds the outputs one offset's after another: output `i` at offset `4h` is `at[i]`,
+  /// at `2h` `at[m + i]`, and so on, `m` outputs each. One array, where one per offset made the
+  /// bookkeeping of a single step's check more arrays than its evaluations did.
+  static func stencil(step h: Double, _ at: [Double]) -> (estimate: Estimate, settled: Bool) {
+    let m = at.count / 6
+    // Where each offset's outputs start in `at`.
+    let (p4, p2, p1, m1, m2, m4) = (0, m, 2 * m, 3 * m, 4 * m, 5 * m)
     // Differences first: an output that does not depend on the entry gives exactly 0.
     func stencil(_ p2: Double, _ p1: Double, _ m1: Double, _ m2: Double, _ h: Double) -> Double {
       ((m2 - p2) + 8 * (p1 - m1)) / (12 * h)
     }
-    let values = p1.indices.map { i in stencil(p2[i], p1[i], m1[i], m2[i], h) }
+    let values = (0..<m).map { i in stencil(at[p2 + i], at[p1 + i], at[m1 + i], at[m2 + i], h) }
     let largest = largestMagnitude(values)
     var settled = true
-    let noise = p1.indices.map { i in
-      let magnitude = abs(p2[i]) + 8 * abs(p1[i]) + 8 * abs(m1[i]) + abs(m2[i]) + 18
+    let noise = (0..<m).map { i in
+      let magnitude =
+        abs(at[p2 + i]) + 8 * abs(at[p1 + i]) + 8 * abs(at[m1 + i]) + abs(at[m2 + i]) + 18
       let rounding = Tolerances.functionRoundingUlps * Double.ulpOfOne * magnitude / (12 * h)
-      let change = abs(values[i] - stencil(p4[i], p2[i], m2[i], m4[i], 2 * h))
+      let change = abs(values[i] - stencil(at[p4 + i], at[p2 + i], at[m2 + i], at[m4 + i], 2 * h))
       if !(change <= max(rounding, Tolerances.finiteDifference * largest)) { settled = false }
       return max(rounding, change)
     }
@@ -183,15 +190,15 @@ struct Stencil<F: ForwardFunction> {
     }
   }
 
-  /// Per stencil, `f` with each of its entries `(p, k)` moved to `x + t · along`: one output
-  /// array per offset `t`.
+  /// Per stencil, `f` with each of its entries `(p, k)` moved to `x + t · along`: the outputs
+  /// at each offset `t`, one offset's after another.
   mutating func outputs(
     _ stencils: [(moving: [(p: Int, k: Int, along: Double)], offsets: [Double])]
-  ) -> [[[Double]]] {
+  ) -> [[Double]] {
     let width = stencils.reduce(1) { max($0, $1.offsets.count) }  // lanes a stencil takes
     guard var side = lanes, width <= Lanes.count else {
       return stencils.map { moving, offsets in
-        offsets.map { t in
+        offsets.flatMap { t in
           var moved = base
           for (p, k, along) in moving { moved.values[p][k] += t * along }
           return f.evaluate(moved)
@@ -199,7 +206,7 @@ struct Stencil<F: ForwardFunction> {
       }
     }
     lanes = nil  // `side` the only reference while its entries move: moved in place
-    var out: [[[Double]]] = []
+    var out: [[Double]] = []
     out.reserveCapacity(stencils.count)
     for first in stride(from: 0, to: stencils.count, by: Lanes.count / width) {
       let pass = stencils[first..<min(first + Lanes.count / width, stencils.count)]
@@ -216,7 +223,10 @@ struct Stencil<F: ForwardFunction> {
         for (p, k, _) in moving { side.values[p][k] = Lanes(base.values[p][k]) }
       }
       for (j, (_, offsets)) in pass.enumerated() {
-        out.append(offsets.indices.map { i in values.map { $0[j * width + i] } })
+        var at: [Double] = []  // offset i's outputs, one offset's after another
+        at.reserveCapacity(offsets.count * values.count)
+        for i in offsets.indices { for value in values { at.append(value[j * width + i]) } }
+        out.append(at)
       }
     }
     lanes = side
