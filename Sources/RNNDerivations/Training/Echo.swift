@@ -379,7 +379,8 @@ extension EchoStep {
     // across the steps.
     var sums = p.values.map { [Lanes](repeating: 0, count: $0.count) }
     var waiting = p.values.map { _ in [(a: [Lanes], b: [Lanes])]() }
-    for k in waiting.indices { waiting[k].reserveCapacity(T) }
+    // Room for a step's share of each weight; a vector's shares are added as they come.
+    for k in waiting.indices where !p.layout.shapes[k].isVector { waiting[k].reserveCapacity(T) }
     /// Variable `k`'s waiting shares added.
     func flush(_ k: Int) {
       Matrix.addOuters(waiting[k], into: &sums[k])
