@@ -46,6 +46,70 @@ import Testing
     short.length = 2
     all.append(("lstm batch", SequenceBatch([lstm.model, short]), lstm.point))
     all.append(("lstm projected", Projected(lstm.model, upstream: [0.7]), lstm.point))
+    return all + steps(dims, seed: seed)
+  }
+
+  /// The single equations the catalogue checks on their own, each with a point: every cell's
+  /// step, the output layer, the softmax, the two losses, both activations and the state
+  /// carried through a walk.
+  static func steps(_ dims: Dims, seed: UInt64) -> [(
+    name: String, f: any ForwardFunction, point: [Variable]
+  )] {
+    var rng = SplitMix64(seed: seed)
+    let (D, H, K) = (dims.D, dims.H, dims.K)
+    func cellPoint(_ cell: some RecurrentCell, _ state: [String]) -> [Variable] {
+      Parameters.random(cell.parameters, dims, &rng, scale: 1).variables
+        + [Variable("x_t", rng.vector(D))] + state.map { Variable($0, rng.vector(H)) }
+    }
+    let probabilities = softmaxForward(rng.vector(K))
+    let target = oneHot(1, K)
+    let rnn = SequenceExample(RNNCell(), dims, steps: 3, seed: seed, stateNames: ["h"])
+    var all: [(name: String, f: any ForwardFunction, point: [Variable])] = [
+      ("rnn step", RNNStepFunction(upstream: rng.vector(H)), cellPoint(RNNCell(), ["h_{t−1}"])),
+      (
+        "rnn-concat step", ConcatRNNStepFunction(upstream: rng.vector(H)),
+        [
+          Variable("W", rng.matrix(H, D + H)), Variable("b_s", rng.vector(H)),
+          Variable("X_t", rng.vector(D)), Variable("S_{t−1}", rng.vector(H)),
+        ]
+      ),
+      (
+        "lstm step",
+        LSTMStepFunction(
+          forgetBias: 1, oPrev: sigmoidForward(rng.vector(H)), gh: rng.vector(H),
+          gc: rng.vector(H)),
+        cellPoint(LSTMCell(forgetBias: 1), ["c_{t−1}"])
+      ),
+      (
+        "output layer",
+        OutputLayerFunction(states: [rng.vector(H), rng.vector(H)], targets: [0, K - 1]),
+        [Variable("V", rng.matrix(K, H)), Variable("b_y", rng.vector(K))]
+      ),
+      ("softmax", SoftmaxFunction(), [Variable("z", rng.vector(K, scale: 3))]),
+      ("cross-entropy", CrossEntropyFunction(target: target), [Variable("ŷ", probabilities)]),
+      (
+        "softmax cross-entropy", SoftmaxCrossEntropyFunction(target: target),
+        [Variable("z", rng.vector(K, scale: 3))]
+      ),
+      ("σ", ActivationFunction(sigmoid: true), [Variable("a", rng.vector(H, scale: 40))]),
+      ("tanh", ActivationFunction(sigmoid: false), [Variable("a", rng.vector(H, scale: 40))]),
+      (
+        "state carried", StatePropagation(model: rnn.model, p: rnn.p, outputName: "h_3"),
+        [Variable("h", rng.vector(H))]
+      ),
+    ]
+    let grus = [
+      GRUCell(variant: .resetBefore), GRUCell(variant: .resetAfter),
+      GRUCell(variant: .resetAfter, hasRecurrentBias: true),
+    ]
+    for cell in grus {
+      all.append(
+        (
+          "gru step, \(cell.parameters.count) parameters",
+          GRUStepFunction(variant: cell.variant, g: rng.vector(H)),
+          cellPoint(cell, ["h_{t−1}"])
+        ))
+    }
     return all
   }
 

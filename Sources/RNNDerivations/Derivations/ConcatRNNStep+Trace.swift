@@ -4,6 +4,8 @@
 struct ConcatRNNStepFunction: ForwardFunction {
   var upstream: [Double]
   var outputName: String { "(g·S_t)" }
+  /// The step and the projection are arithmetic only: each lane is its own point.
+  var evaluatesLanesApart: Bool { true }
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
     let S = concatRNNStepForward(x: v["X_t"], sPrev: v["S_{t−1}"], W: v.matrix("W"), b_s: v["b_s"])
       .S

@@ -5,6 +5,8 @@
 struct CrossEntropyFunction: ForwardFunction {
   var target: [Double]
   var outputName: String { "E" }
+  /// Arithmetic and `log` only: each lane is its own point.
+  var evaluatesLanesApart: Bool { true }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] {
     [crossEntropyForward(inputs["ŷ"], target: lift(target))]
   }
@@ -14,6 +16,9 @@ struct CrossEntropyFunction: ForwardFunction {
 struct SoftmaxCrossEntropyFunction: ForwardFunction {
   var target: [Double]
   var outputName: String { "E" }
+  /// The softmax decides from values only through its shift (`Scalar.largestPrimal`): each lane
+  /// is its own point.
+  var evaluatesLanesApart: Bool { true }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] {
     [softmaxCrossEntropyForward(inputs["z"], target: lift(target))]
   }

@@ -6,6 +6,8 @@ struct GRUStepFunction: ForwardFunction {
   var variant: GRUVariant
   var g: [Double]
   var outputName: String { "(g·h_t)" }
+  /// The step and the projection are arithmetic only: each lane is its own point.
+  var evaluatesLanesApart: Bool { true }
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
     let h = gruStepForward(x: v["x_t"], hPrev: v["h_{t−1}"], p: GRUGates(v), variant: variant).h
     return [dot(lift(g), h)]

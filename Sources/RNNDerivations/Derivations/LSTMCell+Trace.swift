@@ -8,6 +8,8 @@ struct LSTMStepFunction: ForwardFunction {
   var forgetBias: Double
   var oPrev, gh, gc: [Double]
   var outputName: String { "(g_h·h_t + g_c·c_t)" }
+  /// The step and the projections are arithmetic only: each lane is its own point.
+  var evaluatesLanesApart: Bool { true }
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
     let hPrev = lstmOutputForward(o: lift(oPrev), c: v["c_{t−1}"]).h
     let k = lstmStepForward(

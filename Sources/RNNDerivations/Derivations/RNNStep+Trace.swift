@@ -4,6 +4,8 @@
 struct RNNStepFunction: ForwardFunction {
   var upstream: [Double]
   var outputName: String { "(g·h_t)" }
+  /// The step and the projection are arithmetic only: each lane is its own point.
+  var evaluatesLanesApart: Bool { true }
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
     let h = rnnStepForward(
       x: v["x_t"], hPrev: v["h_{t−1}"], W: v.matrix("W"), U: v.matrix("U"), b: v["b"]

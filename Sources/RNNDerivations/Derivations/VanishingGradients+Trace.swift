@@ -25,6 +25,8 @@ struct StatePropagation<Cell: RecurrentCell>: ForwardFunction {
   var p: Parameters<Double>
   var outputName: String
   var cost: Int { model.cost }
+  /// As `model`'s walk: the weights are constants.
+  var evaluatesLanesApart: Bool { model.evaluatesLanesApart }
 
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
     let constants = Parameters<T>(constants: p)
