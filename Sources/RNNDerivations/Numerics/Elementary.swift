@@ -75,10 +75,11 @@ public typealias Double8 = SIMD8<Double>
 
 /// `σ(x) = 1/(1 + e^{−x})` in every lane, as `e^{x}/(1 + e^{x})` below 0: `exp` of `−|x|`
 /// only, never of a large positive number.
+///
+/// One division a lane: its numerator, 1 or (below 0) `e^{x}`, is chosen first.
 @inlinable @inline(__always) public func sigmoidLanes(_ x: Double8) -> Double8 {
   let e = expLanes(x.replacing(with: -x, where: x .> 0))  // e^{−|x|}
-  let onePlusE = 1 + e
-  return (e / onePlusE).replacing(with: 1 / onePlusE, where: x .>= 0)
+  return e.replacing(with: 1, where: x .>= 0) / (1 + e)
 }
 
 /// `kernel` on each whole run of eight doubles in `bytes`, one after another, in place.
