@@ -67,9 +67,12 @@ public typealias Double8 = SIMD8<Double>
   let q =
     ((s + 1.12811678491632931402E2) * s + 2.23548839060100448583E3) * s
     + 4.84406305325125486048E3
-  let near0 = a + a * s * (p / q)
-  let far = 1 - 2 / (expLanes(2 * a.replacing(with: 20, where: a .> 20)) + 1)
-  let tanhA = far.replacing(with: near0, where: a .< 0.625)
+  let e = expLanes(2 * a.replacing(with: 20, where: a .> 20))
+  // One division a lane, its operands chosen first: P/Q near 0, 2/(e^{2|x|} + 1) above.
+  let nearZero = a .< 0.625
+  let numerator = Double8(repeating: 2).replacing(with: p, where: nearZero)
+  let quotient = numerator / (e + 1).replacing(with: q, where: nearZero)
+  let tanhA = (1 - quotient).replacing(with: a + a * s * quotient, where: nearZero)
   return unsafeBitCast(bits(tanhA) | sign, to: Double8.self)
 }
 
