@@ -81,14 +81,16 @@ public struct StackedCell: RecurrentCell {
 
   /// Each layer takes as many parts as it has names, bottom first.
   public func state<T: Scalar>(_ parts: [[T]]) -> CellState<T> {
-    var states: [CellState<T>] = []
+    var below: [CellState<T>] = []  // every layer, then the top taken off: one array
+    below.reserveCapacity(layers.count)
     var start = 0
     for cell in layers {
       let count = cell.stateNames.count
-      states.append(cell.state(Array(parts[start..<start + count])))
+      below.append(cell.state(Array(parts[start..<start + count])))
       start += count
     }
-    return CellState(layers: states)
+    let top = below.removeLast()
+    return CellState(h: top.h, c: top.c, below: below)
   }
 
   /// Layer `l`'s values in `p`, under its cell's own names (`W`, not `W^(1)`): what the cell
@@ -113,15 +115,18 @@ public struct StackedCell: RecurrentCell {
     -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
   {
     let steps = layers.indices.map { l in layers[l].stepping(parameters(ofLayer: l, in: p)) }
+    let top = steps.count - 1
     return { x, state in
       var input = x  // layer 1 reads x_t
-      var next: [CellState<T>] = []
-      for (step, previous) in zip(steps, state.layers) {
-        let s = step(input, previous)
-        next.append(s)
+      var below: [CellState<T>] = []  // the new states of the layers under the top, one array
+      below.reserveCapacity(top)
+      for l in 0..<top {
+        let s = steps[l](input, state.below[l])
+        below.append(s)
         input = s.h  // h_t^(ℓ) is layer ℓ+1's input at the same step
       }
-      return CellState(layers: next)
+      let s = steps[top](input, CellState(h: state.h, c: state.c))
+      return CellState(h: s.h, c: s.c, below: below)
     }
   }
 
