@@ -105,7 +105,7 @@ import Testing
     for cell in grus {
       all.append(
         (
-          "gru step, \(cell.parameters.count) parameters",
+          "gru step, \(cell.variant)\(cell.hasRecurrentBias ? ", b_hn" : "")",
           GRUStepFunction(variant: cell.variant, g: rng.vector(H)),
           cellPoint(cell, ["h_{t−1}"])
         ))

@@ -5,7 +5,7 @@
 struct ActivationFunction: ForwardFunction {
   var sigmoid: Bool
   var outputName: String { sigmoid ? "σ" : "tanh" }
-  /// σ's branch is taken lane by lane; tanh decides nothing: each lane is its own point.
+  /// σ's and tanh's branches are taken lane by lane: each lane is its own point.
   var evaluatesLanesApart: Bool { true }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] {
     sigmoid ? sigmoidForward(inputs["a"]) : tanhForward(inputs["a"])

@@ -6,7 +6,8 @@ struct OutputLayerFunction: ForwardFunction {
   var states: [[Double]]
   var targets: [Int]
   var outputName: String { "E" }
-  /// The softmax decides from values only through its shift (`Scalar.largestPrimal`): each lane is its own point.
+  /// The softmax decides from values only through its shift (`Scalar.largestPrimal`): each lane
+  /// is its own point.
   var evaluatesLanesApart: Bool { true }
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
     [sequenceLoss(states: states.map(lift), targets: targets, V: v.matrix("V"), b_y: v["b_y"])]

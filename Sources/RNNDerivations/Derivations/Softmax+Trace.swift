@@ -3,7 +3,8 @@
 /// Softmax as a forward function of the logits (for the oracles).
 struct SoftmaxFunction: ForwardFunction {
   var outputName: String { "ŷ" }
-  /// The softmax decides from values only through its shift (`Scalar.largestPrimal`): each lane is its own point.
+  /// The softmax decides from values only through its shift (`Scalar.largestPrimal`): each lane
+  /// is its own point.
   var evaluatesLanesApart: Bool { true }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] { softmaxForward(inputs["z"]) }
 }
