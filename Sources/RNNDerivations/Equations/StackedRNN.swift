@@ -81,16 +81,15 @@ public struct StackedCell: RecurrentCell {
 
   /// Each layer takes as many parts as it has names, bottom first.
   public func state<T: Scalar>(_ parts: [[T]]) -> CellState<T> {
-    var below: [CellState<T>] = []  // every layer, then the top taken off: one array
-    below.reserveCapacity(layers.count)
+    var states: [CellState<T>] = []
+    states.reserveCapacity(layers.count)  // one array, which becomes `below`
     var start = 0
     for cell in layers {
       let count = cell.stateNames.count
-      below.append(cell.state(Array(parts[start..<start + count])))
+      states.append(cell.state(Array(parts[start..<start + count])))
       start += count
     }
-    let top = below.removeLast()
-    return CellState(h: top.h, c: top.c, below: below)
+    return CellState(layers: states)
   }
 
   /// Layer `l`'s values in `p`, under its cell's own names (`W`, not `W^(1)`): what the cell
@@ -223,10 +222,12 @@ extension CellState {
   /// A stack's state layer by layer, bottom first: `below`, then the top layer's `h` and `c`.
   public var layers: [CellState] { below + [CellState(h: h, c: c)] }
 
-  /// A stack's state from its layers' states, bottom first.
-  public init(layers: [CellState]) {
-    let top = layers[layers.count - 1]
-    self.init(h: top.h, c: top.c, below: Array(layers.dropLast()))
+  /// A stack's state from its layers' states, bottom first: the top taken off the array, which
+  /// becomes `below` (the same array where no one else holds it, not a copy).
+  public init(layers: consuming [CellState]) {
+    var below = layers
+    let top = below.removeLast()
+    self.init(h: top.h, c: top.c, below: below)
   }
 }
 
