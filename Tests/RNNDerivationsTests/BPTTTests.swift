@@ -188,10 +188,7 @@ extension BPTTTests {
       NamedValue("‖chunks − full‖_F", distance(chunks, full)),
       NamedValue("‖true − chunks‖_F", gap),
     ].map(renderer.render).joined()
-    let notes = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent("notes/BPTT.md")
-    let text = try String(contentsOf: notes, encoding: .utf8)
+    let text = try repositoryFile("notes/BPTT.md")
     #expect(text.contains("```\n" + block + "```\n"), "notes/BPTT.md should print:\n\(block)")
   }
 }

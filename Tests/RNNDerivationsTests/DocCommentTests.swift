@@ -122,9 +122,7 @@ import Testing
 
   /// Every public declaration in Sources/RNNDerivations has its `///` summary.
   @Test func everyPublicDeclarationIsDocumented() throws {
-    let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent("Sources/RNNDerivations")
+    let sources = repositoryRoot.appendingPathComponent("Sources/RNNDerivations")
     let files = try #require(FileManager.default.enumerator(atPath: sources.path))
       .compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted()
     #expect(files.count > 50, "found only \(files.count) source files under \(sources.path)")

@@ -91,16 +91,11 @@ import Testing
 
   /// notes/Activations.md shows `tanhLanes` as it is: its listing is the source, line for line.
   @Test func theNotesShowTheTanhKernel() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent()
-    func read(_ path: String) throws -> String {
-      try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
-    }
-    let source = try read("Sources/RNNDerivations/Numerics/Elementary.swift")
+    let source = try repositoryFile("Sources/RNNDerivations/Numerics/Elementary.swift")
     let start = try #require(source.range(of: "@inlinable @inline(__always) public func tanhLanes"))
     let end = try #require(source.range(of: "\n}\n", range: start.upperBound..<source.endIndex))
     let kernel = source[start.lowerBound..<end.upperBound]
-    #expect(try read("notes/Activations.md").contains("```swift\n" + kernel + "```\n"))
+    #expect(try repositoryFile("notes/Activations.md").contains("```swift\n" + kernel + "```\n"))
   }
 
   /// Past the range where the result is 0, 1 or ∞, at zero of either sign, and at NaN.

@@ -34,10 +34,7 @@ import Testing
 
   /// The note prints each of these numbers (so the test and the note cannot drift apart).
   @Test func theNotePrintsThem() throws {
-    let note = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent("notes/HandWorked.md")
-    let text = try String(contentsOf: note, encoding: .utf8).replacingOccurrences(
+    let text = try repositoryFile("notes/HandWorked.md").replacingOccurrences(
       of: "−", with: "-")
     for (name, byHand, _) in Self.values() {
       #expect(text.contains(String(format: "%.6f", byHand)), "\(name)")

@@ -30,10 +30,7 @@ import Testing
   /// notes/Verification.md's table is what the catalogue does: one row per mistake, in order,
   /// with its model, summary, the oracles that catch it and the parameters named.
   @Test func notesTableIsTheCatalogue() throws {
-    let notes = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent("notes/Verification.md")
-    let rows = try String(contentsOf: notes, encoding: .utf8).split(separator: "\n")
+    let rows = try repositoryFile("notes/Verification.md").split(separator: "\n")
       .filter { $0.hasPrefix("| `") }.map(String.init)
     let expected = Mistakes.all.map { mistake in
       let verdict = mistake.verdict()

@@ -2,6 +2,16 @@ import Foundation
 @testable import RNNDerivations
 import Testing
 
+/// The repository's root, from this file's place in the source tree: what the tests that hold
+/// a note or a listing to the code read from.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent()
+
+/// The text of the repository's file at `path` (`notes/BPTT.md`).
+func repositoryFile(_ path: String) throws -> String {
+  try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
+}
+
 /// Asserts every check of a trace.
 func expectPasses(_ trace: Trace, sourceLocation: SourceLocation = #_sourceLocation) {
   #expect(
