@@ -1,12 +1,23 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The library and the tool are optimised in both configurations.
+//
 // A release build uses every vector instruction of the CPU it is built on: each user builds
 // this tool for their own machine, and the walk's loops then run four doubles at a time where
 // the baseline x86-64 target runs two. The same operations in the same order: every output is
 // the same to the last bit (notes/Performance.md measures both targets).
-let nativeRelease: [SwiftSetting] = [
-  .unsafeFlags(["-target-cpu", "native"], .when(platforms: [.linux], configuration: .release))
+//
+// A debug build (`swift run`, `swift test`) compiles them with -O too, keeping the debug
+// build's checks and their messages (`-assert-config Debug`). At -Onone nothing is inlined or
+// specialised, every `+` and `*` of the generic walks a call through a witness table:
+// `swift test` ran its tests in 155 s where they now take 17, `rnn-explain check` took 103 s
+// where it takes 5. The test targets, where a learner's exercises live, stay at -Onone.
+// `swift build -Xswiftc -Onone` builds all of it unoptimised, to step through the library in a
+// debugger (notes/Performance.md, eighteenth round).
+let optimised: [SwiftSetting] = [
+  .unsafeFlags(["-target-cpu", "native"], .when(platforms: [.linux], configuration: .release)),
+  .unsafeFlags(["-O", "-assert-config", "Debug"], .when(configuration: .debug)),
 ]
 
 let package = Package(
@@ -16,9 +27,9 @@ let package = Package(
     .executable(name: "rnn-explain", targets: ["rnn-explain"]),
   ],
   targets: [
-    .target(name: "RNNDerivations", swiftSettings: nativeRelease),
+    .target(name: "RNNDerivations", swiftSettings: optimised),
     .executableTarget(
-      name: "rnn-explain", dependencies: ["RNNDerivations"], swiftSettings: nativeRelease),
+      name: "rnn-explain", dependencies: ["RNNDerivations"], swiftSettings: optimised),
     .testTarget(
       name: "RNNDerivationsTests",
       dependencies: ["RNNDerivations"],
