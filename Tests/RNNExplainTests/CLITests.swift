@@ -109,8 +109,7 @@ func expectUsageError(
 @Suite struct CLITests {
   /// The README's sample of `swift run rnn-explain` is what the binary prints today.
   @Test func readmeShowsTheCurrentOverview() throws {
-    let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md")
+    let readme = repositoryRoot.appendingPathComponent("README.md")
     let text = try String(contentsOf: readme, encoding: .utf8)
     let start = try #require(text.range(of: "`swift run rnn-explain` prints:\n\n```\n"))
     let end = try #require(text.range(of: "```\n", range: start.upperBound..<text.endIndex))

@@ -3,8 +3,7 @@ import Testing
 
 /// The golden vectors live beside the library tests: ../RNNDerivationsTests/Fixtures/.
 func fixture(_ name: String) -> String {
-  URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("RNNDerivationsTests/Fixtures/\(name).json").path
+  repositoryRoot.appendingPathComponent("Tests/RNNDerivationsTests/Fixtures/\(name).json").path
 }
 
 /// The expected loss of a fixture, read by Foundation (independent of the code under test).

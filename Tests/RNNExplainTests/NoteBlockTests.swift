@@ -25,9 +25,7 @@ import Testing
 /// its command instead (and then fails, so that a rewrite is never mistaken for a comparison);
 /// review `git diff notes`. notes/Generated.md explains the blocks.
 @Suite struct NoteBlockTests {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-  static let notes = root.appendingPathComponent("notes")
+  static let notes = repositoryRoot.appendingPathComponent("notes")
 
   static let begin = "<!-- BEGIN rnn-explain "
   static let excerpt = "<!-- EXCERPT rnn-explain "
@@ -82,7 +80,7 @@ import Testing
   /// so that the block does not depend on the directory the tests run in.
   static func arguments(_ command: String) -> [String] {
     command.split(separator: " ").map { word in
-      let path = root.appendingPathComponent(String(word)).path
+      let path = repositoryRoot.appendingPathComponent(String(word)).path
       return word.contains("/") && FileManager.default.fileExists(atPath: path)
         ? path : String(word)
     }
@@ -115,7 +113,7 @@ import Testing
     try FileManager.default.contentsOfDirectory(at: notes, includingPropertiesForKeys: nil)
       .filter { $0.pathExtension == "md" }
       .sorted { $0.lastPathComponent < $1.lastPathComponent }
-      + [root.appendingPathComponent("README.md")]
+      + [repositoryRoot.appendingPathComponent("README.md")]
   }
 
   @Test func everyGeneratedBlockIsCurrent() throws {
@@ -123,7 +121,7 @@ import Testing
     var compared = 0
     var rewritten = 0
     for file in try Self.noteFiles() {
-      let note = String(file.path.dropFirst(Self.root.path.count + 1))
+      let note = String(file.path.dropFirst(repositoryRoot.path.count + 1))
       let text = try String(contentsOf: file, encoding: .utf8)
       let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
       let blocks = try Self.blocks(lines, note: note)

@@ -10,10 +10,10 @@ import Testing
 /// `RNN_EXPLAIN_RECORD_OUTPUTS=1 swift test --filter OutputFixtureTests` (the run then fails,
 /// so that a recording is never mistaken for a comparison) and review `git diff`.
 @Suite struct OutputFixtureTests {
-  static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  static let outputs = here.appendingPathComponent("Fixtures/Outputs")
-  static let gradInputs = here.deletingLastPathComponent()
-    .appendingPathComponent("RNNDerivationsTests/Fixtures")
+  static let outputs = repositoryRoot.appendingPathComponent(
+    "Tests/RNNExplainTests/Fixtures/Outputs")
+  static let gradInputs = repositoryRoot.appendingPathComponent(
+    "Tests/RNNDerivationsTests/Fixtures")
 
   static let ids = [
     "softmax", "cross-entropy", "softmax-cross-entropy", "activations", "rnn-step",
