@@ -114,18 +114,16 @@ public struct StackedCell: RecurrentCell {
     -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
   {
     let steps = layers.indices.map { l in layers[l].stepping(parameters(ofLayer: l, in: p)) }
-    let top = steps.count - 1
     return { x, state in
       var input = x  // layer 1 reads x_t
-      var below: [CellState<T>] = []  // the new states of the layers under the top, one array
-      below.reserveCapacity(top)
-      for l in 0..<top {
-        let s = steps[l](input, state.below[l])
-        below.append(s)
+      var next: [CellState<T>] = []
+      next.reserveCapacity(steps.count)  // one array, which becomes `below`
+      for (l, step) in steps.enumerated() {
+        let s = step(input, state.layer(l))
+        next.append(s)
         input = s.h  // h_t^(ℓ) is layer ℓ+1's input at the same step
       }
-      let s = steps[top](input, CellState(h: state.h, c: state.c))
-      return CellState(h: s.h, c: s.c, below: below)
+      return CellState(layers: next)
     }
   }
 
@@ -141,9 +139,10 @@ public struct StackedCell: RecurrentCell {
   {
     var input = x
     var next: [CellState<Double>] = []
+    next.reserveCapacity(layers.count)  // one array, which becomes `below`
     var caches: [any Sendable] = []
-    for (l, (cell, previous)) in zip(layers, state.layers).enumerated() {
-      let (s, cache) = cell.forward(input, previous, erased: w.layers[l])
+    for (l, cell) in layers.enumerated() {
+      let (s, cache) = cell.forward(input, state.layer(l), erased: w.layers[l])
       next.append(s)
       caches.append(cache)
       input = s.h
@@ -221,6 +220,13 @@ public struct StackedStepGradients: Sendable {
 extension CellState {
   /// A stack's state layer by layer, bottom first: `below`, then the top layer's `h` and `c`.
   public var layers: [CellState] { below + [CellState(h: h, c: c)] }
+
+  /// Layer `l`'s state, bottom first (`layers[l]`), without making the list of them: what a
+  /// stack's step reads at every step.
+  public func layer(_ l: Int) -> CellState {
+    precondition(l <= below.count, "a stack of \(below.count + 1) layers has no layer \(l)")
+    return l < below.count ? below[l] : CellState(h: h, c: c)
+  }
 
   /// A stack's state from its layers' states, bottom first: the top taken off the array, which
   /// becomes `below` (the same array where no one else holds it, not a copy).
