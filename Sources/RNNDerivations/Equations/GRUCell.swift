@@ -38,26 +38,10 @@ public struct GRUCandidateGradientsOf<T: Scalar>: Sendable {
   public var dr: [T]
   /// `∂E/∂b_hn`, when the reset-after candidate has a recurrent bias.
   public var db_hn: [T]? = nil
-
-  /// The factors, as the backward pass leaves them: `∂E/∂W_h = dWRows ⊗ dWColumns`; `dx`
-  /// formed from `U` when read.
-  public init(
-    dWRows: [T], dWColumns: [T], da: [T], x: [T], dr: [T],
-    dhPrev: [T], U: Matrix<T>, db_hn: [T]? = nil
-  ) {
-    affine = AffineGradientsOf(
-      da: da, W: OuterGradientOf(dWRows, dWColumns), x: x, dhPrev: dhPrev, U: U)
-    (self.dr, self.db_hn) = (dr, db_hn)
-  }
-
-  /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`.
-  public init(
-    dW: Matrix<T>, dU: Matrix<T>, db: [T], dr: [T], dhPrev: [T],
-    dx: [T], db_hn: [T]? = nil
-  ) {
-    affine = AffineGradientsOf(dW: dW, dU: dU, db: db, dhPrev: dhPrev, dx: dx)
-    (self.dr, self.db_hn) = (dr, db_hn)
-  }
+  // Its initialisers (in the extension below) go through the memberwise one: in a value this
+  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
+  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
+  // round).
 
   /// `∂E/∂W_h` (H×H), written out from its factors unless given outright; settable.
   public var dW: Matrix<T> {
@@ -83,6 +67,30 @@ public struct GRUCandidateGradientsOf<T: Scalar>: Sendable {
   public var dx: [T] {
     get { affine.dx }
     set { affine.dx = newValue }
+  }
+}
+
+extension GRUCandidateGradientsOf {
+  /// The factors, as the backward pass leaves them: `∂E/∂W_h = dWRows ⊗ dWColumns`; `dx`
+  /// formed from `U` when read.
+  public init(
+    dWRows: [T], dWColumns: [T], da: [T], x: [T], dr: [T],
+    dhPrev: [T], U: Matrix<T>, db_hn: [T]? = nil
+  ) {
+    self.init(
+      affine: AffineGradientsOf(
+        da: da, W: OuterGradientOf(dWRows, dWColumns), x: x, dhPrev: dhPrev, U: U),
+      dr: dr, db_hn: db_hn)
+  }
+
+  /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`.
+  public init(
+    dW: Matrix<T>, dU: Matrix<T>, db: [T], dr: [T], dhPrev: [T],
+    dx: [T], db_hn: [T]? = nil
+  ) {
+    self.init(
+      affine: AffineGradientsOf(dW: dW, dU: dU, db: db, dhPrev: dhPrev, dx: dx), dr: dr,
+      db_hn: db_hn)
   }
 }
 
@@ -191,20 +199,26 @@ public struct GRUStepGradientsOf<T: Scalar>: Sendable {
   public var dhPrev: [T]
   /// `∂E/∂x_t` given outright (a learner's answer); nil: formed from the gates when read.
   private var givenDx: [T]?
+  // Its initialisers (in the extension below) go through the memberwise one: in a value this
+  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
+  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
+  // round).
 
+  /// `∂E/∂x_t` (D): the sum of three paths, formed when read (`AffineGradientsOf.dx`).
+  public var dx: [T] {
+    get { givenDx ?? h.dx .+ r.dx .+ z.dx }  // x_t feeds the candidate and both gates
+    set { givenDx = newValue }
+  }
+}
+
+extension GRUStepGradientsOf {
   /// A step's gradients from its gates' and candidate's; `dx` formed from theirs when read,
   /// unless given.
   public init(
     r: AffineGradientsOf<T>, z: AffineGradientsOf<T>, h: GRUCandidateGradientsOf<T>, dhPrev: [T],
     dx: [T]? = nil
   ) {
-    (self.r, self.z, self.h, self.dhPrev, givenDx) = (r, z, h, dhPrev, dx)
-  }
-
-  /// `∂E/∂x_t` (D): the sum of three paths, formed when read (`AffineGradientsOf.dx`).
-  public var dx: [T] {
-    get { givenDx ?? h.dx .+ r.dx .+ z.dx }  // x_t feeds the candidate and both gates
-    set { givenDx = newValue }
+    self.init(r: r, z: z, h: h, dhPrev: dhPrev, givenDx: dx)
   }
 }
 

@@ -117,21 +117,28 @@ public struct LSTMStepGradientsOf<T: Scalar>: Sendable {
   public var dcThroughH: [T]
   /// `∂E/∂x_t` given outright (a learner's answer); nil: formed from the gates when read.
   private var givenDx: [T]?
+  // Its initialisers (in the extension below) go through the memberwise one: in a value this
+  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
+  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
+  // round).
 
+  /// `∂E/∂x_t` (D): the sum over the four gates, formed when read (`AffineGradientsOf.dx`).
+  public var dx: [T] {
+    get { givenDx ?? i.dx .+ f.dx .+ o.dx .+ c.dx }  // x_t feeds all four
+    set { givenDx = newValue }
+  }
+}
+
+extension LSTMStepGradientsOf {
   /// A step's gradients from its gates'; `dx` formed from theirs when read, unless given.
   public init(
     i: AffineGradientsOf<T>, f: AffineGradientsOf<T>, o: AffineGradientsOf<T>,
     c: AffineGradientsOf<T>,
     dhPrev: [T], dcPrev: [T], dx: [T]? = nil, dcThroughH: [T]
   ) {
-    (self.i, self.f, self.o, self.c) = (i, f, o, c)
-    (self.dhPrev, self.dcPrev, givenDx, self.dcThroughH) = (dhPrev, dcPrev, dx, dcThroughH)
-  }
-
-  /// `∂E/∂x_t` (D): the sum over the four gates, formed when read (`AffineGradientsOf.dx`).
-  public var dx: [T] {
-    get { givenDx ?? i.dx .+ f.dx .+ o.dx .+ c.dx }  // x_t feeds all four
-    set { givenDx = newValue }
+    self.init(
+      i: i, f: f, o: o, c: c, dhPrev: dhPrev, dcPrev: dcPrev, dcThroughH: dcThroughH,
+      givenDx: dx)
   }
 }
 

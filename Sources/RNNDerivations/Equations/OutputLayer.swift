@@ -64,21 +64,27 @@ public struct OutputLayerGradientsOf<T: Scalar>: Sendable {
   public var db_y: [T]
   /// `∂E_t/∂s_t` (H): what the loss sends into the state.
   public var ds: [T]
-
-  /// Every gradient written out (a learner's answer, a catalogued mistake).
-  public init(dV: Matrix<T>, db_y: [T], ds: [T]) {
-    (weights, self.db_y, self.ds) = (OuterGradientOf(given: dV), db_y, ds)
-  }
-
-  /// As the backward pass leaves them: `∂E_t/∂V` as its factors `dz ⊗ s_t`, `∂E_t/∂b_y = dz`.
-  init(dz: [T], s: [T], ds: [T]) {
-    (weights, db_y, self.ds) = (OuterGradientOf(dz, s), dz, ds)
-  }
+  // Its initialisers (in the extension below) go through the memberwise one: in a value this
+  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
+  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
+  // round).
 
   /// `∂E_t/∂V` (K×H), written out from its factors unless given outright; settable.
   public var dV: Matrix<T> {
     get { weights.matrix }
     set { weights.matrix = newValue }
+  }
+}
+
+extension OutputLayerGradientsOf {
+  /// Every gradient written out (a learner's answer, a catalogued mistake).
+  public init(dV: Matrix<T>, db_y: [T], ds: [T]) {
+    self.init(weights: OuterGradientOf(given: dV), db_y: db_y, ds: ds)
+  }
+
+  /// As the backward pass leaves them: `∂E_t/∂V` as its factors `dz ⊗ s_t`, `∂E_t/∂b_y = dz`.
+  init(dz: [T], s: [T], ds: [T]) {
+    self.init(weights: OuterGradientOf(dz, s), db_y: dz, ds: ds)
   }
 }
 

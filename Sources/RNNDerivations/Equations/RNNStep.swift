@@ -55,7 +55,7 @@ public func rnnStepBackward<T: Scalar>(
 /// `Scalar` (`AffineGradients` on `Double`).
 ///
 /// The weight gradients are outer products, kept as their two factors: `dW` and `dU` write
-/// them out when read; the walk adds them into its sums without forming them (`shares`).
+/// them out when read; the walk adds them into its sums without forming them (`OuterGradientOf.share`).
 public struct AffineGradientsOf<T: Scalar>: Sendable {
   /// `∂E/∂a`, what `dx` is formed from.
   let da: [T]
@@ -69,28 +69,10 @@ public struct AffineGradientsOf<T: Scalar>: Sendable {
   let U: Matrix<T>
   /// `∂E/∂x_t` given outright; nil: formed from `U` when read.
   var givenDx: [T]?
-
-  /// The factors, as the backward pass leaves them: `dW`, `dU` and `db` formed from them, and
-  /// `dx` from `U` when read.
-  public init(da: [T], hPrev: [T], x: [T], dhPrev: [T], U: Matrix<T>) {
-    self.init(da: da, W: OuterGradientOf(da, hPrev), x: x, dhPrev: dhPrev, U: U)
-  }
-
-  /// The same with `∂E/∂W` given as other factors (a reset-after GRU candidate's:
-  /// `GRUCandidateGradients`).
-  init(da: [T], W: OuterGradientOf<T>, x: [T], dhPrev: [T], U: Matrix<T>) {
-    (self.da, db, self.dhPrev, self.U) = (da, da, dhPrev, U)
-    weights = (W, OuterGradientOf(da, x))
-  }
-
-  /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`
-  /// (`∂a/∂b = I`).
-  public init(
-    dW: Matrix<T>, dU: Matrix<T>, db: [T], dhPrev: [T], dx: [T]
-  ) {
-    (da, self.db, self.dhPrev, U, givenDx) = (db, db, dhPrev, .zeros(0, 0), dx)
-    weights = (OuterGradientOf(given: dW), OuterGradientOf(given: dU))
-  }
+  // Its initialisers (in the extension below) go through the memberwise one: in a value this
+  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
+  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
+  // round).
 
   /// `∂E/∂x_t = Uᵀ da` (D), formed when read, unless given outright.
   ///
@@ -111,11 +93,29 @@ public struct AffineGradientsOf<T: Scalar>: Sendable {
     get { weights.U.matrix }
     set { weights.U.matrix = newValue }
   }
+}
 
-  /// The three shares as the walk adds them: each outer product kept as its two factors
-  /// (added in place, never formed), unless given outright.
-  public var shares: (W: StepGradientOf<T>, U: StepGradientOf<T>, b: StepGradientOf<T>) {
-    (weights.W.share, weights.U.share, .vector(db))
+extension AffineGradientsOf {
+  /// The factors, as the backward pass leaves them: `dW`, `dU` and `db` formed from them, and
+  /// `dx` from `U` when read.
+  public init(da: [T], hPrev: [T], x: [T], dhPrev: [T], U: Matrix<T>) {
+    self.init(da: da, W: OuterGradientOf(da, hPrev), x: x, dhPrev: dhPrev, U: U)
+  }
+
+  /// The same with `∂E/∂W` given as other factors (a reset-after GRU candidate's:
+  /// `GRUCandidateGradients`).
+  init(da: [T], W: OuterGradientOf<T>, x: [T], dhPrev: [T], U: Matrix<T>) {
+    self.init(da: da, weights: (W, OuterGradientOf(da, x)), db: da, dhPrev: dhPrev, U: U)
+  }
+
+  /// Every gradient written out (a learner's answer, a catalogued mistake); `da` is `db`
+  /// (`∂a/∂b = I`).
+  public init(
+    dW: Matrix<T>, dU: Matrix<T>, db: [T], dhPrev: [T], dx: [T]
+  ) {
+    self.init(
+      da: db, weights: (OuterGradientOf(given: dW), OuterGradientOf(given: dU)), db: db,
+      dhPrev: dhPrev, U: .zeros(0, 0), givenDx: dx)
   }
 }
 
@@ -163,10 +163,11 @@ extension AffineGradientsOf {
 
   /// The same three appended to `list`: a cell's gates one after another in one array.
   func append(_ g: GateNames, to list: inout [(name: String, gradient: StepGradientOf<T>)]) {
-    let s = shares
-    list.append((g.W, s.W))
-    list.append((g.U, s.U))
-    list.append((g.b, s.b))
+    // Each share made where it is stored: made first and then copied in, each array was
+    // retained twice (notes/Performance.md, nineteenth round).
+    list.append((g.W, weights.W.share))
+    list.append((g.U, weights.U.share))
+    list.append((g.b, .vector(db)))
   }
 }
 
@@ -265,11 +266,13 @@ public struct RNNCell: RecurrentCell {
   public static func cellGradients<T: Scalar>(_ g: consuming AffineGradientsOf<T>)
     -> CellGradientsOf<T>
   {
-    let s = g.shares
     let dhPrev = g.dhPrev
+    let parameters: [(name: String, gradient: StepGradientOf<T>)] = [
+      (names.U, g.weights.U.share), (names.W, g.weights.W.share), (names.b, .vector(g.db)),
+    ]
     let g = consume g  // moved into dx's closure, not copied
     return CellGradientsOf(
-      parameters: [(names.U, s.U), (names.W, s.W), (names.b, s.b)],
+      parameters: parameters,
       dStatePrev: CellState(h: dhPrev),
       dx: g.dx)
   }

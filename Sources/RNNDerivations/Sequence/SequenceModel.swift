@@ -179,7 +179,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
         let yHat: [T]
         (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k)
         run.yHats.append(yHat)
-        run.caches.append(cache)
+        run.caches.append(consume cache)  // moved, not copied: a copy retains each array
         run.states.append(next)
       } else {
         loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k)
@@ -266,7 +266,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       let dState = CellState(h: ds .+ next.h, c: next.c, below: next.below)
       if keepingUpstream { upstream.append(dState) }
       let g = cell.backward(dState, run.caches[t], w)
-      for (name, share) in g.parameters { join(name, share) }  // shared weights: gradients add
+      // Shared weights: gradients add. Read in place (a `for … in` copies each share out).
+      for k in g.parameters.indices { join(g.parameters[k].name, g.parameters[k].gradient) }
       next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
       // A chunk's first step: nothing goes back past it (TensorFlow-style truncation).
       if truncation.stops(before: t) { next = cell.zeroState(dims) }
