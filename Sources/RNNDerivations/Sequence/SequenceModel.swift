@@ -320,7 +320,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
         if keepingUpstream { upstream[j] = upstream[j] + dState }
         let g = cell.backward(dState, run.caches[j], w)
-        for (name, share) in g.parameters { join(j, name, share) }
+        for k in g.parameters.indices { join(j, g.parameters[k].name, g.parameters[k].gradient) }
         dState = g.dStatePrev  // E_t's gradient one step further back
       }
       if t < n { initial = initial + dState }  // the window reached the initial state
