@@ -266,8 +266,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       let dState = CellState(h: ds .+ next.h, c: next.c, below: next.below)
       if keepingUpstream { upstream.append(dState) }
       let g = cell.backward(dState, run.caches[t], w)
-      // Shared weights: gradients add. Read in place (a `for … in` copies each share out).
-      for k in g.parameters.indices { join(g.parameters[k].name, g.parameters[k].gradient) }
+      for (name, share) in g.parameters { join(name, share) }  // shared weights: gradients add
       next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
       // A chunk's first step: nothing goes back past it (TensorFlow-style truncation).
       if truncation.stops(before: t) { next = cell.zeroState(dims) }
@@ -320,7 +319,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
         if keepingUpstream { upstream[j] = upstream[j] + dState }
         let g = cell.backward(dState, run.caches[j], w)
-        for k in g.parameters.indices { join(j, g.parameters[k].name, g.parameters[k].gradient) }
+        for (name, share) in g.parameters { join(j, name, share) }
         dState = g.dStatePrev  // E_t's gradient one step further back
       }
       if t < n { initial = initial + dState }  // the window reached the initial state

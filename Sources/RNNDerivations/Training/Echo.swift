@@ -404,9 +404,7 @@ extension EchoStep {
       add(v, out.weights.share)  // ∂E_t/∂V = dz ⊗ s_t
       add(bias, .vector(out.db_y))  // ∂E_t/∂b_y = dz
       let g = kept[t].back(CellState(h: out.ds .+ next.h, c: next.c, below: next.below))
-      for k in g.parameters.indices {  // shared: add (read in place, as `SequenceModel` does)
-        add(p.layout.index(of: g.parameters[k].name), g.parameters[k].gradient)
-      }
+      for (name, share) in g.parameters { add(p.layout.index(of: name), share) }  // shared: add
       next = g.dStatePrev  // ∂E/∂h_{t−1} (and c_{t−1}); dropped at t = 0: the state is a constant
     }
     for k in waiting.indices { flush(k) }
