@@ -55,7 +55,8 @@ public func rnnStepBackward<T: Scalar>(
 /// `Scalar` (`AffineGradients` on `Double`).
 ///
 /// The weight gradients are outer products, kept as their two factors: `dW` and `dU` write
-/// them out when read; the walk adds them into its sums without forming them (`OuterGradientOf.share`).
+/// them out when read; the walk adds them into its sums without forming them
+/// (`OuterGradientOf.share`).
 public struct AffineGradientsOf<T: Scalar>: Sendable {
   /// `∂E/∂a`, what `dx` is formed from.
   let da: [T]
