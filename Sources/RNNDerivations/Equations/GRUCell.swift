@@ -38,10 +38,8 @@ public struct GRUCandidateGradientsOf<T: Scalar>: Sendable {
   public var dr: [T]
   /// `∂E/∂b_hn`, when the reset-after candidate has a recurrent bias.
   public var db_hn: [T]? = nil
-  // Its initialisers (in the extension below) go through the memberwise one: in a value this
-  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
-  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
-  // round).
+  // Its initialisers, in the extension below, go through the memberwise one: a hand-written one
+  // left a copy of this large value at every step (notes/Performance.md, nineteenth round).
 
   /// `∂E/∂W_h` (H×H), written out from its factors unless given outright; settable.
   public var dW: Matrix<T> {
@@ -199,10 +197,8 @@ public struct GRUStepGradientsOf<T: Scalar>: Sendable {
   public var dhPrev: [T]
   /// `∂E/∂x_t` given outright (a learner's answer); nil: formed from the gates when read.
   private var givenDx: [T]?
-  // Its initialisers (in the extension below) go through the memberwise one: in a value this
-  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
-  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
-  // round).
+  // Its initialisers, in the extension below, go through the memberwise one: a hand-written one
+  // left a copy of this large value at every step (notes/Performance.md, nineteenth round).
 
   /// `∂E/∂x_t` (D): the sum of three paths, formed when read (`AffineGradientsOf.dx`).
   public var dx: [T] {

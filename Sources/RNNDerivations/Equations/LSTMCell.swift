@@ -117,10 +117,8 @@ public struct LSTMStepGradientsOf<T: Scalar>: Sendable {
   public var dcThroughH: [T]
   /// `∂E/∂x_t` given outright (a learner's answer); nil: formed from the gates when read.
   private var givenDx: [T]?
-  // Its initialisers (in the extension below) go through the memberwise one: in a value this
-  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
-  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
-  // round).
+  // Its initialisers, in the extension below, go through the memberwise one: a hand-written one
+  // left a copy of this large value at every step (notes/Performance.md, nineteenth round).
 
   /// `∂E/∂x_t` (D): the sum over the four gates, formed when read (`AffineGradientsOf.dx`).
   public var dx: [T] {

@@ -64,10 +64,8 @@ public struct OutputLayerGradientsOf<T: Scalar>: Sendable {
   public var db_y: [T]
   /// `∂E_t/∂s_t` (H): what the loss sends into the state.
   public var ds: [T]
-  // Its initialisers (in the extension below) go through the memberwise one: in a value this
-  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
-  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
-  // round).
+  // Its initialisers, in the extension below, go through the memberwise one: a hand-written one
+  // left a copy of this large value at every step (notes/Performance.md, nineteenth round).
 
   /// `∂E_t/∂V` (K×H), written out from its factors unless given outright; settable.
   public var dV: Matrix<T> {

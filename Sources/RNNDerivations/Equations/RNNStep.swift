@@ -70,10 +70,8 @@ public struct AffineGradientsOf<T: Scalar>: Sendable {
   let U: Matrix<T>
   /// `∂E/∂x_t` given outright; nil: formed from `U` when read.
   var givenDx: [T]?
-  // Its initialisers (in the extension below) go through the memberwise one: in a value this
-  // large, an initialiser that assigns the properties itself left a copy of the whole value to be
-  // made and destroyed, a retain and a release of each array (notes/Performance.md, nineteenth
-  // round).
+  // Its initialisers, in the extension below, go through the memberwise one: a hand-written one
+  // left a copy of this large value at every step (notes/Performance.md, nineteenth round).
 
   /// `∂E/∂x_t = Uᵀ da` (D), formed when read, unless given outright.
   ///
