@@ -119,8 +119,9 @@ public struct TextRenderer {
     guard showErrors, check.analytic.count > 1 else { return out }
     let columns = check.shape.isVector || check.projected ? check.analytic.count : check.shape.cols
     out += "     relative error per entry:\n"
-    for start in stride(from: 0, to: check.relativeErrors.count, by: max(columns, 1)) {
-      let slice = check.relativeErrors[start..<min(start + columns, check.relativeErrors.count)]
+    let relativeErrors = check.relativeErrors  // worked out when read: once here
+    for start in stride(from: 0, to: relativeErrors.count, by: max(columns, 1)) {
+      let slice = relativeErrors[start..<min(start + columns, relativeErrors.count)]
       out += "       " + row(Array(slice), sci) + "\n"
     }
     return out

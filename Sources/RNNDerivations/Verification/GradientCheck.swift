@@ -68,7 +68,7 @@ public enum Oracle: String, Sendable, CaseIterable {
 /// computation — rounding in the hand-derived pass, truncation and rounding in the finite
 /// difference — is on the scale of the whole quantity, not of one entry: an entry 10⁶ times
 /// smaller than the largest cannot be computed, by any method, to a relative error that the
-/// largest can. Per-entry relative errors are kept and reported as information (`small`
+/// largest can. Per-entry relative errors are reported as information (`small`
 /// counts the entries whose own relative error is over the tolerance yet within the model).
 /// A failure says where: the worst entry's index, both values there, and how many entries
 /// are over.
@@ -87,15 +87,20 @@ public struct GradientCheck: Sendable {
   public let expected: [Double]
   /// The model's relative accuracy, as a fraction of `scale`.
   public let tolerance: Double
-  /// `|a − n| / max(|a|, |n|, 1e-8)` per entry: information, not the verdict.
-  public let relativeErrors: [Double]
+  /// `|a − n| / max(|a|, |n|, 1e-8)` per entry: information, not the verdict. Worked out when
+  /// read: `check` keeps every run's checks for its report (notes/Performance.md, nineteenth
+  /// round).
+  public var relativeErrors: [Double] { zip(analytic, expected).map(relativeError) }
   /// The largest entry of the quantity, analytic or reference, or of any one term summed
   /// into it (`magnitude`), whichever is larger.
   public let scale: Double
   /// How much cancellation magnifies the hand-derived pass's rounding (1: none).
   public let conditioning: Double
-  /// Per entry, the largest difference the error model allows.
-  public let allowed: [Double]
+  /// What the error model allows every entry: `(tolerance + rounding) × scale`.
+  let allowedOfEvery: Double
+  /// The reference's own error bar per entry; nil: none (all zeros, as the exact oracles give,
+  /// are kept as none: `check` keeps every run's checks).
+  let noise: [Double]?
   /// Set when only `uᵀ J v` on random directions was compared (large sizes).
   public var projected: Bool
   /// For a finite-difference check, the step sweep of an entry (a flat index of `shape`) in a
@@ -117,31 +122,38 @@ public struct GradientCheck: Sendable {
     self.analytic = analytic
     self.expected = expected
     self.tolerance = tolerance
-    self.relativeErrors = zip(analytic, expected).map(relativeError)
     let scale = zip(analytic, expected).reduce(magnitude) { max($0, abs($1.0), abs($1.1)) }
     self.scale = scale
     self.conditioning = conditioning
     let rounding = Tolerances.roundingUlps * Double.ulpOfOne * conditioning
-    self.allowed = (noise ?? analytic.map { _ in 0 }).map { (tolerance + rounding) * scale + $0 }
+    allowedOfEvery = (tolerance + rounding) * scale
+    self.noise = noise.flatMap { noise in noise.contains { $0 != 0 } ? noise : nil }
     self.projected = projected
     // The figures a report reads, worked out once here (on the core that made the check).
-    let check = self
+    let relativeErrors = self.relativeErrors
     maxRelativeError = relativeErrors.max() ?? 0
-    maxScaledError = relativeErrors.indices.lazy.map(check.scaledError).max() ?? 0
+    var largest: Double?  // the largest scaled error, as `max()` finds it: the first, then each
     for k in relativeErrors.indices {  // each entry failing, or small and accepted, or neither
+      let scaled = scaledError(k)
+      if largest.map({ $0 < scaled }) ?? true { largest = scaled }  // later one that is larger
       if fails(k) {
         failures += 1
       } else if !(relativeErrors[k] <= tolerance) {
         small += 1
       }
     }
+    maxScaledError = largest ?? 0
   }
+
+  /// The largest difference the error model allows entry `k`: `(tolerance + rounding) × scale`
+  /// plus the reference's own error bar there.
+  public func allowed(_ k: Int) -> Double { allowedOfEvery + (noise?[k] ?? 0) }
 
   /// `|a_k − n_k|`.
   public func difference(_ k: Int) -> Double { abs(analytic[k] - expected[k]) }
 
   /// Entry `k` differs by more than the error model allows (or is not a number).
-  public func fails(_ k: Int) -> Bool { !(difference(k) <= allowed[k]) }
+  public func fails(_ k: Int) -> Bool { !(difference(k) <= allowed(k)) }
 
   /// The difference of entry `k` as a fraction of the scale: the model's yardstick.
   public func scaledError(_ k: Int) -> Double {
@@ -152,10 +164,11 @@ public struct GradientCheck: Sendable {
   /// The flat index of the worst failing entry (the furthest over what the model allows),
   /// else of the largest relative error.
   public var worstIndex: Int {
-    let failing = relativeErrors.indices.filter(fails)
+    let failing = analytic.indices.filter(fails)
     if !failing.isEmpty {
-      return failing.max { difference($0) - allowed[$0] < difference($1) - allowed[$1] } ?? 0
+      return failing.max { difference($0) - allowed($0) < difference($1) - allowed($1) } ?? 0
     }
+    let relativeErrors = self.relativeErrors  // worked out once, not at every comparison
     return relativeErrors.indices.max { relativeErrors[$0] < relativeErrors[$1] } ?? 0
   }
   /// The largest per-entry relative error.
