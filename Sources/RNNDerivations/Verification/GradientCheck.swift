@@ -87,9 +87,10 @@ public struct GradientCheck: Sendable {
   public let expected: [Double]
   /// The model's relative accuracy, as a fraction of `scale`.
   public let tolerance: Double
-  /// `|a − n| / max(|a|, |n|, 1e-8)` per entry: information, not the verdict. Worked out when
-  /// read: `check` keeps every run's checks for its report (notes/Performance.md, nineteenth
-  /// round).
+  /// `|a − n| / max(|a|, |n|, 1e-8)` per entry: information, not the verdict.
+  ///
+  /// Worked out when read: `check` keeps every run's checks for its report
+  /// (notes/Performance.md, nineteenth round).
   public var relativeErrors: [Double] { zip(analytic, expected).map(relativeError) }
   /// The largest entry of the quantity, analytic or reference, or of any one term summed
   /// into it (`magnitude`), whichever is larger.
