@@ -133,10 +133,12 @@ public struct GradientCheck: Sendable {
     // The figures a report reads, worked out once here (on the core that made the check).
     let relativeErrors = self.relativeErrors
     maxRelativeError = relativeErrors.max() ?? 0
-    var largest: Double?  // the largest scaled error, as `max()` finds it: the first, then each
+    // The largest scaled error found as `max()` finds it (the first, then each later one that is
+    // larger), in this loop: a closure over `self` copies the whole check, 45,000 times a `check`.
+    var largest: Double?
     for k in relativeErrors.indices {  // each entry failing, or small and accepted, or neither
       let scaled = scaledError(k)
-      if largest.map({ $0 < scaled }) ?? true { largest = scaled }  // later one that is larger
+      if largest.map({ $0 < scaled }) ?? true { largest = scaled }
       if fails(k) {
         failures += 1
       } else if !(relativeErrors[k] <= tolerance) {
