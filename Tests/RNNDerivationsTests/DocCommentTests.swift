@@ -5,8 +5,9 @@ import Testing
 ///
 /// A `public` declaration (func, init, var, let, subscript, struct, enum, class, protocol,
 /// typealias) needs a `///` line directly above it, or above the attribute lines (`@inlinable`,
-/// `@_specialize(…)`) that sit on top of it (a plain `//` comment may sit on top of the
-/// attributes). The cases of a public enum are not required.
+/// `@_specialize(…)`, and the `#if`/`#endif` lines of attributes kept to one build) that sit on
+/// top of it (a plain `//` comment may sit on top of the attributes). The cases of a public enum
+/// are not required.
 @Suite struct DocCommentTests {
   /// The declarations of `source` that need a doc comment and have none, as
   /// "line: declaration" (1-based line numbers, the declaration trimmed).
@@ -18,7 +19,7 @@ import Testing
       var above = index - 1
       // Attribute lines between the comment and the declaration do not break the pair, nor a
       // plain `//` comment on top of them (why a function is prespecialized).
-      while above >= 0, lines[above].hasPrefix("@"), droppingAttributes(lines[above]).isEmpty {
+      while above >= 0, isAttributeLine(lines[above]) {
         above -= 1
         while above >= 0, isPlainComment(lines[above]) { above -= 1 }
       }
@@ -53,6 +54,14 @@ import Testing
     return keywords.contains(bare)
   }
 
+  /// A line of attributes alone, or a compile condition around them (`#if DEBUG`, `#endif`).
+  static func isAttributeLine(_ line: String) -> Bool {
+    let condition = ["#if", "#elseif", "#else", "#endif"].contains {
+      line == $0 || line.hasPrefix($0 + " ")
+    }
+    return condition || (line.hasPrefix("@") && droppingAttributes(line).isEmpty)
+  }
+
   /// A `//` comment that is not a `///` doc comment.
   static func isPlainComment(_ line: String) -> Bool {
     line.hasPrefix("//") && !line.hasPrefix("///")
@@ -78,8 +87,9 @@ import Testing
 
   /// The scanner finds what it should: an undocumented `public func`, an `@inlinable public init`
   /// under a documented one (its attribute does not hide it), a public var under an attribute
-  /// line, a `public func` under a plain `//` comment, a `public static prefix func`, a `private(set)` var; it passes documented ones, ones
-  /// whose comment sits above their attributes, enum cases, extensions, internal declarations.
+  /// line, a `public func` under a plain `//` comment, a `public static prefix func`, a `private(set)` var, a `public func` under a debug
+  /// build's attributes; it passes documented ones, ones whose comment sits above their
+  /// attributes (kept to one build or not), enum cases, extensions, internal declarations.
   @Test func scannerFindsUndocumentedDeclarations() {
     let source = """
       /// Documented.
@@ -104,6 +114,16 @@ import Testing
         public static prefix func + (a: A) -> A { a }
         public private(set) var w = 0
         func internalOne() {}
+        // Why it is prespecialized in a debug build.
+        /// Documented.
+        #if DEBUG
+          @_specialize(where T == Double)
+        #endif
+        @inlinable public func k<T>(_ t: T) {}
+        #if DEBUG
+          @_specialize(where T == Double)
+        #endif
+        public func m<T>(_ t: T) {}
       }
       public extension A {}
       public enum E { case a, b }
@@ -116,7 +136,8 @@ import Testing
         "17: public var v: Int { 1 }",
         "20: public static prefix func + (a: A) -> A { a }",
         "21: public private(set) var w = 0",
-        "25: public enum E { case a, b }",
+        "32: public func m<T>(_ t: T) {}",
+        "35: public enum E { case a, b }",
       ])
   }
 

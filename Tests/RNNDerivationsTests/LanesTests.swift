@@ -253,6 +253,25 @@ import Testing
     }
   }
 
+  /// `+ − × ÷`, negation and `+=` act on each lane as on `Double`, to the bit.
+  @Test func arithmeticIsEachLanes() {
+    var rng = SplitMix64(seed: 6)
+    let a = (0..<Lanes.count).map { _ in rng.unit() * 6 - 3 }
+    let b = (0..<Lanes.count).map { _ in rng.unit() * 6 - 3 }
+    let (x, y) = (Lanes(lanes: a), Lanes(lanes: b))
+    var sum = x
+    sum += y  // in place (`Lanes.+=`), not through `x + y`
+    let pairs = Array(zip(a, b))
+    let cases: [(Lanes, [Double])] = [
+      (x + y, pairs.map { $0 + $1 }), (x - y, pairs.map { $0 - $1 }),
+      (x * y, pairs.map { $0 * $1 }), (x / y, pairs.map { $0 / $1 }), (-x, a.map { -$0 }),
+      (sum, pairs.map { $0 + $1 }),
+    ]
+    for (lanes, doubles) in cases {
+      #expect((0..<Lanes.count).map { lanes[$0].bitPattern } == doubles.map { $0.bitPattern })
+    }
+  }
+
   /// Each lane's largest value, found as `[Double].max()` finds it, lane by lane.
   @Test func largestPrimalIsEachLanesMax() {
     var rng = SplitMix64(seed: 3)

@@ -109,7 +109,17 @@ public struct StackedCell: RecurrentCell {
     stepping(p)(x, state)
   }
 
+  // Prespecialised for every `Scalar` the oracles run, in a debug build: it compiles file by
+  // file, and a call from another file would run the generic code, each `+` and `*` through a
+  // witness table (notes/Performance.md, twentieth round). A release build specialises each call.
   /// The stack's step with every layer's parameters, and each layer's weights, read once.
+  #if DEBUG
+    @_specialize(where T == Double)
+    @_specialize(where T == Dual)
+    @_specialize(where T == DualLanes)
+    @_specialize(where T == Traced)
+    @_specialize(where T == Lanes)
+  #endif
   public func stepping<T: Scalar>(_ p: Parameters<T>)
     -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
   {

@@ -56,7 +56,14 @@ public struct DualNumber<Tangent: DualTangent>: Scalar, Equatable {
   /// The tangent: the derivative with respect to the seeded input.
   public var derivative: Tangent
 
+  // Prespecialised for every `Scalar` the oracles run, in a debug build: it compiles file by
+  // file, and a call from another file would run the generic code, each `+` and `*` through a
+  // witness table (notes/Performance.md, twentieth round). A release build specialises each call.
   /// `value + derivative·ε`.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable public init(_ value: Double, derivative: Tangent) {
     self.value = value
     self.derivative = derivative
@@ -71,42 +78,78 @@ public struct DualNumber<Tangent: DualTangent>: Scalar, Equatable {
   @inlinable public var primal: Double { value }
 
   /// `(a + b)' = a' + b'`.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable @inline(__always) public static func + (a: DualNumber, b: DualNumber) -> DualNumber {
     DualNumber(a.value + b.value, derivative: a.derivative + b.derivative)
   }
   /// `(a − b)' = a' − b'`.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable @inline(__always) public static func - (a: DualNumber, b: DualNumber) -> DualNumber {
     DualNumber(a.value - b.value, derivative: a.derivative - b.derivative)
   }
   /// The product rule: `(ab)' = a'b + ab'`.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable @inline(__always) public static func * (a: DualNumber, b: DualNumber) -> DualNumber {
     DualNumber(a.value * b.value, derivative: a.derivative * b.value + a.value * b.derivative)
   }
   /// The quotient rule: `(a/b)' = (a'b − ab')/b²`.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable @inline(__always) public static func / (a: DualNumber, b: DualNumber) -> DualNumber {
     DualNumber(
       a.value / b.value,
       derivative: (a.derivative * b.value - a.value * b.derivative) / (b.value * b.value))
   }
   /// `(−x)' = −x'`.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable @inline(__always) public static prefix func - (x: DualNumber) -> DualNumber {
     DualNumber(-x.value, derivative: -x.derivative)
   }
   /// `(eˣ)' = eˣ x'`.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable public static func exp(_ x: DualNumber) -> DualNumber {
     let e = Double.exp(x.value)
     return DualNumber(e, derivative: e * x.derivative)
   }
   /// `(log x)' = x'/x`.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable public static func log(_ x: DualNumber) -> DualNumber {
     DualNumber(Foundation.log(x.value), derivative: x.derivative / x.value)
   }
   /// `(tanh x)' = sech²(x) x'`, not `1 − tanh²`: an independent form.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable public static func tanh(_ x: DualNumber) -> DualNumber {
     let sech = 1 / Foundation.cosh(x.value)
     return DualNumber(Double.tanh(x.value), derivative: sech * sech * x.derivative)
   }
   /// `σ'(x) = e^{−|x|}/(1 + e^{−|x|})² x'`, not `σ(1 − σ)`: an independent form.
+  #if DEBUG
+    @_specialize(where Tangent == Double)
+    @_specialize(where Tangent == Lanes)
+  #endif
   @inlinable public static func sigmoid(_ x: DualNumber) -> DualNumber {
     let e = Foundation.exp(-Swift.abs(x.value))
     return DualNumber(Double.sigmoid(x.value), derivative: e / ((1 + e) * (1 + e)) * x.derivative)

@@ -99,6 +99,14 @@ public struct Lanes: Scalar {
   @inlinable @inline(__always) public static func + (a: Lanes, b: Lanes) -> Lanes {
     Lanes(a.parts.0 + b.parts.0, a.parts.1 + b.parts.1, a.parts.2 + b.parts.2)
   }
+  /// Lane by lane, in place: the running sums of `M x` add into their lanes where they lie (in a
+  /// debug build `a + b` hands its 24 doubles back through memory; notes/Performance.md,
+  /// twentieth round).
+  @inlinable @inline(__always) public static func += (a: inout Lanes, b: Lanes) {
+    a.parts.0 += b.parts.0
+    a.parts.1 += b.parts.1
+    a.parts.2 += b.parts.2
+  }
   /// Lane by lane.
   @inlinable @inline(__always) public static func - (a: Lanes, b: Lanes) -> Lanes {
     Lanes(a.parts.0 - b.parts.0, a.parts.1 - b.parts.1, a.parts.2 - b.parts.2)

@@ -183,7 +183,17 @@ extension Matrix where Element: Scalar {
     self.init(rows: m.rows, cols: m.cols, storage: m.storage.map(Element.init))
   }
 
+  // Prespecialised for every `Scalar` the oracles run, in a debug build: it compiles file by
+  // file, and a call from another file would run the generic code, each `+` and `*` through a
+  // witness table (notes/Performance.md, twentieth round). A release build specialises each call.
   /// Matrix–vector product `M x`.
+  #if DEBUG
+    @_specialize(where Element == Double)
+    @_specialize(where Element == Dual)
+    @_specialize(where Element == DualLanes)
+    @_specialize(where Element == Traced)
+    @_specialize(where Element == Lanes)
+  #endif
   @inlinable public static func * (m: Matrix, x: [Element]) -> [Element] {
     var y = filled(0 as Element, count: m.rows)
     y.withUnsafeMutableBufferPointer { y in m.rowSums(x) { y[$0] = $1 } }
@@ -193,6 +203,13 @@ extension Matrix where Element: Scalar {
   /// `M x + N z + b`, into one new array: entry `i` is `(Σ_j M_ij x_j + Σ_k N_ik z_k) + b_i`,
   /// the same additions in the same order as `M * x .+ N * z .+ b`, without the three arrays
   /// in between (the affine map of every cell's step and gate: `affineForward`).
+  #if DEBUG
+    @_specialize(where Element == Double)
+    @_specialize(where Element == Dual)
+    @_specialize(where Element == DualLanes)
+    @_specialize(where Element == Traced)
+    @_specialize(where Element == Lanes)
+  #endif
   @inlinable public static func affine(
     _ m: Matrix, _ x: [Element], _ n: Matrix, _ z: [Element], _ b: [Element]
   ) -> [Element] {
@@ -284,6 +301,13 @@ extension Matrix where Element: Scalar {
 
   /// Entries `columns` of `Mᵀ y`, each the same sum as in the whole product (a concatenated
   /// weight's blocks).
+  #if DEBUG
+    @_specialize(where Element == Double)
+    @_specialize(where Element == Dual)
+    @_specialize(where Element == DualLanes)
+    @_specialize(where Element == Traced)
+    @_specialize(where Element == Lanes)
+  #endif
   @inlinable public func transposeTimes(_ y: [Element], columns: Range<Int>) -> [Element] {
     var x = filled(0 as Element, count: columns.count)
     x.withUnsafeMutableBufferPointer { addTransposeTimes(y, into: $0, columns: columns) }
@@ -519,18 +543,39 @@ infix operator .- : AdditionPrecedence
 infix operator .* : MultiplicationPrecedence
 
 /// Entry-wise sum of two vectors of the same length.
+#if DEBUG
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
+  @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
+#endif
 @inlinable @inline(__always) public func .+ <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a .+ b: \(a.count) vs \(b.count) entries")
   return entrywise(a, b, +)
 }
 
 /// Entry-wise difference of two vectors of the same length.
+#if DEBUG
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
+  @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
+#endif
 @inlinable @inline(__always) public func .- <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a .- b: \(a.count) vs \(b.count) entries")
   return entrywise(a, b, -)
 }
 
 /// Entry-wise (Hadamard) product `a ⊙ b`.
+#if DEBUG
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
+  @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
+#endif
 @inlinable @inline(__always) public func .* <T: Scalar>(a: consuming [T], b: [T]) -> [T] {
   precondition(a.count == b.count, "a ⊙ b: \(a.count) vs \(b.count) entries")
   return entrywise(a, b, *)
@@ -563,6 +608,13 @@ infix operator .* : MultiplicationPrecedence
 /// call, about 60 ns (measured; notes/Performance.md), more than a small step's arithmetic.
 /// The same array made from `repeatElement` is put together in this module, specialised,
 /// with the type found once.
+#if DEBUG
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
+  @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
+#endif
 @inlinable func filled<T>(_ value: T, count: Int) -> [T] {
   Array(repeatElement(value, count: count))
 }

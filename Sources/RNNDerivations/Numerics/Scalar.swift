@@ -15,6 +15,8 @@ public protocol Scalar: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, 
   static func * (lhs: Self, rhs: Self) -> Self
   static func / (lhs: Self, rhs: Self) -> Self
   static prefix func - (x: Self) -> Self
+  /// `lhs = lhs + rhs`, in place.
+  static func += (lhs: inout Self, rhs: Self)
   static func exp(_ x: Self) -> Self
   static func log(_ x: Self) -> Self
   static func tanh(_ x: Self) -> Self
@@ -53,7 +55,17 @@ extension Scalar {
   @inlinable public static func sigmoid(each values: consuming [Self]) -> [Self] {
     applied(sigmoid(_:), toEach: values)
   }
-  /// `lhs = lhs + rhs`.
+  // Prespecialised for every `Scalar` the oracles run, in a debug build: it compiles file by
+  // file, and a call from another file would run the generic code, each `+` and `*` through a
+  // witness table (notes/Performance.md, twentieth round). A release build specialises each call.
+  /// `lhs = lhs + rhs`: every `Scalar` but `Lanes`, which adds in place.
+  #if DEBUG
+    @_specialize(where Self == Double)
+    @_specialize(where Self == Dual)
+    @_specialize(where Self == DualLanes)
+    @_specialize(where Self == Traced)
+    @_specialize(where Self == Lanes)
+  #endif
   @inlinable @inline(__always) public static func += (lhs: inout Self, rhs: Self) {
     lhs = lhs + rhs
   }

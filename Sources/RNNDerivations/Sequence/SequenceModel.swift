@@ -196,7 +196,15 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// The cell and the output layer read their parameters from the point by name; the
   /// initial state's entries, also in the point, are named apart.
   // Prespecialized for every cell and oracle number: `grad` and `bench` reach this through
-  // `any DifferentiableModel`, where generic code would run through witness tables.
+  // `any DifferentiableModel`, where generic code would run through witness tables. A stack's
+  // too in a debug build, which compiles file by file (notes/Performance.md, twentieth round).
+  #if DEBUG
+    @_specialize(where Cell == StackedCell, T == Double)
+    @_specialize(where Cell == StackedCell, T == Dual)
+    @_specialize(where Cell == StackedCell, T == DualLanes)
+    @_specialize(where Cell == StackedCell, T == Traced)
+    @_specialize(where Cell == StackedCell, T == Lanes)
+  #endif
   @_specialize(where Cell == RNNCell, T == Double)
   @_specialize(where Cell == RNNCell, T == Dual)
   @_specialize(where Cell == RNNCell, T == DualLanes)
