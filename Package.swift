@@ -11,8 +11,10 @@ import PackageDescription
 // A debug build (`swift run`, `swift test`) compiles them with -O too, keeping the debug
 // build's checks and their messages (`-assert-config Debug`). At -Onone nothing is inlined or
 // specialised, every `+` and `*` of the generic walks a call through a witness table:
-// `swift test` ran its tests in 155 s where they now take 17, `rnn-explain check` took 103 s
-// where it takes 5. The test targets, where a learner's exercises live, stay at -Onone.
+// `swift test` ran its tests in 155 s where they now take 13–17, `rnn-explain check` took
+// 103 s where it takes 2 (the library also prespecialises, `#if DEBUG`, what one file calls in
+// another: a debug build compiles file by file). The test targets, where a learner's exercises
+// live, stay at -Onone.
 // `swift build -Xswiftc -Onone` builds all of it unoptimised, to step through the library in a
 // debugger (notes/Performance.md, eighteenth round).
 let optimised: [SwiftSetting] = [
