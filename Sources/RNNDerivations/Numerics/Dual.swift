@@ -56,8 +56,8 @@ public struct DualNumber<Tangent: DualTangent>: Scalar, Equatable {
   /// The tangent: the derivative with respect to the seeded input.
   public var derivative: Tangent
 
-  // Prespecialised for every `Scalar` the oracles run, in a debug build: it compiles file by
-  // file, and a call from another file would run the generic code, each `+` and `*` through a
+  // Prespecialised for both tangents (`Dual`, `DualLanes`), in a debug build: it compiles file
+  // by file, and a call from another file would run the generic code, each `+` and `*` through a
   // witness table (notes/Performance.md, twentieth round). A release build specialises each call.
   /// `value + derivative·ε`.
   #if DEBUG

@@ -58,7 +58,7 @@ extension Scalar {
   // Prespecialised for every `Scalar` the oracles run, in a debug build: it compiles file by
   // file, and a call from another file would run the generic code, each `+` and `*` through a
   // witness table (notes/Performance.md, twentieth round). A release build specialises each call.
-  /// `lhs = lhs + rhs`: every `Scalar` but `Lanes`, which adds in place.
+  /// By default `lhs = lhs + rhs` (`Lanes` adds in place, `Double` has its own).
   #if DEBUG
     @_specialize(where Self == Double)
     @_specialize(where Self == Dual)
