@@ -55,16 +55,14 @@ extension Scalar {
   @inlinable public static func sigmoid(each values: consuming [Self]) -> [Self] {
     applied(sigmoid(_:), toEach: values)
   }
-  // Prespecialised for every `Scalar` the oracles run, in a debug build: it compiles file by
+  // Prespecialised for the oracles' `Scalar`s that use it, in a debug build: it compiles file by
   // file, and a call from another file would run the generic code, each `+` and `*` through a
   // witness table (notes/Performance.md, twentieth round). A release build specialises each call.
   /// By default `lhs = lhs + rhs` (`Lanes` adds in place, `Double` has its own).
   #if DEBUG
-    @_specialize(where Self == Double)
     @_specialize(where Self == Dual)
     @_specialize(where Self == DualLanes)
     @_specialize(where Self == Traced)
-    @_specialize(where Self == Lanes)
   #endif
   @inlinable @inline(__always) public static func += (lhs: inout Self, rhs: Self) {
     lhs = lhs + rhs
