@@ -73,9 +73,11 @@ private struct DiagonalCell: RecurrentCell {
       variants[2].length = 4
       variants[3].carriesLoss = [false, true, false, true, true, false]
       for (v, model) in variants.enumerated() {
-        let step = { (x: [Double], s: CellState<Double>) in (model.cell.step(x, s, ex.p), ()) }
-        let bare = model.walkForward(from: ex.initial, ex.p, step: step)
-        let kept = model.walkForward(from: ex.initial, ex.p, keepingSteps: true, step: step)
+        // The oracles' pass, every step written over the arrays of the step before, against
+        // the hand-derived backward pass's forward, which keeps every step's arrays.
+        let step = model.cell.stepping(ex.p)
+        let bare = model.walkForward(from: ex.initial, ex.p) { step($0, &$1) }
+        let kept = model.forward(ex.p, from: ex.initial)
         let label = "\(C.self), variant \(v)"
         #expect(bare.loss == kept.loss, "\(label)")
         #expect(bare.finalState.parts == kept.finalState.parts, "\(label)")

@@ -31,7 +31,7 @@ struct StatePropagation<Cell: RecurrentCell>: ForwardFunction {
   func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
     let constants = Parameters<T>(constants: p)
     let step = model.cell.stepping(constants)
-    let run = model.walkForward(from: model.initialState(of: v), constants) { (step($0, $1), ()) }
+    let run = model.walkForward(from: model.initialState(of: v), constants) { step($0, &$1) }
     return run.finalState.parts.flatMap { $0 }
   }
 }

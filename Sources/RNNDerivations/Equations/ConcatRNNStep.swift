@@ -21,8 +21,21 @@ public struct ConcatRNNStepCache<T: Scalar>: Sendable {
 @inlinable public func concatRNNStepForward<T: Scalar>(x: [T], sPrev: [T], W: Matrix<T>, b_s: [T])
   -> (S: [T], cache: ConcatRNNStepCache<T>)
 {
-  let S = tanhForward(W * concatenate(x, sPrev) .+ b_s)
-  return (S, ConcatRNNStepCache(x: x, sPrev: sPrev, S: S))
+  var cache = ConcatRNNStepCache(x: x, sPrev: sPrev, S: [])
+  concatRNNStepForward(x: x, sPrev: sPrev, W: W, b_s: b_s, into: &cache)
+  return (cache.S, cache)
+}
+
+/// The same step written into `cache`: `S_t` into `cache.S`, its array reused where no one else
+/// holds it (`ConcatRNNCell.stepping`).
+@inlinable public func concatRNNStepForward<T: Scalar>(
+  x: [T], sPrev: [T], W: Matrix<T>, b_s: [T], into cache: inout ConcatRNNStepCache<T>
+) {
+  precondition(b_s.count == W.rows, "W [x ; S] + b_s: \(W.rows) vs \(b_s.count) entries")
+  W.times(concatenate(x, sPrev), into: &cache.S)  // W [X_t ; S_{t−1}]
+  for j in cache.S.indices { cache.S[j] = cache.S[j] + b_s[j] }  // + b_s, in place
+  update(&cache.S) { tanhForward($0) }  // S_t = tanh(…), in place
+  (cache.x, cache.sPrev) = (x, sPrev)
 }
 
 /// Gradients of one concatenated step, on any `Scalar` (`ConcatRNNStepGradients` on `Double`).
@@ -78,7 +91,7 @@ public struct ConcatRNNCell: RecurrentCell {
 
   /// One step on any `Scalar`: `S_t = tanh(W [X_t ; S_{t−1}] + b_s)`.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    stepping(p)(x, state)
+    stepOnce(x, state, p)
   }
 
   /// The step with `W` and `b_s` read once.
@@ -87,12 +100,13 @@ public struct ConcatRNNCell: RecurrentCell {
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func stepping<T: Scalar>(_ p: Parameters<T>)
-    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
-  {
+  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
     let (W, b_s) = (p.matrix("W"), p["b_s"])
+    var room = ConcatRNNStepCache<T>(x: [], sPrev: [], S: [])  // written over at every step
     return { x, state in
-      CellState(h: concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s).S)
+      concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s, into: &room)
+      swap(&state.h, &room.S)  // S_t; S_{t−1}'s array is room for the next step's
+      (room.x, room.sPrev) = ([], [])  // the inputs let go: that array has one holder
     }
   }
 

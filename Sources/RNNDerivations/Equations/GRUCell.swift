@@ -17,12 +17,29 @@ public enum GRUVariant: String, Sendable, CaseIterable {
 @inlinable public func gruCandidateForward<T: Scalar>(
   x: [T], hPrev: [T], r: [T], p: GateParameters<T>, variant: GRUVariant, b_hn: [T]? = nil
 ) -> [T] {
-  let recurrent =
-    switch variant {
-    case .resetBefore: p.W * (r .* hPrev)
-    case .resetAfter: r .* (b_hn.map { p.W * hPrev .+ $0 } ?? p.W * hPrev)
+  var candidate: [T] = []
+  gruCandidateForward(
+    x: x, hPrev: hPrev, r: r, p: p, variant: variant, b_hn: b_hn, into: &candidate)
+  return candidate
+}
+
+/// The same written into `candidate`, its array reused where no one else holds it.
+@inlinable public func gruCandidateForward<T: Scalar>(
+  x: [T], hPrev: [T], r: [T], p: GateParameters<T>, variant: GRUVariant, b_hn: [T]? = nil,
+  into candidate: inout [T]
+) {
+  switch variant {
+  case .resetBefore: p.W.times(r .* hPrev, into: &candidate)  // W_h (r ⊙ h_{t−1})
+  case .resetAfter:
+    p.W.times(hPrev, into: &candidate)  // W_h h_{t−1}
+    if let b_hn {  // r ⊙ (W_h h_{t−1} + b_hn)
+      for j in candidate.indices { candidate[j] = r[j] * (candidate[j] + b_hn[j]) }
+    } else {  // r ⊙ W_h h_{t−1}
+      for j in candidate.indices { candidate[j] = r[j] * candidate[j] }
     }
-  return tanhForward(recurrent .+ p.U * x .+ p.b)
+  }
+  p.U.add(x, plus: p.b, to: &candidate)  // + U_h x_t + b_h
+  update(&candidate) { tanhForward($0) }  // through tanh, in place
 }
 
 /// Gradients of the candidate, including what it sends to the reset gate, on any `Scalar`
@@ -129,6 +146,16 @@ public func gruCandidateBackward<T: Scalar>(
   z .* hPrev .+ z.map { 1 - $0 } .* candidate
 }
 
+/// The same written into `h`, its array reused where no one else holds it: entry `j` is
+/// `z_j h_{t−1,j} + (1 − z_j) h̃_j`, the same operations as above.
+@inlinable public func gruUpdateForward<T: Scalar>(
+  z: [T], hPrev: [T], candidate: [T], into h: inout [T]
+) {
+  precondition(hPrev.count == z.count && candidate.count == z.count, "h_t: H entries each")
+  resize(&h, to: z.count)
+  for j in h.indices { h[j] = z[j] * hPrev[j] + (1 - z[j]) * candidate[j] }
+}
+
 /// Backward through the update, given `dh = ∂E/∂h_t`.
 public func gruUpdateBackward<T: Scalar>(_ dh: [T], z: [T], hPrev: [T], candidate: [T])
   -> (dz: [T], dhPrev: [T], dCandidate: [T])
@@ -178,12 +205,22 @@ public struct GRUStepCache<T: Scalar>: Sendable {
 @inlinable public func gruStepForward<T: Scalar>(
   x: [T], hPrev: [T], p: GRUGates<T>, variant: GRUVariant
 ) -> (h: [T], cache: GRUStepCache<T>) {
-  let r = gateForward(x: x, hPrev: hPrev, W: p.r.W, U: p.r.U, b: p.r.b)
-  let z = gateForward(x: x, hPrev: hPrev, W: p.z.W, U: p.z.U, b: p.z.b)
-  let candidate = gruCandidateForward(
-    x: x, hPrev: hPrev, r: r, p: p.h, variant: variant, b_hn: p.b_hn)
-  let h = gruUpdateForward(z: z, hPrev: hPrev, candidate: candidate)
-  return (h, GRUStepCache(x: x, hPrev: hPrev, r: r, z: z, candidate: candidate, h: h))
+  var cache = GRUStepCache(x: x, hPrev: hPrev, r: [], z: [], candidate: [], h: [])
+  gruStepForward(x: x, hPrev: hPrev, p: p, variant: variant, into: &cache)
+  return (cache.h, cache)
+}
+
+/// The same step written into `s`, each array reused where no one else holds it (an oracle's
+/// pass hands every step the room the step before left: `GRUCell.stepping`).
+@inlinable public func gruStepForward<T: Scalar>(
+  x: [T], hPrev: [T], p: GRUGates<T>, variant: GRUVariant, into s: inout GRUStepCache<T>
+) {
+  gateForward(x: x, hPrev: hPrev, W: p.r.W, U: p.r.U, b: p.r.b, into: &s.r)
+  gateForward(x: x, hPrev: hPrev, W: p.z.W, U: p.z.U, b: p.z.b, into: &s.z)
+  gruCandidateForward(
+    x: x, hPrev: hPrev, r: s.r, p: p.h, variant: variant, b_hn: p.b_hn, into: &s.candidate)
+  gruUpdateForward(z: s.z, hPrev: hPrev, candidate: s.candidate, into: &s.h)
+  (s.x, s.hPrev) = (x, hPrev)
 }
 
 /// Gradients of one GRU step, on any `Scalar` (`GRUStepGradients` on `Double`).
@@ -264,7 +301,7 @@ public struct GRUCell: RecurrentCell {
 
   /// One GRU step on any `Scalar`: the new `h_t`.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    stepping(p)(x, state)
+    stepOnce(x, state, p)
   }
 
   /// The GRU step with the gates' weights (and `b_hn`) read once.
@@ -273,12 +310,13 @@ public struct GRUCell: RecurrentCell {
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func stepping<T: Scalar>(_ p: Parameters<T>)
-    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
-  {
+  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
     let (gates, variant) = (GRUGates(p), variant)
+    var room = GRUStepCache<T>(x: [], hPrev: [], r: [], z: [], candidate: [], h: [])
     return { x, state in
-      CellState(h: gruStepForward(x: x, hPrev: state.h, p: gates, variant: variant).h)
+      gruStepForward(x: x, hPrev: state.h, p: gates, variant: variant, into: &room)
+      swap(&state.h, &room.h)  // h_t; h_{t−1}'s array is room for the next step's
+      (room.x, room.hPrev) = ([], [])  // the inputs let go: that array has one holder
     }
   }
 

@@ -5,7 +5,17 @@
 @inlinable public func lstmCandidateForward<T: Scalar>(x: [T], hPrev: [T], p: GateParameters<T>)
   -> [T]
 {
-  tanhForward(affineForward(x: x, hPrev: hPrev, W: p.W, U: p.U, b: p.b))
+  var candidate: [T] = []
+  lstmCandidateForward(x: x, hPrev: hPrev, p: p, into: &candidate)
+  return candidate
+}
+
+/// The same written into `candidate`, its array reused where no one else holds it.
+@inlinable public func lstmCandidateForward<T: Scalar>(
+  x: [T], hPrev: [T], p: GateParameters<T>, into candidate: inout [T]
+) {
+  Matrix.affine(p.W, hPrev, p.U, x, p.b, into: &candidate)  // W_c h_{t−1} + U_c x_t + b_c
+  update(&candidate) { tanhForward($0) }  // through tanh, in place
 }
 
 /// Backward through the candidate, given `∂E/∂c̃_t`.
@@ -24,6 +34,17 @@ public func lstmCandidateBackward<T: Scalar>(
   f .* cPrev .+ i .* candidate
 }
 
+/// The same written into `c`, its array reused where no one else holds it: entry `j` is
+/// `f_j c_{t−1,j} + i_j c̃_j`, the same operations as `f .* cPrev .+ i .* candidate`.
+@inlinable public func lstmCellForward<T: Scalar>(
+  f: [T], cPrev: [T], i: [T], candidate: [T], into c: inout [T]
+) {
+  precondition(
+    [cPrev.count, i.count, candidate.count].allSatisfy { $0 == f.count }, "c_t: H entries each")
+  resize(&c, to: f.count)
+  for j in c.indices { c[j] = f[j] * cPrev[j] + i[j] * candidate[j] }
+}
+
 /// Backward through the cell update, given `dc = ∂E/∂c_t`: four products, four gradients.
 public func lstmCellBackward<T: Scalar>(
   _ dc: [T], f: [T], cPrev: [T], i: [T], candidate: [T]
@@ -40,6 +61,18 @@ public func lstmCellBackward<T: Scalar>(
 @inlinable public func lstmOutputForward<T: Scalar>(o: [T], c: [T]) -> (h: [T], tanhC: [T]) {
   let tanhC = tanhForward(c)
   return (o .* tanhC, tanhC)
+}
+
+/// The same written into `h` and `tanhC`, their arrays reused where no one else holds them.
+@inlinable public func lstmOutputForward<T: Scalar>(
+  o: [T], c: [T], into h: inout [T], tanhC: inout [T]
+) {
+  precondition(o.count == c.count, "o ⊙ tanh(c): \(o.count) vs \(c.count) entries")
+  resize(&tanhC, to: c.count)
+  for j in c.indices { tanhC[j] = c[j] }
+  update(&tanhC) { tanhForward($0) }  // tanh(c_t), in place
+  resize(&h, to: o.count)
+  for j in h.indices { h[j] = o[j] * tanhC[j] }  // o_t ⊙ tanh(c_t)
 }
 
 /// Backward through the output, given `dh = ∂E/∂h_t` and the forward pass's `tanh(c_t)`.
@@ -93,16 +126,25 @@ public struct LSTMStepCache<T: Scalar>: Sendable {
 @inlinable public func lstmStepForward<T: Scalar>(
   x: [T], hPrev: [T], cPrev: [T], p: LSTMGates<T>, forgetBias: Double
 ) -> (h: [T], c: [T], cache: LSTMStepCache<T>) {
-  let i = gateForward(x: x, hPrev: hPrev, W: p.i.W, U: p.i.U, b: p.i.b)
-  let f = gateForward(x: x, hPrev: hPrev, W: p.f.W, U: p.f.U, b: p.f.b, bias: forgetBias)
-  let o = gateForward(x: x, hPrev: hPrev, W: p.o.W, U: p.o.U, b: p.o.b)
-  let candidate = lstmCandidateForward(x: x, hPrev: hPrev, p: p.c)
-  let c = lstmCellForward(f: f, cPrev: cPrev, i: i, candidate: candidate)
-  let (h, tanhC) = lstmOutputForward(o: o, c: c)
-  let cache = LSTMStepCache(
-    x: x, hPrev: hPrev, cPrev: cPrev, i: i, f: f, o: o, candidate: candidate, c: c, tanhC: tanhC,
-    h: h)
-  return (h, c, cache)
+  var cache = LSTMStepCache<T>(
+    x: x, hPrev: hPrev, cPrev: cPrev, i: [], f: [], o: [], candidate: [], c: [], tanhC: [], h: [])
+  lstmStepForward(x: x, hPrev: hPrev, cPrev: cPrev, p: p, forgetBias: forgetBias, into: &cache)
+  return (cache.h, cache.c, cache)
+}
+
+/// The same step written into `s`, each array reused where no one else holds it (an oracle's
+/// pass hands every step the room the step before left: `LSTMCell.stepping`).
+@inlinable public func lstmStepForward<T: Scalar>(
+  x: [T], hPrev: [T], cPrev: [T], p: LSTMGates<T>, forgetBias: Double,
+  into s: inout LSTMStepCache<T>
+) {
+  gateForward(x: x, hPrev: hPrev, W: p.i.W, U: p.i.U, b: p.i.b, into: &s.i)
+  gateForward(x: x, hPrev: hPrev, W: p.f.W, U: p.f.U, b: p.f.b, bias: forgetBias, into: &s.f)
+  gateForward(x: x, hPrev: hPrev, W: p.o.W, U: p.o.U, b: p.o.b, into: &s.o)
+  lstmCandidateForward(x: x, hPrev: hPrev, p: p.c, into: &s.candidate)
+  lstmCellForward(f: s.f, cPrev: cPrev, i: s.i, candidate: s.candidate, into: &s.c)
+  lstmOutputForward(o: s.o, c: s.c, into: &s.h, tanhC: &s.tanhC)
+  (s.x, s.hPrev, s.cPrev) = (x, hPrev, cPrev)
 }
 
 /// Gradients of one LSTM step, on any `Scalar` (`LSTMStepGradients` on `Double`).
@@ -186,7 +228,7 @@ public struct LSTMCell: RecurrentCell {
 
   /// One LSTM step on any `Scalar`: the new `h_t` and `c_t`.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    stepping(p)(x, state)
+    stepOnce(x, state, p)
   }
 
   /// The LSTM step with the four gates' weights read once.
@@ -195,14 +237,19 @@ public struct LSTMCell: RecurrentCell {
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func stepping<T: Scalar>(_ p: Parameters<T>)
-    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
-  {
+  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
     let (gates, forgetBias) = (LSTMGates(p), forgetBias)
+    var room = LSTMStepCache<T>(  // written over at every step
+      x: [], hPrev: [], cPrev: [], i: [], f: [], o: [], candidate: [], c: [], tanhC: [], h: [])
     return { x, state in
-      let step = lstmStepForward(
-        x: x, hPrev: state.h, cPrev: state.cellState, p: gates, forgetBias: forgetBias)
-      return CellState(h: step.h, c: step.c)
+      lstmStepForward(
+        x: x, hPrev: state.h, cPrev: state.cellState, p: gates, forgetBias: forgetBias,
+        into: &room)
+      // h_t and c_t; h_{t−1}'s and c_{t−1}'s arrays are room for the next step's
+      swap(&state.h, &room.h)
+      let cPrev = state.c.take()
+      (state.c, room.c) = (room.c, cPrev ?? [])
+      (room.x, room.hPrev, room.cPrev) = ([], [], [])  // the inputs let go: one holder each
     }
   }
 

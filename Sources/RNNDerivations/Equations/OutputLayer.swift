@@ -12,10 +12,17 @@
 
 /// The logits `z_t = V s_t + b_y` (K), `b_y` added in place: no array for the sum.
 @inlinable func logits<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T]) -> [T] {
-  var z = V * s
-  precondition(b_y.count == z.count, "V s + b_y: \(z.count) vs \(b_y.count) entries")
-  for i in z.indices { z[i] = z[i] + b_y[i] }
+  var z: [T] = []
+  logits(s: s, V: V, b_y: b_y, into: &z)
   return z
+}
+
+/// The same written into `z`, its array reused where no one else holds it.
+@inlinable func logits<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T], into z: inout [T]) {
+  precondition(b_y.count == V.rows, "V s + b_y: \(V.rows) vs \(b_y.count) entries")
+  resize(&z, to: V.rows)
+  z.withUnsafeMutableBufferPointer { z in V.rowSums(s) { z[$0] = $1 } }  // V s
+  for i in z.indices { z[i] = z[i] + b_y[i] }
 }
 
 /// One step's output and loss: `ŷ_t = softmax(V s_t + b_y)` and `E_t = −log ŷ_t[k_t]`,
@@ -50,9 +57,32 @@
 @inlinable public func outputStepLoss<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T], target k: Int)
   -> T
 {
-  let z = logits(s: s, V: V, b_y: b_y)
-  let (_, sum, m) = shiftedExponentials(z)
-  return softmaxCrossEntropy(z, m: m, sum: sum, target: k)
+  var room = OutputStepRoom<T>()
+  return outputStepLoss(s: s, V: V, b_y: b_y, target: k, into: &room)
+}
+
+/// The same with the logits and the exponentials written into `room`: an oracle's pass keeps
+/// one for all its steps, and its steps make no arrays.
+@_specialize(where T == Double)
+@_specialize(where T == Dual)
+@_specialize(where T == DualLanes)
+@_specialize(where T == Traced)
+@_specialize(where T == Lanes)
+@inlinable public func outputStepLoss<T: Scalar>(
+  s: [T], V: Matrix<T>, b_y: [T], target k: Int, into room: inout OutputStepRoom<T>
+) -> T {
+  logits(s: s, V: V, b_y: b_y, into: &room.z)
+  let (sum, m) = shiftedExponentials(room.z, into: &room.e)
+  return softmaxCrossEntropy(room.z, m: m, sum: sum, target: k)
+}
+
+/// Room for one step's logits `z_t` and exponentials `e^{z_t − m}`, written over at every step
+/// (`outputStepLoss(s:V:b_y:target:into:)`).
+public struct OutputStepRoom<T: Scalar>: Sendable {
+  /// The logits `z_t` and the exponentials, as the last step left them.
+  @usableFromInline var z: [T] = [], e: [T] = []
+  /// Empty room: the first step makes its arrays.
+  @inlinable public init() {}
 }
 
 /// Gradients of one step's loss `E_t = −log ŷ_t[k_t]` through the output layer, on any

@@ -25,8 +25,19 @@ public struct RNNStepCache<T: Scalar>: Sendable {
 @inlinable public func rnnStepForward<T: Scalar>(
   x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T]
 ) -> (h: [T], cache: RNNStepCache<T>) {
-  let h = tanhForward(affineForward(x: x, hPrev: hPrev, W: W, U: U, b: b))
-  return (h, RNNStepCache(x: x, hPrev: hPrev, h: h))
+  var cache = RNNStepCache(x: x, hPrev: hPrev, h: [])
+  rnnStepForward(x: x, hPrev: hPrev, W: W, U: U, b: b, into: &cache)
+  return (cache.h, cache)
+}
+
+/// The same step written into `cache`: `h_t` into `cache.h`, its array reused where no one
+/// else holds it (an oracle's pass hands every step the room the step before left: `stepping`).
+@inlinable public func rnnStepForward<T: Scalar>(
+  x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T], into cache: inout RNNStepCache<T>
+) {
+  Matrix.affine(W, hPrev, U, x, b, into: &cache.h)  // a = W h_{t−1} + U x_t + b
+  update(&cache.h) { tanhForward($0) }  // h_t = tanh(a), in place
+  (cache.x, cache.hPrev) = (x, hPrev)
 }
 
 /// Backward through one step, given `dh = ∂E/∂h_t` from above.
@@ -174,9 +185,19 @@ extension AffineGradientsOf {
 @inlinable public func gateForward<T: Scalar>(
   x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T], bias: Double = 0
 ) -> [T] {
-  var a = affineForward(x: x, hPrev: hPrev, W: W, U: U, b: b)
-  for i in a.indices { a[i] = a[i] + T(bias) }  // in place: no array for a + bias
-  return sigmoidForward(consume a)  // handed on: σ in place too
+  var gate: [T] = []
+  gateForward(x: x, hPrev: hPrev, W: W, U: U, b: b, bias: bias, into: &gate)
+  return gate
+}
+
+/// The same gate written into `gate`, its array reused where no one else holds it.
+@inlinable public func gateForward<T: Scalar>(
+  x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T], bias: Double = 0,
+  into gate: inout [T]
+) {
+  Matrix.affine(W, hPrev, U, x, b, into: &gate)  // a = W h_{t−1} + U x_t + b
+  for i in gate.indices { gate[i] = gate[i] + T(bias) }  // in place: no array for a + bias
+  update(&gate) { sigmoidForward($0) }  // σ in place too
 }
 
 /// Backward through a sigmoid gate, given `dGate = ∂E/∂gate` and the gate's output.
@@ -205,7 +226,7 @@ public struct RNNCell: RecurrentCell {
 
   /// One RNN step on any `Scalar`: `h_t = tanh(W h_{t−1} + U x_t + b)`.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    stepping(p)(x, state)
+    stepOnce(x, state, p)
   }
 
   /// The RNN step with `W`, `U` and `b` read once.
@@ -214,12 +235,13 @@ public struct RNNCell: RecurrentCell {
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func stepping<T: Scalar>(_ p: Parameters<T>)
-    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
-  {
+  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
     let w = Self.gate(p)
+    var room = RNNStepCache<T>(x: [], hPrev: [], h: [])  // written over at every step
     return { x, state in
-      CellState(h: rnnStepForward(x: x, hPrev: state.h, W: w.W, U: w.U, b: w.b).h)
+      rnnStepForward(x: x, hPrev: state.h, W: w.W, U: w.U, b: w.b, into: &room)
+      swap(&state.h, &room.h)  // h_t; h_{t−1}'s array is room for the next step's
+      (room.x, room.hPrev) = ([], [])  // the inputs let go: that array has one holder
     }
   }
 

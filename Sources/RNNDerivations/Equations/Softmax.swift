@@ -15,14 +15,24 @@
 /// `e_k = e^{z_k − m}` with `m = max_k z_k`, and `Σ_k e_k`: the softmax's numerators and
 /// denominator, which its loss also reads (`outputStepForward` works them out once for both).
 @inlinable public func shiftedExponentials<T: Scalar>(_ z: [T]) -> (e: [T], sum: T, m: T) {
+  var e: [T] = []
+  let (sum, m) = shiftedExponentials(z, into: &e)
+  return (e, sum, m)
+}
+
+/// The same with the `e_k` written into `e`, its array reused where no one else holds it: an
+/// oracle's pass keeps one for all its steps (`outputStepLoss(s:V:b_y:target:into:)`).
+@inlinable public func shiftedExponentials<T: Scalar>(_ z: [T], into e: inout [T]) -> (
+  sum: T, m: T
+) {
   let m = T.largestPrimal(z)
-  var shifted = z
+  resize(&e, to: z.count)
   // A loop, not `map`: on `Lanes` a closure was called for every entry.
-  for k in shifted.indices { shifted[k] = shifted[k] - m }
-  let e = T.exp(each: consume shifted)
+  for k in z.indices { e[k] = z[k] - m }
+  update(&e) { T.exp(each: $0) }  // in place
   var sum: T = 0
   for x in e { sum += x }
-  return (e, sum, m)
+  return (sum, m)
 }
 
 /// `ŷ_i = e_i / Σ_k e_k`, divided in place: no second array.

@@ -106,7 +106,7 @@ public struct StackedCell: RecurrentCell {
 
   /// One step of the stack on any `Scalar`: every layer's new state, bottom to top.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
-    stepping(p)(x, state)
+    stepOnce(x, state, p)
   }
 
   // Prespecialised for every `Scalar` the oracles run, in a debug build: it compiles file by
@@ -120,20 +120,16 @@ public struct StackedCell: RecurrentCell {
     @_specialize(where T == Traced)
     @_specialize(where T == Lanes)
   #endif
-  public func stepping<T: Scalar>(_ p: Parameters<T>)
-    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
-  {
+  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
     let steps = layers.indices.map { l in layers[l].stepping(parameters(ofLayer: l, in: p)) }
     return { x, state in
       var input = x  // layer 1 reads x_t
-      var next: [CellState<T>] = []
-      next.reserveCapacity(steps.count)  // one array, which becomes `below`
       for (l, step) in steps.enumerated() {
-        let s = step(input, state.layer(l))
-        next.append(s)
-        input = s.h  // h_t^(ℓ) is layer ℓ+1's input at the same step
+        state.updateLayer(l) { layer in
+          step(input, &layer)
+          input = layer.h  // h_t^(ℓ) is layer ℓ+1's input at the same step
+        }
       }
-      return CellState(layers: next)
     }
   }
 
@@ -236,6 +232,19 @@ extension CellState {
   public func layer(_ l: Int) -> CellState {
     precondition(l <= below.count, "a stack of \(below.count + 1) layers has no layer \(l)")
     return l < below.count ? below[l] : CellState(h: h, c: c)
+  }
+
+  /// Layer `l`'s state (`layer(l)`) handed to `body` to write over, in place: the top layer's
+  /// `h` and `c` moved out and back, so that its arrays have one holder.
+  mutating func updateLayer(_ l: Int, _ body: (_ layer: inout CellState) -> Void) {
+    precondition(l <= below.count, "a stack of \(below.count + 1) layers has no layer \(l)")
+    if l < below.count { return body(&below[l]) }
+    var top = CellState(h: [])
+    swap(&top.h, &h)
+    swap(&top.c, &c)
+    body(&top)
+    swap(&top.h, &h)
+    swap(&top.c, &c)
   }
 
   /// A stack's state from its layers' states, bottom first: the top taken off the array, which

@@ -195,9 +195,40 @@ extension Matrix where Element: Scalar {
     @_specialize(where Element == Lanes)
   #endif
   @inlinable public static func * (m: Matrix, x: [Element]) -> [Element] {
-    var y = filled(0 as Element, count: m.rows)
-    y.withUnsafeMutableBufferPointer { y in m.rowSums(x) { y[$0] = $1 } }
+    var y: [Element] = []
+    m.times(x, into: &y)
     return y
+  }
+
+  /// `M x` written into `y`, its array reused where no one else holds it (`resize`).
+  #if DEBUG
+    @_specialize(where Element == Double)
+    @_specialize(where Element == Dual)
+    @_specialize(where Element == DualLanes)
+    @_specialize(where Element == Traced)
+    @_specialize(where Element == Lanes)
+  #endif
+  @inlinable public func times(_ x: [Element], into y: inout [Element]) {
+    resize(&y, to: rows)
+    y.withUnsafeMutableBufferPointer { y in rowSums(x) { y[$0] = $1 } }
+  }
+
+  /// `y = (y + N z) + b`, entry by entry, in place: the rest of `M x + N z + b` once `y` holds
+  /// `M x` (`affine`).
+  #if DEBUG
+    @_specialize(where Element == Double)
+    @_specialize(where Element == Dual)
+    @_specialize(where Element == DualLanes)
+    @_specialize(where Element == Traced)
+    @_specialize(where Element == Lanes)
+  #endif
+  @inlinable public func add(_ z: [Element], plus b: [Element], to y: inout [Element]) {
+    precondition(
+      y.count == rows && b.count == rows,
+      "y + N z + b: N is \(rows)×\(cols), y has \(y.count) entries, b \(b.count)")
+    y.withUnsafeMutableBufferPointer { y in
+      b.withUnsafeBufferPointer { b in rowSums(z) { i, s in y[i] = y[i] + s + b[i] } }
+    }
   }
 
   /// `M x + N z + b`, into one new array: entry `i` is `(Σ_j M_ij x_j + Σ_k N_ik z_k) + b_i`,
@@ -213,14 +244,29 @@ extension Matrix where Element: Scalar {
   @inlinable public static func affine(
     _ m: Matrix, _ x: [Element], _ n: Matrix, _ z: [Element], _ b: [Element]
   ) -> [Element] {
+    var y: [Element] = []
+    affine(m, x, n, z, b, into: &y)
+    return y
+  }
+
+  /// The same written into `y`: its array reused where no one else holds it (`resize`), so a
+  /// walk that hands a step the arrays of the step before makes none.
+  #if DEBUG
+    @_specialize(where Element == Double)
+    @_specialize(where Element == Dual)
+    @_specialize(where Element == DualLanes)
+    @_specialize(where Element == Traced)
+    @_specialize(where Element == Lanes)
+  #endif
+  @inlinable public static func affine(
+    _ m: Matrix, _ x: [Element], _ n: Matrix, _ z: [Element], _ b: [Element],
+    into y: inout [Element]
+  ) {
     precondition(
       m.rows == n.rows && b.count == m.rows,
       "M x + N z + b: M is \(m.rows)×\(m.cols), N \(n.rows)×\(n.cols), b has \(b.count) entries")
-    var y = m * x
-    y.withUnsafeMutableBufferPointer { y in
-      b.withUnsafeBufferPointer { b in n.rowSums(z) { i, s in y[i] = y[i] + s + b[i] } }
-    }
-    return y
+    m.times(x, into: &y)
+    n.add(z, plus: b, to: &y)
   }
 
   /// Hands `store` each row's `Σ_j M_ij x_j` (row `i`, its sum), summed j = 0, 1, …: the
@@ -619,6 +665,29 @@ infix operator .* : MultiplicationPrecedence
   Array(repeatElement(value, count: count))
 }
 
+/// `y` ready to be written over entry by entry: `count` entries, as it was where it had them
+/// (a walk's array from the step before), or a new array of zeros where it had another count.
+#if DEBUG
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
+  @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
+#endif
+@inlinable func resize<T: Scalar>(_ y: inout [T], to count: Int) {
+  if y.count != count { y = filled(0, count: count) }
+}
+
+/// `values = f(values)`, with `f` handed the array itself (moved out of `values` and back), so
+/// that a function that works on an array no one else holds (`T.tanh(each:)`) works in place.
+@inlinable @inline(__always) func update<T>(
+  _ values: inout [T], _ f: (consuming [T]) -> [T]
+) {
+  var moved: [T] = []
+  swap(&moved, &values)
+  values = f(consume moved)
+}
+
 /// The dot product `a · b`.
 @inlinable public func dot<T: Scalar>(_ a: [T], _ b: [T]) -> T {
   precondition(a.count == b.count, "a · b: \(a.count) vs \(b.count) entries")
@@ -672,4 +741,18 @@ infix operator .* : MultiplicationPrecedence
   // On `Double` the same array: no copy (the check is settled when the code is specialised).
   if T.self == Double.self { return unsafeBitCast(v, to: [T].self) }
   return v.map(T.init)
+}
+
+/// The same written into `y` (`resize`): on `Double` the same array, no copy.
+#if DEBUG
+  @_specialize(where T == Double)
+  @_specialize(where T == Dual)
+  @_specialize(where T == DualLanes)
+  @_specialize(where T == Traced)
+  @_specialize(where T == Lanes)
+#endif
+@inlinable func lift<T: Scalar>(_ v: [Double], into y: inout [T]) {
+  if T.self == Double.self { return y = unsafeBitCast(v, to: [T].self) }
+  resize(&y, to: v.count)
+  for i in v.indices { y[i] = T(v[i]) }
 }

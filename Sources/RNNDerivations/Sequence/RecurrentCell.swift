@@ -123,6 +123,9 @@ public struct CellGradientsOf<T: Scalar>: Sendable {
 /// What one step's hand-derived backward pass returns on `Double`: what the walk takes.
 public typealias CellGradients = CellGradientsOf<Double>
 
+/// One step on any `Scalar` written over the state it is handed: `RecurrentCell.stepping`.
+public typealias StepInPlace<T: Scalar> = (_ x: [T], _ state: inout CellState<T>) -> Void
+
 /// One step forward on rows side by side, returning the new state and the step back through
 /// it (what it needs from the forward step held inside): `RecurrentCell.sideBySide`.
 public typealias SideBySideStep = (_ x: [Lanes], _ state: CellState<Lanes>) -> (
@@ -156,9 +159,12 @@ public protocol RecurrentCell: Sendable {
 
   /// One step on any `Scalar`: the new state (what the oracles differentiate).
   func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T>
-  /// The same step with the weights of `p` read by name once: what a walk calls at every step
-  /// (`SequenceModel.evaluate`, the oracles' passes).
-  func stepping<T: Scalar>(_ p: Parameters<T>) -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
+  /// The same step with the weights of `p` read by name once, written over the state it is
+  /// handed: what a walk calls at every step (`SequenceModel.evaluate`, the oracles' passes).
+  ///
+  /// Each step reuses the arrays the step before left (the old state's, its gates'), so a pass
+  /// makes its arrays at its first step and none after.
+  func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T>
   /// The weights of `p`, read by name: what `forward` and `backward` take.
   func weights(_ p: Parameters<Double>) -> Weights
   /// The same step on `Double`, keeping what `backward` needs.
@@ -185,12 +191,17 @@ extension RecurrentCell {
     backward(dState, cache, weights(p))
   }
 
-  /// By default `step` itself, which reads its weights at every step: a cell that reads them
-  /// once (every cell of the library) says how.
-  public func stepping<T: Scalar>(_ p: Parameters<T>)
-    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
-  {
-    { x, state in step(x, state, p) }
+  /// By default `step` itself, which reads its weights at every step and makes a new state:
+  /// a cell that reads them once and reuses its arrays (every cell of the library) says how.
+  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
+    { x, state in state = step(x, state, p) }
+  }
+
+  /// One step through `stepping`: what a cell's `step` is.
+  func stepOnce<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
+    var state = state
+    stepping(p)(x, &state)
+    return state
   }
 
   /// By default none: the backward step runs on `Double` alone.

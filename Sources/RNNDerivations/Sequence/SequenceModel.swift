@@ -158,7 +158,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   func walkForward<T: Scalar, Cache>(
     from state: CellState<T>, _ p: Parameters<T>, keepingSteps: Bool = false,
     restart: (_ t: Int) -> CellState<T>? = { _ in nil },
-    step: (_ x: [T], _ state: CellState<T>) -> (state: CellState<T>, cache: Cache)
+    step: (_ x: [T], _ state: inout CellState<T>) -> Cache
   ) -> SequenceForward<T, Cache> {
     var run = SequenceForward<T, Cache>(from: state)
     if keepingSteps {
@@ -168,24 +168,27 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     }
     var state = state
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
+    // x_t and the output layer's logits and exponentials: arrays made at the first step and
+    // written over at every later one.
+    var (x_t, room): ([T], OutputStepRoom<T>) = ([], OutputStepRoom())
     // Past `length` nothing runs: the state is copied through to the end, unchanged.
     for (t, (x, k)) in zip(xs, targets).prefix(length ?? xs.count).enumerated() {
       if let constant = restart(t) { state = constant }
-      let (next, cache) = step(lift(dropout?.input(x, t) ?? x), state)
+      lift(dropout?.input(x, t) ?? x, into: &x_t)
+      let cache = step(x_t, &state)  // the state is now h_t (and c_t)
       // The output layer sees h_t through the output mask; the next step sees h_t itself.
-      let s = dropout.map { next.h .* lift($0.outputMasks[t]) } ?? next.h
+      let s = dropout.map { state.h .* lift($0.outputMasks[t]) } ?? state.h
       let loss: T
       if keepingSteps {
         let yHat: [T]
         (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k)
         run.yHats.append(yHat)
         run.caches.append(consume cache)  // moved, not copied: a copy retains each array
-        run.states.append(next)
+        run.states.append(state)
       } else {
-        loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k)
+        loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k, into: &room)
       }
       if carriesLoss?[t] ?? true { run.loss += loss }  // E_t = −log ŷ_t[k_t]
-      state = next
     }
     run.finalState = state
     return run
@@ -227,7 +230,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   @_specialize(where Cell == GRUCell, T == Lanes)
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
     let step = cell.stepping(point)  // the weights read once
-    return [walkForward(from: initialState(of: point), point) { (step($0, $1), ()) }.loss]
+    return [walkForward(from: initialState(of: point), point) { step($0, &$1) }.loss]
   }
 
   /// The forward pass on `Double`, keeping every step's cache for `backward`.
@@ -236,7 +239,11 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   {
     let p = p.keepingColumns()  // every weight is read at every step: M x from its columns
     let w = cell.weights(p)  // read by name once, not at every step
-    return walkForward(from: state, p, keepingSteps: true) { cell.forward($0, $1, w) }
+    return walkForward(from: state, p, keepingSteps: true) { x, state in
+      let (next, cache) = cell.forward(x, state, w)
+      state = next
+      return cache
+    }
   }
 
   /// Backpropagation through time: walk the caches backwards, carrying `dhNext` (and

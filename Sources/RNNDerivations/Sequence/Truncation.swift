@@ -89,7 +89,7 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
       let run = model.walkForward(
         from: initial, point,
         restart: { t in truncation.stops(before: t) ? frozen[t - 1].lifted() : nil }
-      ) { (step($0, $1), ()) }
+      ) { step($0, &$1) }
       return [run.loss]
     }
     // E_t from h_{t−n} as a constant (or from the initial state, when the window reaches it),
@@ -97,13 +97,14 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
     let (V, b_y) = (
       point.matrix(model.cell.outputNames.weights), point[model.cell.outputNames.bias]
     )
-    var loss = T(0)
+    var (loss, room) = (T(0), OutputStepRoom<T>())
     // Past `length` no step runs; a step that carries no loss has no window to recompute.
     for t in model.xs.indices.prefix(model.length ?? model.xs.count)
     where model.carriesLoss?[t] ?? true {
       var state: CellState<T> = t >= n ? frozen[t - n].lifted() : initial
-      for j in max(0, t - n + 1)...t { state = step(lift(model.xs[j]), state) }
-      loss += outputStepLoss(s: state.h, V: V, b_y: b_y, target: model.targets[t])
+      for j in max(0, t - n + 1)...t { step(lift(model.xs[j]), &state) }
+      loss += outputStepLoss(
+        s: state.h, V: V, b_y: b_y, target: model.targets[t], into: &room)
     }
     return [loss]
   }

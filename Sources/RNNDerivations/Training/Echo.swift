@@ -237,7 +237,7 @@ public struct EchoStep<Cell: RecurrentCell>: ForwardFunction {
     // Every row runs the same cell: its weights read once. No rows: 0 over 0 steps.
     guard let step = rows.first.map({ $0.cell.stepping(p) }) else { return [T(0) / T(steps)] }
     let total = zip(rows, states).reduce(T(0)) { sum, row in
-      sum + row.0.walkForward(from: row.1.lifted(), p) { (step($0, $1), ()) }.loss
+      sum + row.0.walkForward(from: row.1.lifted(), p) { step($0, &$1) }.loss
     }
     return [total / T(steps)]
   }

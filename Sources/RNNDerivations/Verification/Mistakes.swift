@@ -37,9 +37,7 @@ public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
     base.step(x, state, p)
   }
   /// The real forward step, its weights read once.
-  public func stepping<T: Scalar>(_ p: Parameters<T>)
-    -> (_ x: [T], _ state: CellState<T>) -> CellState<T>
-  {
+  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
     base.stepping(p)
   }
   /// The real cell's weights, and the parameters themselves: the mistaken backward step reads
