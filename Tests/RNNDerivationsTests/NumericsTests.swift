@@ -67,8 +67,9 @@ import Testing
       .keepingColumns().matrix("M")
     #expect(kept.columnMajorEntries != nil)  // the path under test is the one taken
     #expect(kept * x == rowSums)
-    let affine = rowSums .+ rowSums .+ y
-    #expect(Matrix.affine(kept, x, kept, x, y) == affine)
+    var affine: [Double] = []
+    Matrix.affine(kept, x, kept, x, y, into: &affine)
+    #expect(affine == (rowSums .+ rowSums .+ y))
   }
 
   /// `transposed` (and the column-major copy a walk keeps) puts entry `(i, j)` at `(j, i)`, for
@@ -98,7 +99,10 @@ import Testing
   }
 
   /// `Matrix.affine` (what `affineForward` runs) is `M * x .+ N * z .+ b` to the bit, on
-  /// `Double` and on dual numbers (value and tangent), for row counts around the block of eight.
+  /// `Double` and on dual numbers (value and tangent), for row counts around the block of eight;
+  /// written into an empty array, into one of the right size holding other numbers (a walk's
+  /// room, written over), and into one another value shares (copied first: that value keeps its
+  /// numbers).
   @Test(arguments: [1, 5, 8, 13])
   func affineIsTheThreeOperations(rows: Int) {
     var rng = SplitMix64(seed: 200 + UInt64(rows))
@@ -111,11 +115,18 @@ import Testing
     )
     let (x, z, b) = (vector(6), vector(3), vector(rows))
     let threeOperations = m * x .+ n * z .+ b
-    #expect(Matrix.affine(m, x, n, z, b) == threeOperations)
+    var (empty, room, shared) = ([Dual](), vector(rows), vector(rows))
+    let sharer = shared
+    Matrix.affine(m, x, n, z, b, into: &empty)
+    Matrix.affine(m, x, n, z, b, into: &room)
+    Matrix.affine(m, x, n, z, b, into: &shared)
+    #expect(empty == threeOperations && room == threeOperations && shared == threeOperations)
+    #expect(sharer != shared)  // the other value's numbers, untouched
     let (mv, nv) = (m.map(\.value), n.map(\.value))
     let (xv, zv, bv) = (x.map(\.value), z.map(\.value), b.map(\.value))
-    let onDoubles = mv * xv .+ nv * zv .+ bv
-    #expect(Matrix.affine(mv, xv, nv, zv, bv) == onDoubles)
+    var onDoubles: [Double] = []
+    Matrix.affine(mv, xv, nv, zv, bv, into: &onDoubles)
+    #expect(onDoubles == (mv * xv .+ nv * zv .+ bv))
   }
 
   /// A weight's share added as `.outer(a, b)` in place is the formed `a ⊗ b` added, to the bit.

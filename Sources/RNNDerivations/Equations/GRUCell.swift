@@ -143,11 +143,13 @@ public func gruCandidateBackward<T: Scalar>(
 
 /// The update `h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ h̃_t`.
 @inlinable public func gruUpdateForward<T: Scalar>(z: [T], hPrev: [T], candidate: [T]) -> [T] {
-  z .* hPrev .+ z.map { 1 - $0 } .* candidate
+  var h: [T] = []
+  gruUpdateForward(z: z, hPrev: hPrev, candidate: candidate, into: &h)
+  return h
 }
 
 /// The same written into `h`, its array reused where no one else holds it: entry `j` is
-/// `z_j h_{t−1,j} + (1 − z_j) h̃_j`, the same operations as above.
+/// `z_j h_{t−1,j} + (1 − z_j) h̃_j`.
 @inlinable public func gruUpdateForward<T: Scalar>(
   z: [T], hPrev: [T], candidate: [T], into h: inout [T]
 ) {

@@ -14,7 +14,8 @@
 @inlinable public func lstmCandidateForward<T: Scalar>(
   x: [T], hPrev: [T], p: GateParameters<T>, into candidate: inout [T]
 ) {
-  Matrix.affine(p.W, hPrev, p.U, x, p.b, into: &candidate)  // W_c h_{t−1} + U_c x_t + b_c
+  // W_c h_{t−1} + U_c x_t + b_c
+  affineForward(x: x, hPrev: hPrev, W: p.W, U: p.U, b: p.b, into: &candidate)
   update(&candidate) { tanhForward($0) }  // through tanh, in place
 }
 
@@ -31,11 +32,13 @@ public func lstmCandidateBackward<T: Scalar>(
 @inlinable public func lstmCellForward<T: Scalar>(f: [T], cPrev: [T], i: [T], candidate: [T])
   -> [T]
 {
-  f .* cPrev .+ i .* candidate
+  var c: [T] = []
+  lstmCellForward(f: f, cPrev: cPrev, i: i, candidate: candidate, into: &c)
+  return c
 }
 
 /// The same written into `c`, its array reused where no one else holds it: entry `j` is
-/// `f_j c_{t−1,j} + i_j c̃_j`, the same operations as `f .* cPrev .+ i .* candidate`.
+/// `f_j c_{t−1,j} + i_j c̃_j` (`f ⊙ c_{t−1} + i ⊙ c̃`, entry by entry).
 @inlinable public func lstmCellForward<T: Scalar>(
   f: [T], cPrev: [T], i: [T], candidate: [T], into c: inout [T]
 ) {
@@ -59,8 +62,9 @@ public func lstmCellBackward<T: Scalar>(
 
 /// The output `h_t = o_t ⊙ tanh(c_t)`, and `tanh(c_t)`, which the backward pass reads.
 @inlinable public func lstmOutputForward<T: Scalar>(o: [T], c: [T]) -> (h: [T], tanhC: [T]) {
-  let tanhC = tanhForward(c)
-  return (o .* tanhC, tanhC)
+  var (h, tanhC): ([T], [T]) = ([], [])
+  lstmOutputForward(o: o, c: c, into: &h, tanhC: &tanhC)
+  return (h, tanhC)
 }
 
 /// The same written into `h` and `tanhC`, their arrays reused where no one else holds them.

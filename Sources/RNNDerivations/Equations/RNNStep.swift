@@ -35,7 +35,7 @@ public struct RNNStepCache<T: Scalar>: Sendable {
 @inlinable public func rnnStepForward<T: Scalar>(
   x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T], into cache: inout RNNStepCache<T>
 ) {
-  Matrix.affine(W, hPrev, U, x, b, into: &cache.h)  // a = W h_{t−1} + U x_t + b
+  affineForward(x: x, hPrev: hPrev, W: W, U: U, b: b, into: &cache.h)  // a = W h_{t−1} + U x_t + b
   update(&cache.h) { tanhForward($0) }  // h_t = tanh(a), in place
   (cache.x, cache.hPrev) = (x, hPrev)
 }
@@ -54,12 +54,13 @@ public func rnnStepBackward<T: Scalar>(
 
 // MARK: - The affine map every cell shares
 
-/// `a = W h_{t−1} + U x_t + b`: the pre-activation of the RNN step and of every gate.
+/// `a = W h_{t−1} + U x_t + b`: the pre-activation of the RNN step and of every gate, written
+/// into `a`, its array reused where no one else holds it.
 @inlinable public func affineForward<T: Scalar>(
-  x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T]
-) -> [T] {
+  x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T], into a: inout [T]
+) {
   // W * hPrev .+ U * x .+ b, the same additions in one array instead of four.
-  Matrix.affine(W, hPrev, U, x, b)
+  Matrix.affine(W, hPrev, U, x, b, into: &a)
 }
 
 /// Gradients of `a = W h_{t−1} + U x_t + b` with respect to everything it reads, on any
@@ -195,7 +196,7 @@ extension AffineGradientsOf {
   x: [T], hPrev: [T], W: Matrix<T>, U: Matrix<T>, b: [T], bias: Double = 0,
   into gate: inout [T]
 ) {
-  Matrix.affine(W, hPrev, U, x, b, into: &gate)  // a = W h_{t−1} + U x_t + b
+  affineForward(x: x, hPrev: hPrev, W: W, U: U, b: b, into: &gate)  // a = W h_{t−1} + U x_t + b
   for i in gate.indices { gate[i] = gate[i] + T(bias) }  // in place: no array for a + bias
   update(&gate) { sigmoidForward($0) }  // σ in place too
 }

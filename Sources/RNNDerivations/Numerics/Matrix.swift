@@ -231,26 +231,12 @@ extension Matrix where Element: Scalar {
     }
   }
 
-  /// `M x + N z + b`, into one new array: entry `i` is `(Σ_j M_ij x_j + Σ_k N_ik z_k) + b_i`,
-  /// the same additions in the same order as `M * x .+ N * z .+ b`, without the three arrays
-  /// in between (the affine map of every cell's step and gate: `affineForward`).
-  #if DEBUG
-    @_specialize(where Element == Double)
-    @_specialize(where Element == Dual)
-    @_specialize(where Element == DualLanes)
-    @_specialize(where Element == Traced)
-    @_specialize(where Element == Lanes)
-  #endif
-  @inlinable public static func affine(
-    _ m: Matrix, _ x: [Element], _ n: Matrix, _ z: [Element], _ b: [Element]
-  ) -> [Element] {
-    var y: [Element] = []
-    affine(m, x, n, z, b, into: &y)
-    return y
-  }
-
-  /// The same written into `y`: its array reused where no one else holds it (`resize`), so a
-  /// walk that hands a step the arrays of the step before makes none.
+  /// `M x + N z + b`, written into `y`.
+  ///
+  /// Entry `i` is `(Σ_j M_ij x_j + Σ_k N_ik z_k) + b_i`, the same additions in the same order
+  /// as `M * x .+ N * z .+ b`, without the arrays in between (the affine map of every cell's
+  /// step and gate: `affineForward`). `y`'s array is reused where no one else holds it
+  /// (`resize`), so a walk that hands a step the arrays of the step before makes none.
   #if DEBUG
     @_specialize(where Element == Double)
     @_specialize(where Element == Dual)
