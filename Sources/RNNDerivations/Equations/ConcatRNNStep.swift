@@ -64,7 +64,7 @@ public typealias ConcatRNNStepGradients = ConcatRNNStepGradientsOf<Double>
 
 /// Backward through one concatenated step, given `dS = ∂E/∂S_t`.
 public func concatRNNStepBackward<T: Scalar>(
-  _ dS: [T], cache: ConcatRNNStepCache<T>, W: Matrix<T>
+  _ dS: consuming [T], cache: ConcatRNNStepCache<T>, W: Matrix<T>
 ) -> ConcatRNNStepGradientsOf<T> {
   let (D, H) = (cache.x.count, cache.sPrev.count)
   let da = tanhBackward(dS, h: cache.S)  // through tanh: 1 − S_t²
@@ -125,7 +125,7 @@ public struct ConcatRNNCell: RecurrentCell {
 
   /// Backward through one step, given `∂E/∂S_t`; `∂E/∂W` as its two factors.
   public func backward(
-    _ dState: CellState<Double>, _ cache: ConcatRNNStepCache<Double>,
+    _ dState: consuming CellState<Double>, _ cache: ConcatRNNStepCache<Double>,
     _ w: (W: Matrix<Double>, b_s: [Double])
   ) -> CellGradients {
     Self.cellGradients(concatRNNStepBackward(dState.h, cache: cache, W: w.W))

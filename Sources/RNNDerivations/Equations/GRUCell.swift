@@ -159,15 +159,14 @@ public func gruCandidateBackward<T: Scalar>(
 }
 
 /// Backward through the update, given `dh = ∂E/∂h_t`.
-public func gruUpdateBackward<T: Scalar>(_ dh: [T], z: [T], hPrev: [T], candidate: [T])
-  -> (dz: [T], dhPrev: [T], dCandidate: [T])
-{
-  // A factor made here comes first: its array is the product's, no copy (a ⊙ b = b ⊙ a).
-  (
-    dz: (hPrev .- candidate) .* dh,  // ∂h_t/∂z_t = h_{t−1} − h̃_t
-    dhPrev: dh .* z,  // ∂h_t/∂h_{t−1} (direct) = z_t
-    dCandidate: z.map { 1 - $0 } .* dh  // ∂h_t/∂h̃_t = 1 − z_t
-  )
+public func gruUpdateBackward<T: Scalar>(
+  _ dh: consuming [T], z: [T], hPrev: [T], candidate: [T]
+) -> (dz: [T], dhPrev: [T], dCandidate: [T]) {
+  // A factor made here comes first: its array is the product's, no copy (a ⊙ b = b ⊙ a); the
+  // last product is written over `dh`'s array.
+  let dz = (hPrev .- candidate) .* dh  // ∂h_t/∂z_t = h_{t−1} − h̃_t
+  let dCandidate = z.map { 1 - $0 } .* dh  // ∂h_t/∂h̃_t = 1 − z_t
+  return (dz: dz, dhPrev: dh .* z, dCandidate: dCandidate)  // ∂h_t/∂h_{t−1} (direct) = z_t
 }
 
 /// The weights of the GRU's gates, read by name: `W_r U_r b_r`, `W_z U_z b_z`, `W_h U_h b_h`.
@@ -262,7 +261,7 @@ public typealias GRUStepGradients = GRUStepGradientsOf<Double>
 
 /// Backward through one step, given `dh = ∂E/∂h_t`.
 public func gruStepBackward<T: Scalar>(
-  _ dh: [T], cache: GRUStepCache<T>, p: GRUGates<T>, variant: GRUVariant
+  _ dh: consuming [T], cache: GRUStepCache<T>, p: GRUGates<T>, variant: GRUVariant
 ) -> GRUStepGradientsOf<T> {
   // Each gradient a name of its own: its last use hands its array on, worked on in place.
   let (dz, dhPrevDirect, dCandidate) = gruUpdateBackward(
@@ -335,7 +334,7 @@ public struct GRUCell: RecurrentCell {
 
   /// Backward through one GRU step, given `∂E/∂h_t`.
   public func backward(
-    _ dState: CellState<Double>, _ cache: GRUStepCache<Double>, _ w: GRUGates<Double>
+    _ dState: consuming CellState<Double>, _ cache: GRUStepCache<Double>, _ w: GRUGates<Double>
   )
     -> CellGradients
   {

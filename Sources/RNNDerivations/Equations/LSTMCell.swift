@@ -50,12 +50,13 @@ public func lstmCandidateBackward<T: Scalar>(
 
 /// Backward through the cell update, given `dc = ∂E/∂c_t`: four products, four gradients.
 public func lstmCellBackward<T: Scalar>(
-  _ dc: [T], f: [T], cPrev: [T], i: [T], candidate: [T]
+  _ dc: consuming [T], f: [T], cPrev: [T], i: [T], candidate: [T]
 ) -> (df: [T], dcPrev: [T], di: [T], dCandidate: [T]) {
+  // Three products in new arrays, the last written over `dc`'s (a ⊙ b = b ⊙ a, to the bit).
   (
-    df: dc .* cPrev,  // ∂c_t/∂f_t = c_{t−1}
-    dcPrev: dc .* f,  // ∂c_t/∂c_{t−1} = f_t: the uninterrupted path back in time
-    di: dc .* candidate,  // ∂c_t/∂i_t = c̃_t
+    df: cPrev .* dc,  // ∂c_t/∂f_t = c_{t−1}
+    dcPrev: f .* dc,  // ∂c_t/∂c_{t−1} = f_t: the uninterrupted path back in time
+    di: candidate .* dc,  // ∂c_t/∂i_t = c̃_t
     dCandidate: dc .* i  // ∂c_t/∂c̃_t = i_t
   )
 }
@@ -80,11 +81,12 @@ public func lstmCellBackward<T: Scalar>(
 }
 
 /// Backward through the output, given `dh = ∂E/∂h_t` and the forward pass's `tanh(c_t)`.
-public func lstmOutputBackward<T: Scalar>(_ dh: [T], o: [T], tanhC: [T])
+public func lstmOutputBackward<T: Scalar>(_ dh: consuming [T], o: [T], tanhC: [T])
   -> (dO: [T], dc: [T])
 {
+  // The first product in a new array, the second written over `dh`'s (a ⊙ b = b ⊙ a).
   (
-    dO: dh .* tanhC,  // ∂h_t/∂o_t = tanh(c_t)
+    dO: tanhC .* dh,  // ∂h_t/∂o_t = tanh(c_t)
     dc: tanhBackward(dh .* o, h: tanhC)  // ∂h_t/∂c_t = o_t ⊙ (1 − tanh²(c_t))
   )
 }
@@ -191,7 +193,7 @@ public typealias LSTMStepGradients = LSTMStepGradientsOf<Double>
 
 /// Backward through one step, given `dh = ∂E/∂h_t` and `dc = ∂E/∂c_t` from later steps.
 public func lstmStepBackward<T: Scalar>(
-  dh: [T], dc: [T], cache: LSTMStepCache<T>, p: LSTMGates<T>
+  dh: consuming [T], dc: consuming [T], cache: LSTMStepCache<T>, p: LSTMGates<T>
 ) -> LSTMStepGradientsOf<T> {
   // Each gradient a name of its own: its last use hands its array on, worked on in place.
   let (dO, dcThroughH) = lstmOutputBackward(dh, o: cache.o, tanhC: cache.tanhC)
@@ -271,7 +273,8 @@ public struct LSTMCell: RecurrentCell {
 
   /// Backward through one LSTM step, given `∂E/∂h_t` and `∂E/∂c_t`.
   public func backward(
-    _ dState: CellState<Double>, _ cache: LSTMStepCache<Double>, _ w: LSTMGates<Double>
+    _ dState: consuming CellState<Double>, _ cache: LSTMStepCache<Double>,
+    _ w: LSTMGates<Double>
   )
     -> CellGradients
   {

@@ -30,19 +30,30 @@
 @inlinable public func outputStepForward<T: Scalar>(
   s: [T], V: Matrix<T>, b_y: [T], target k: Int
 ) -> (yHat: [T], loss: T) {
-  let z = logits(s: s, V: V, b_y: b_y)
-  let (e, sum, m) = shiftedExponentials(z)  // once, for ŷ_t and E_t both
-  return (softmax(e, sum: sum), softmaxCrossEntropy(z, m: m, sum: sum, target: k))
+  var room = OutputStepRoom<T>()
+  return outputStepForward(s: s, V: V, b_y: b_y, target: k, logitsInto: &room)
+}
+
+/// The same with the logits written into `room` (a walk keeps one for all its steps); `ŷ_t`,
+/// which the walk keeps, is a new array.
+@inlinable public func outputStepForward<T: Scalar>(
+  s: [T], V: Matrix<T>, b_y: [T], target k: Int, logitsInto room: inout OutputStepRoom<T>
+) -> (yHat: [T], loss: T) {
+  logits(s: s, V: V, b_y: b_y, into: &room.z)
+  var e: [T] = []
+  let (sum, m) = shiftedExponentials(room.z, into: &e)  // once, for ŷ_t and E_t both
+  return (softmax(consume e, sum: sum), softmaxCrossEntropy(room.z, m: m, sum: sum, target: k))
 }
 
 /// The same with the target `y_t` given as a vector: on rows side by side (`Lanes`), each
 /// lane's one-hot (`E_t = −Σ_k y_k log ŷ_k`).
 @inlinable public func outputStepForward<T: Scalar>(
-  s: [T], V: Matrix<T>, b_y: [T], target y: [T]
+  s: [T], V: Matrix<T>, b_y: [T], target y: [T], logitsInto room: inout OutputStepRoom<T>
 ) -> (yHat: [T], loss: T) {
-  let z = logits(s: s, V: V, b_y: b_y)
-  let (e, sum, m) = shiftedExponentials(z)
-  return (softmax(e, sum: sum), softmaxCrossEntropy(z, m: m, sum: sum, target: y))
+  logits(s: s, V: V, b_y: b_y, into: &room.z)
+  var e: [T] = []
+  let (sum, m) = shiftedExponentials(room.z, into: &e)
+  return (softmax(consume e, sum: sum), softmaxCrossEntropy(room.z, m: m, sum: sum, target: y))
 }
 
 /// One step's loss alone, `E_t = −log ŷ_t[k_t]` from the logits: all an oracle's pass needs

@@ -46,7 +46,7 @@ public struct RNNStepCache<T: Scalar>: Sendable {
 ///   - cache: from `rnnStepForward`.
 ///   - W: recurrent weights, `H×H`; U: input weights, `H×D`.
 public func rnnStepBackward<T: Scalar>(
-  _ dh: [T], cache: RNNStepCache<T>, W: Matrix<T>, U: Matrix<T>
+  _ dh: consuming [T], cache: RNNStepCache<T>, W: Matrix<T>, U: Matrix<T>
 ) -> AffineGradientsOf<T> {
   let da = tanhBackward(dh, h: cache.h)  // through tanh: 1 − h_t²
   return affineBackward(da, x: cache.x, hPrev: cache.hPrev, W: W, U: U)
@@ -266,7 +266,8 @@ public struct RNNCell: RecurrentCell {
 
   /// Backward through one RNN step, given `∂E/∂h_t`.
   public func backward(
-    _ dState: CellState<Double>, _ cache: RNNStepCache<Double>, _ w: GateParameters<Double>
+    _ dState: consuming CellState<Double>, _ cache: RNNStepCache<Double>,
+    _ w: GateParameters<Double>
   )
     -> CellGradients
   {

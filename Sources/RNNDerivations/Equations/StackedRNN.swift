@@ -157,9 +157,9 @@ public struct StackedCell: RecurrentCell {
   }
 
   /// Backward through one step of the stack, top layer first (`backwardThroughLayers`).
-  public func backward(_ dState: CellState<Double>, _ cache: StackedCache, _ w: StackedWeights)
-    -> CellGradients
-  {
+  public func backward(
+    _ dState: consuming CellState<Double>, _ cache: StackedCache, _ w: StackedWeights
+  ) -> CellGradients {
     backwardThroughLayers(dState, cache, w).gradients
   }
 

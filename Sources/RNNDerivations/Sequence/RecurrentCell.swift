@@ -132,7 +132,7 @@ public typealias SideBySideStep = (_ x: [Lanes], _ state: CellState<Lanes>) -> (
   state: CellState<Lanes>, back: SideBySideBack
 )
 /// One step back on rows side by side, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
-public typealias SideBySideBack = (_ dState: CellState<Lanes>) -> CellGradientsOf<Lanes>
+public typealias SideBySideBack = (_ dState: consuming CellState<Lanes>) -> CellGradientsOf<Lanes>
 
 /// One recurrent cell: its parameters, one forward step over any `Scalar`, and the
 /// hand-derived backward step (Keras's `cell.call(inputs, states)`, PyTorch's `RNNCellBase`).
@@ -171,7 +171,11 @@ public protocol RecurrentCell: Sendable {
   func forward(_ x: [Double], _ state: CellState<Double>, _ w: Weights)
     -> (state: CellState<Double>, cache: Cache)
   /// Backward through one step, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
-  func backward(_ dState: CellState<Double>, _ cache: Cache, _ w: Weights) -> CellGradients
+  ///
+  /// `dState` is the step's own (`consuming`): the walk hands it on at its last use, and the
+  /// backward step writes its first gradient over it.
+  func backward(_ dState: consuming CellState<Double>, _ cache: Cache, _ w: Weights)
+    -> CellGradients
   /// The step forward and back on rows side by side, `Lanes.count` rows in the lanes, with
   /// the weights of `p` read once: the functions `forward` and `backward` call, on `Lanes`,
   /// each lane its own row's step to the bit (the echo training, `EchoStep`). Nil where the

@@ -168,8 +168,8 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     }
     var state = state
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
-    // x_t and the output layer's logits and exponentials: arrays made at the first step and
-    // written over at every later one.
+    // x_t and the output layer's logits (and an oracle's pass's exponentials): arrays made at
+    // the first step and written over at every later one.
     var (x_t, room): ([T], OutputStepRoom<T>) = ([], OutputStepRoom())
     // Past `length` nothing runs: the state is copied through to the end, unchanged.
     for (t, (x, k)) in zip(xs, targets).prefix(length ?? xs.count).enumerated() {
@@ -181,7 +181,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       let loss: T
       if keepingSteps {
         let yHat: [T]
-        (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k)
+        (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k, logitsInto: &room)
         run.yHats.append(yHat)
         run.caches.append(consume cache)  // moved, not copied: a copy retains each array
         run.states.append(state)

@@ -361,13 +361,14 @@ extension EchoStep {
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
     var state = cell.state(parts[0].indices.map { q in sideBySide(dims.H) { parts[$0][q][$1] } })
     // Forward: E = Σ_t E_t, keeping each step's ŷ_t, y_t, s_t = h_t and its step back.
-    var loss: Lanes = 0
+    var (loss, room): (Lanes, OutputStepRoom<Lanes>) = (0, OutputStepRoom())  // room: logits
     var kept: [(yHat: [Lanes], y: [Lanes], s: [Lanes], back: SideBySideBack)] = []
     kept.reserveCapacity(T)
     for t in 0..<T {
       let (next, back) = step(sideBySide(dims.D) { xs[$0][t][$1] }, state)
       let y = sideBySide(dims.K) { targets[$0][t] == $1 ? 1 : 0 }  // each lane's one-hot y_t
-      let (yHat, E_t) = outputStepForward(s: next.h, V: V, b_y: b_y, target: y)
+      let (yHat, E_t) = outputStepForward(
+        s: next.h, V: V, b_y: b_y, target: y, logitsInto: &room)
       loss += E_t
       kept.append((yHat, y, next.h, back))
       state = next

@@ -56,7 +56,7 @@ public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
   }
   /// The mistaken backward step.
   public func backward(
-    _ dState: CellState<Double>, _ cache: Base.Cache,
+    _ dState: consuming CellState<Double>, _ cache: Base.Cache,
     _ w: (base: Base.Weights, parameters: Parameters<Double>)
   ) -> CellGradients {
     backwardStep(dState, cache, w.parameters)
