@@ -128,7 +128,7 @@ public struct ConcatRNNCell: RecurrentCell {
     _ dState: consuming CellState<Double>, _ cache: ConcatRNNStepCache<Double>,
     _ w: (W: Matrix<Double>, b_s: [Double])
   ) -> CellGradients {
-    Self.cellGradients(concatRNNStepBackward(dState.h, cache: cache, W: w.W))
+    Self.cellGradients(concatRNNStepBackward(dState.handedOn().h, cache: cache, W: w.W))
   }
 
   /// The step and its backward step on rows side by side, `W` and `b_s` read once.
@@ -137,7 +137,8 @@ public struct ConcatRNNCell: RecurrentCell {
     return { x, state in
       let (S, cache) = concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s)
       return (
-        CellState(h: S), { Self.cellGradients(concatRNNStepBackward($0.h, cache: cache, W: W)) }
+        CellState(h: S),
+        { Self.cellGradients(concatRNNStepBackward($0.handedOn().h, cache: cache, W: W)) }
       )
     }
   }

@@ -338,7 +338,7 @@ public struct GRUCell: RecurrentCell {
   )
     -> CellGradients
   {
-    Self.cellGradients(gruStepBackward(dState.h, cache: cache, p: w, variant: variant))
+    Self.cellGradients(gruStepBackward(dState.handedOn().h, cache: cache, p: w, variant: variant))
   }
 
   /// The GRU step and its backward step on rows side by side, the gates' weights (and `b_hn`)
@@ -349,7 +349,10 @@ public struct GRUCell: RecurrentCell {
       let (h, cache) = gruStepForward(x: x, hPrev: state.h, p: gates, variant: variant)
       return (
         CellState(h: h),
-        { Self.cellGradients(gruStepBackward($0.h, cache: cache, p: gates, variant: variant)) }
+        {
+          Self.cellGradients(
+            gruStepBackward($0.handedOn().h, cache: cache, p: gates, variant: variant))
+        }
       )
     }
   }

@@ -278,7 +278,8 @@ public struct LSTMCell: RecurrentCell {
   )
     -> CellGradients
   {
-    Self.cellGradients(lstmStepBackward(dh: dState.h, dc: dState.cellState, cache: cache, p: w))
+    let (dh, dc) = dState.handedOnWithC()
+    return Self.cellGradients(lstmStepBackward(dh: dh, dc: dc, cache: cache, p: w))
   }
 
   /// The LSTM step and its backward step on rows side by side, the four gates' weights read
@@ -291,8 +292,8 @@ public struct LSTMCell: RecurrentCell {
       return (
         CellState(h: h, c: c),
         {
-          Self.cellGradients(
-            lstmStepBackward(dh: $0.h, dc: $0.cellState, cache: cache, p: gates))
+          let (dh, dc) = $0.handedOnWithC()
+          return Self.cellGradients(lstmStepBackward(dh: dh, dc: dc, cache: cache, p: gates))
         }
       )
     }

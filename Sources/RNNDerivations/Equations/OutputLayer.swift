@@ -36,6 +36,10 @@
 
 /// The same with the logits written into `room` (a walk keeps one for all its steps); `ŷ_t`,
 /// which the walk keeps, is a new array.
+// Prespecialised for the walks that keep their steps (`SequenceModel.forward`, the echo
+// training's rows side by side): called from them, the generic body was left unspecialised.
+@_specialize(where T == Double)
+@_specialize(where T == Lanes)
 @inlinable public func outputStepForward<T: Scalar>(
   s: [T], V: Matrix<T>, b_y: [T], target k: Int, logitsInto room: inout OutputStepRoom<T>
 ) -> (yHat: [T], loss: T) {
@@ -47,6 +51,8 @@
 
 /// The same with the target `y_t` given as a vector: on rows side by side (`Lanes`), each
 /// lane's one-hot (`E_t = −Σ_k y_k log ŷ_k`).
+@_specialize(where T == Double)
+@_specialize(where T == Lanes)
 @inlinable public func outputStepForward<T: Scalar>(
   s: [T], V: Matrix<T>, b_y: [T], target y: [T], logitsInto room: inout OutputStepRoom<T>
 ) -> (yHat: [T], loss: T) {

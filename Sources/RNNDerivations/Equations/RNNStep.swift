@@ -271,7 +271,7 @@ public struct RNNCell: RecurrentCell {
   )
     -> CellGradients
   {
-    Self.cellGradients(rnnStepBackward(dState.h, cache: cache, W: w.W, U: w.U))
+    Self.cellGradients(rnnStepBackward(dState.handedOn().h, cache: cache, W: w.W, U: w.U))
   }
 
   /// The RNN step and its backward step on rows side by side, `W`, `U` and `b` read once.
@@ -280,7 +280,8 @@ public struct RNNCell: RecurrentCell {
     return { x, state in
       let (h, cache) = rnnStepForward(x: x, hPrev: state.h, W: w.W, U: w.U, b: w.b)
       return (
-        CellState(h: h), { Self.cellGradients(rnnStepBackward($0.h, cache: cache, W: w.W, U: w.U)) }
+        CellState(h: h),
+        { Self.cellGradients(rnnStepBackward($0.handedOn().h, cache: cache, W: w.W, U: w.U)) }
       )
     }
   }

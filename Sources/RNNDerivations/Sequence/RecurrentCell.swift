@@ -20,6 +20,13 @@ public struct CellState<T: Scalar>: Sendable {
     return c
   }
 
+  /// `h` and `c`, moved out of a state not used again (a backward step's `∂E/∂h_t` and
+  /// `∂E/∂c_t`): no one else holds them, so the step writes its first gradient over them.
+  public consuming func handedOn() -> (h: [T], c: [T]?) { (h, c) }
+
+  /// The same of a state that carries `c` (an LSTM's).
+  public consuming func handedOnWithC() -> (h: [T], c: [T]) { (h, cellState) }
+
   /// The parts in order, `h` then `c` (a stack's layers bottom first): how a state appears in
   /// a point and in `grad`'s output.
   public var parts: [[T]] {
