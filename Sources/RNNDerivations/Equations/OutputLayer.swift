@@ -20,8 +20,7 @@
 /// The same written into `z`, its array reused where no one else holds it.
 @inlinable func logits<T: Scalar>(s: [T], V: Matrix<T>, b_y: [T], into z: inout [T]) {
   precondition(b_y.count == V.rows, "V s + b_y: \(V.rows) vs \(b_y.count) entries")
-  resize(&z, to: V.rows)
-  z.withUnsafeMutableBufferPointer { z in V.rowSums(s) { z[$0] = $1 } }  // V s
+  V.times(s, into: &z)  // V s
   for i in z.indices { z[i] = z[i] + b_y[i] }
 }
 

@@ -97,12 +97,15 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
     let (V, b_y) = (
       point.matrix(model.cell.outputNames.weights), point[model.cell.outputNames.bias]
     )
-    var (loss, room) = (T(0), OutputStepRoom<T>())
+    var (loss, x_t, room) = (T(0), [T](), OutputStepRoom<T>())  // x_t: written over, as in a walk
     // Past `length` no step runs; a step that carries no loss has no window to recompute.
     for t in model.xs.indices.prefix(model.length ?? model.xs.count)
     where model.carriesLoss?[t] ?? true {
       var state: CellState<T> = t >= n ? frozen[t - n].lifted() : initial
-      for j in max(0, t - n + 1)...t { step(lift(model.xs[j]), &state) }
+      for j in max(0, t - n + 1)...t {
+        lift(model.xs[j], into: &x_t)
+        step(x_t, &state)
+      }
       loss += outputStepLoss(
         s: state.h, V: V, b_y: b_y, target: model.targets[t], into: &room)
     }
