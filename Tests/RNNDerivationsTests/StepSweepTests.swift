@@ -55,7 +55,7 @@ private func sweep(
       step: 0.3,
       FiniteDifference.offsets(step: 0.3).flatMap { t in
         f.evaluate(Parameters([Variable("x", [0.4 + t])]))
-      }
+      }[...]
     ).estimate
     let check = GradientCheck(
       quantity: "∂f/∂x", parameter: "x", reference: "finite-difference", shape: .vector(1),

@@ -59,17 +59,22 @@ public enum DualOracle {
     let entries = variables.indices.flatMap { v in
       point[variables[v]].values.indices.map { k in (v: v, p: variables[v], k: k) }
     }
-    var columns = variables.map { _ in [[Double]]() }
+    // Per variable, outputs × entries, row-major: entry k's column filled by its lane.
+    var jacobians = variables.map { _ in [Double]() }
     for first in stride(from: 0, to: entries.count, by: Lanes.count) {
       let seeded = entries[first..<min(first + Lanes.count, entries.count)]
       for (lane, e) in seeded.enumerated() { inputs.values[e.p][e.k].derivative[lane] = 1 }
       let outputs = f.evaluate(inputs)
       for (lane, e) in seeded.enumerated() {
-        columns[e.v].append(outputs.map { $0.derivative[lane] })
+        let n = point[e.p].values.count  // the Jacobian's columns
+        if jacobians[e.v].isEmpty { jacobians[e.v] = Array(repeating: 0, count: outputs.count * n) }
+        for (i, output) in outputs.enumerated() {
+          jacobians[e.v][i * n + e.k] = output.derivative[lane]
+        }
         inputs.values[e.p][e.k].derivative = .zero
       }
     }
-    return columns.map(transposeColumns)
+    return jacobians
   }
 }
 

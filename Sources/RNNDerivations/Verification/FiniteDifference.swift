@@ -48,52 +48,77 @@ public enum FiniteDifference {
   ///
   /// Every stencil a round needs (each unsettled function's next step) goes to `g` in one call,
   /// so that a pass on `Lanes` can hold the stencils of several entries side by side. `g` gets,
-  /// per stencil, the function `e` and its six offsets, and gives per stencil the outputs at
-  /// each offset, one offset's after another (`stencil(step:_:)`).
+  /// per stencil, the function `e` and its step `h`, and gives one array: per stencil, one
+  /// after another, the outputs at its six offsets, one offset's after another
+  /// (`stencil(step:_:)`).
   static func derivatives(
-    steps: [Double],
-    _ g: (_ stencils: [(function: Int, offsets: [Double])]) -> [[Double]]
+    steps: [Double], _ g: (_ stencils: [(function: Int, step: Double)]) -> [Double]
   ) -> [Estimate] {
-    var tried = steps.map { _ in [(estimate: Estimate, settled: Bool)]() }
+    var settled = [Estimate?](repeating: nil, count: steps.count)
+    // Per function not settled yet, its estimates at every step tried (usually none).
+    var unsettled: [Int: [Estimate]] = [:]
     var pending = Array(steps.indices)
     while !pending.isEmpty {
       // Try k: the step shrunk k times tenfold (k = 0: the starting step).
-      let h = pending.map { e in steps[e] * Foundation.pow(10, -Double(tried[e].count)) }
-      let outputs = g(zip(pending, h).map { ($0, offsets(step: $1)) })
-      for ((e, h), at) in zip(zip(pending, h), outputs) { tried[e].append(stencil(step: h, at)) }
+      let stencils = pending.map { e in
+        (e, steps[e] * Foundation.pow(10, -Double(unsettled[e]?.count ?? 0)))
+      }
+      let outputs = g(stencils)
+      let each = outputs.count / stencils.count  // six offsets' outputs a stencil
+      for (n, (e, h)) in stencils.enumerated() {
+        let tried = stencil(step: h, outputs[n * each..<(n + 1) * each])
+        if tried.settled {
+          settled[e] = tried.estimate
+        } else {
+          unsettled[e, default: []].append(tried.estimate)
+        }
+      }
       pending.removeAll { e in
-        tried[e].last.map(\.settled) ?? true || tried[e].count > Tolerances.stepShrinks
+        settled[e] != nil || unsettled[e, default: []].count > Tolerances.stepShrinks
       }
     }
-    return tried.map { tried in
-      if let last = tried.last, last.settled { return last.estimate }
+    return steps.indices.map { e in
+      if let estimate = settled[e] { return estimate }
+      let tried = unsettled[e, default: []]
       let widened = zip(tried, tried.dropFirst()).map { coarse, fine in
-        let e = coarse.estimate
-        let noise = e.noise.indices.map { i in
-          max(e.noise[i], abs(e.values[i] - fine.estimate.values[i]))
+        let noise = coarse.noise.indices.map { i in
+          max(coarse.noise[i], abs(coarse.values[i] - fine.values[i]))
         }
-        return Estimate(values: e.values, noise: noise)
+        return Estimate(values: coarse.values, noise: noise)
       }
-      return widened.min { !($0.largestNoise >= $1.largestNoise) } ?? tried[0].estimate
+      return widened.min { !($0.largestNoise >= $1.largestNoise) } ?? tried[0]
     }
   }
 
-  /// Where a stencil with step `h` evaluates: `4h, 2h, h, −h, −2h, −4h` (the last two and
-  /// the first two give the estimate at `2h`, Richardson's check of the one at `h`).
-  static func offsets(step h: Double) -> [Double] { [4 * h, 2 * h, h, -h, -2 * h, -4 * h] }
+  /// Entry `k` of variable `p` moving `along` times a stencil's offset (`Stencil`).
+  typealias Move = (p: Int, k: Int, along: Double)
+
+  /// Where a stencil with step `h` evaluates, as multiples of `h`: `4h, 2h, h, −h, −2h, −4h`
+  /// (the last two and the first two give the estimate at `2h`, Richardson's check of the one
+  /// at `h`).
+  static let multiples: [Double] = [4, 2, 1, -1, -2, -4]
+
+  /// The offsets of a stencil with step `h`: `multiples` times `h`.
+  static func offsets(step h: Double) -> [Double] { multiples.map { $0 * h } }
 
   /// The five-point central derivative with step `h` from the outputs at the six offsets
   /// `4h, 2h, h, −h, −2h, −4h`, for vector-valued functions, and whether it has settled (its
   /// change when the step doubles is within its rounding or the tolerance of its largest
   /// output).
   ///
-  /// `at` holds the outputs one offset's after another: output `i` at offset `4h` is `at[i]`,
-  /// at `2h` `at[m + i]`, and so on, `m` outputs each. One array, where one per offset made the
-  /// bookkeeping of a single step's check more arrays than its evaluations did.
-  static func stencil(step h: Double, _ at: [Double]) -> (estimate: Estimate, settled: Bool) {
+  /// `at` holds the outputs one offset's after another: output `i` at offset `4h` is its first
+  /// entry plus `i`, at `2h` `m` entries further, and so on, `m` outputs each. A slice of one
+  /// array for every stencil of a round, where an array per offset made the bookkeeping of a
+  /// single step's check more arrays than its evaluations did.
+  static func stencil(step h: Double, _ at: ArraySlice<Double>) -> (
+    estimate: Estimate, settled: Bool
+  ) {
     let m = at.count / 6
     // Where each offset's outputs start in `at`.
-    let (p4, p2, p1, m1, m2, m4) = (0, m, 2 * m, 3 * m, 4 * m, 5 * m)
+    let first = at.startIndex
+    let (p4, p2, p1, m1, m2, m4) = (
+      first, first + m, first + 2 * m, first + 3 * m, first + 4 * m, first + 5 * m
+    )
     // Differences first: an output that does not depend on the entry gives exactly 0.
     func stencil(_ p2: Double, _ p1: Double, _ m1: Double, _ m2: Double, _ h: Double) -> Double {
       ((m2 - p2) + 8 * (p1 - m1)) / (12 * h)
@@ -137,7 +162,7 @@ public enum FiniteDifference {
     }
     var stencil = Stencil(f, at: Parameters(point))
     return derivatives(steps: steps) { stencils in
-      stencil.outputs(stencils.map { d, offsets in (entries[d], offsets) })
+      stencil.outputs(stencils.map { d, h in (entries[d][...], h) })
     }
   }
 
@@ -154,12 +179,14 @@ public enum FiniteDifference {
     _ f: some ForwardFunction, at point: [Variable], wrt variables: [Int]
   ) -> [Estimate] {
     var stencil = Stencil(f, at: Parameters(point))
-    let entries = variables.flatMap { p in point[p].values.indices.map { k in (p: p, k: k) } }
+    // Each entry moved on its own: x + t · 1 = x + t.
+    let entries = variables.flatMap { p in
+      point[p].values.indices.map { k in (p: p, k: k, along: 1.0) }
+    }
     let columns = derivatives(
       steps: entries.map { step(at: point[$0.p].values[$0.k], scale: point[$0.p].stepScale) }
     ) { stencils in
-      // x + t · 1 = x + t
-      stencil.outputs(stencils.map { e, offsets in ([(entries[e].p, entries[e].k, 1)], offsets) })
+      stencil.outputs(stencils.map { e, h in (entries[e...e], h) })  // entry e alone
     }
     return columns.runs(of: variables.map { point[$0].values.count }).map { own in
       Estimate(
@@ -169,7 +196,7 @@ public enum FiniteDifference {
 }
 
 /// Where a stencil evaluates `f`: the point with some entries moved, entry `(p, k)` to
-/// `x + t · along` for each offset `t`.
+/// `x + t · along` for each offset `t` of the stencil's step (`FiniteDifference.multiples`).
 ///
 /// When `f` evaluates lanes apart, the offsets run side by side on `Lanes`, as many stencils
 /// a pass as fit (lane `j · 6 + i` is stencil `j`'s evaluation at its offset `i`, to the
@@ -190,31 +217,34 @@ struct Stencil<F: ForwardFunction> {
     }
   }
 
-  /// Per stencil, `f` with each of its entries `(p, k)` moved to `x + t · along`: the outputs
-  /// at each offset `t`, one offset's after another.
-  mutating func outputs(
-    _ stencils: [(moving: [(p: Int, k: Int, along: Double)], offsets: [Double])]
-  ) -> [[Double]] {
-    let width = stencils.reduce(1) { max($0, $1.offsets.count) }  // lanes a stencil takes
-    guard var side = lanes, width <= Lanes.count else {
-      return stencils.map { moving, offsets in
-        offsets.flatMap { t in
+  /// Per stencil, `f` with each of its entries `(p, k)` moved to `x + t · along`, at each
+  /// offset `t = c · h` of its step `h` (`c` in `FiniteDifference.multiples`): the outputs in
+  /// one array, stencil after stencil, each stencil's one offset's after another. A stencil's
+  /// moves are a slice of an array the caller keeps, not an array of their own.
+  mutating func outputs(_ stencils: [(moving: ArraySlice<FiniteDifference.Move>, step: Double)])
+    -> [Double]
+  {
+    let multiples = FiniteDifference.multiples
+    var out: [Double] = []
+    guard var side = lanes else {
+      for (moving, h) in stencils {
+        for c in multiples {
           var moved = base
-          for (p, k, along) in moving { moved.values[p][k] += t * along }
-          return f.evaluate(moved)
+          for (p, k, along) in moving { moved.values[p][k] += c * h * along }
+          out += f.evaluate(moved)
         }
       }
+      return out
     }
     lanes = nil  // `side` the only reference while its entries move: moved in place
-    var out: [[Double]] = []
-    out.reserveCapacity(stencils.count)
+    let width = multiples.count  // lanes a stencil takes
     for first in stride(from: 0, to: stencils.count, by: Lanes.count / width) {
       let pass = stencils[first..<min(first + Lanes.count / width, stencils.count)]
       // Stencil j takes lanes j · width + i; every other lane of a moved entry keeps its value.
-      for (j, (moving, offsets)) in pass.enumerated() {
+      for (j, (moving, h)) in pass.enumerated() {
         for (p, k, along) in moving {
-          for (i, t) in offsets.enumerated() {
-            side.values[p][k][j * width + i] = base.values[p][k] + t * along
+          for (i, c) in multiples.enumerated() {
+            side.values[p][k][j * width + i] = base.values[p][k] + c * h * along
           }
         }
       }
@@ -222,11 +252,10 @@ struct Stencil<F: ForwardFunction> {
       for (moving, _) in pass {
         for (p, k, _) in moving { side.values[p][k] = Lanes(base.values[p][k]) }
       }
-      for (j, (_, offsets)) in pass.enumerated() {
-        var at: [Double] = []  // offset i's outputs, one offset's after another
-        at.reserveCapacity(offsets.count * values.count)
-        for i in offsets.indices { for value in values { at.append(value[j * width + i]) } }
-        out.append(at)
+      out.reserveCapacity(stencils.count * width * values.count)  // every pass's, at the first
+      // Stencil j's outputs, offset i's after offset i − 1's.
+      for j in 0..<pass.count {
+        for i in 0..<width { for value in values { out.append(value[j * width + i]) } }
       }
     }
     lanes = side
