@@ -217,10 +217,12 @@ struct Stencil<F: ForwardFunction> {
     }
   }
 
-  /// Per stencil, `f` with each of its entries `(p, k)` moved to `x + t · along`, at each
-  /// offset `t = c · h` of its step `h` (`c` in `FiniteDifference.multiples`): the outputs in
-  /// one array, stencil after stencil, each stencil's one offset's after another. A stencil's
-  /// moves are a slice of an array the caller keeps, not an array of their own.
+  /// The outputs of `f` for every stencil, in one array: stencil after stencil, each
+  /// stencil's one offset's after another.
+  ///
+  /// A stencil moves each of its entries `(p, k)` to `x + t · along`, at each offset `t = c · h`
+  /// of its step `h` (`c` in `FiniteDifference.multiples`). Its moves are a slice of an array
+  /// the caller keeps, not an array of their own.
   mutating func outputs(_ stencils: [(moving: ArraySlice<FiniteDifference.Move>, step: Double)])
     -> [Double]
   {
