@@ -277,8 +277,9 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       }
       let ds = outputGradients(run, t, V, join)
       // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext (and a
-      // stack's lower layers' dhNext) as it came.
-      let dState = CellState(h: ds .+ next.h, c: next.c, below: next.below)
+      // stack's lower layers' dhNext) as it came, dcNext moved out of `next`, so that the step
+      // writes its first gradient over it (`RecurrentCell.backward`).
+      let dState = CellState(h: ds .+ next.h, c: next.c.take(), below: next.below)
       if keepingUpstream { upstream.append(dState) }
       let g = cell.backward(dState, run.caches[t], w)
       for (name, share) in g.parameters { join(name, share) }  // shared weights: gradients add
