@@ -125,7 +125,11 @@ public struct Parameters<T: Scalar>: Sendable {
   }
   /// Per value, the largest magnitude of any one contribution `add` summed into it: the
   /// scale of the sum's rounding, which can exceed the sum's own when its terms cancel.
-  public private(set) var largestAddend: [Double]
+  /// Zeros until something is added.
+  public var largestAddend: [Double] { addends.isEmpty ? values.map { _ in 0 } : addends }
+  /// `largestAddend` once something was added; empty before, so that values never summed into
+  /// (a point, a stack's layer's parameters at every pass) make no array for it.
+  private var addends: [Double] = []
 
   /// The values, one array per name, each with its shape's count of entries.
   public init(_ layout: Layout, values: [[T]]) {
@@ -136,7 +140,6 @@ public struct Parameters<T: Scalar>: Sendable {
       "values do not match the layout \(layout.names)")
     self.layout = layout
     self.values = values
-    self.largestAddend = values.map { _ in 0 }
   }
 
   /// Zeros in every entry: where gradients accumulate.
@@ -191,7 +194,16 @@ public struct Parameters<T: Scalar>: Sendable {
       }
     }
     // Apart from the sum, so that the sum's loop runs in vectors.
-    largestAddend[k] = max(largestAddend[k], largestMagnitude(g))
+    noteAddend(largestMagnitude(g), at: k)
+  }
+
+  /// Variable `k`'s largest addend so far.
+  func addend(at k: Int) -> Double { addends.isEmpty ? 0 : addends[k] }
+
+  /// `magnitude` added into variable `k`: its largest addend the larger of the two.
+  mutating func noteAddend(_ magnitude: Double, at k: Int) {
+    if addends.isEmpty { addends = values.map { _ in 0 } }
+    addends[k] = max(addends[k], magnitude)
   }
 }
 
@@ -218,13 +230,15 @@ extension Parameters<Double> {
   func variable(at k: Int) -> Parameters<Double> {
     var one = Parameters(
       Layout(names: [layout.names[k]], shapes: [layout.shapes[k]]), values: [values[k]])
-    one.largestAddend = [largestAddend[k]]
+    one.noteAddend(addend(at: k), at: 0)
     return one
   }
 
   /// Variable `k`'s values and largest addend from `one`, a single variable's (`variable(at:)`).
   mutating func replace(at k: Int, with one: Parameters<Double>) {
-    (values[k], largestAddend[k]) = (one.values[0], one.largestAddend[0])
+    values[k] = one.values[0]
+    if addends.isEmpty { addends = values.map { _ in 0 } }
+    addends[k] = one.addend(at: 0)
   }
 
   /// `+=` the outer products into variable `k`.
@@ -233,7 +247,7 @@ extension Parameters<Double> {
       values[k].count == shares.rows * shares.cols,
       "∂/∂\(layout.names[k]): \(shares.rows)×\(shares.cols) entries, expected \(values[k].count)")
     Matrix.addOuters(shares.a, shares.b, count: shares.count, into: &values[k])
-    largestAddend[k] = max(largestAddend[k], shares.largest)
+    noteAddend(shares.largest, at: k)
   }
 }
 
