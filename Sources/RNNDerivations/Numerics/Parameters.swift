@@ -125,6 +125,7 @@ public struct Parameters<T: Scalar>: Sendable {
   }
   /// Per value, the largest magnitude of any one contribution `add` summed into it: the
   /// scale of the sum's rounding, which can exceed the sum's own when its terms cancel.
+  ///
   /// Zeros until something is added.
   public var largestAddend: [Double] { addends.isEmpty ? values.map { _ in 0 } : addends }
   /// `largestAddend` once something was added; empty before, so that values never summed into
