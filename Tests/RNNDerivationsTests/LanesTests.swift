@@ -310,3 +310,12 @@ import Testing
     #expect(bits(lifted.matrix("W") * x) != bits(unmoved * x))  // the move is read
   }
 }
+
+/// Turns `n` columns of `m` outputs into an `m × n` row-major Jacobian.
+private func transposeColumns(_ columns: [[Double]]) -> [Double] {
+  guard let m = columns.first?.count else { return [] }
+  var out: [Double] = []
+  out.reserveCapacity(m * columns.count)
+  for i in 0..<m { for column in columns { out.append(column[i]) } }
+  return out
+}

@@ -30,6 +30,11 @@ public enum FiniteDifference {
 
     /// The largest error bar: what choosing among steps minimises.
     var largestNoise: Double { noise.reduce(0) { max($0, $1) } }
+
+    /// The estimate of entries `range` alone.
+    func entries(_ range: Range<Int>) -> Estimate {
+      Estimate(values: Array(values[range]), noise: Array(noise[range]))
+    }
   }
 
   /// The five-point central derivatives of several functions `g_e` at 0, each starting from
@@ -50,14 +55,17 @@ public enum FiniteDifference {
   /// so that a pass on `Lanes` can hold the stencils of several entries side by side. `g` gets,
   /// per stencil, the function `e` and its step `h`, and gives one array: per stencil, one
   /// after another, the outputs at its six offsets, one offset's after another
-  /// (`stencil(step:_:)`).
+  /// (`stencil(step:_:)`). The estimates come back the same way, in one pair of arrays:
+  /// function `e`'s `m` outputs' derivatives are entries `e·m ..< (e+1)·m`.
   static func derivatives(
     steps: [Double], _ g: (_ stencils: [(function: Int, step: Double)]) -> [Double]
-  ) -> [Estimate] {
-    var settled = [Estimate?](repeating: nil, count: steps.count)
+  ) -> Estimate {
+    var all = Estimate(values: [], noise: [])  // sized at the first round, once m is known
+    var settled = [Bool](repeating: false, count: steps.count)
     // Per function not settled yet, its estimates at every step tried (usually none).
     var unsettled: [Int: [Estimate]] = [:]
     var pending = Array(steps.indices)
+    var m = 0  // outputs per function
     while !pending.isEmpty {
       // Try k: the step shrunk k times tenfold (k = 0: the starting step).
       let stencils = pending.map { e in
@@ -65,29 +73,35 @@ public enum FiniteDifference {
       }
       let outputs = g(stencils)
       let each = outputs.count / stencils.count  // six offsets' outputs a stencil
+      if all.values.isEmpty {
+        m = each / 6
+        let zeros = [Double](repeating: 0, count: steps.count * m)
+        all = Estimate(values: zeros, noise: zeros)
+      }
       for (n, (e, h)) in stencils.enumerated() {
-        let tried = stencil(step: h, outputs[n * each..<(n + 1) * each])
-        if tried.settled {
-          settled[e] = tried.estimate
+        let start = e * m
+        if stencil(step: h, outputs[n * each..<(n + 1) * each], into: &all, from: start) {
+          settled[e] = true
         } else {
-          unsettled[e, default: []].append(tried.estimate)
+          unsettled[e, default: []].append(all.entries(start..<start + m))
         }
       }
       pending.removeAll { e in
-        settled[e] != nil || unsettled[e, default: []].count > Tolerances.stepShrinks
+        settled[e] || unsettled[e, default: []].count > Tolerances.stepShrinks
       }
     }
-    return steps.indices.map { e in
-      if let estimate = settled[e] { return estimate }
-      let tried = unsettled[e, default: []]
+    for (e, tried) in unsettled where !settled[e] {
       let widened = zip(tried, tried.dropFirst()).map { coarse, fine in
         let noise = coarse.noise.indices.map { i in
           max(coarse.noise[i], abs(coarse.values[i] - fine.values[i]))
         }
         return Estimate(values: coarse.values, noise: noise)
       }
-      return widened.min { !($0.largestNoise >= $1.largestNoise) } ?? tried[0]
+      let kept = widened.min { !($0.largestNoise >= $1.largestNoise) } ?? tried[0]
+      all.values.replaceSubrange(e * m..<(e + 1) * m, with: kept.values)
+      all.noise.replaceSubrange(e * m..<(e + 1) * m, with: kept.noise)
     }
+    return all
   }
 
   /// Entry `k` of variable `p` moving `along` times a stencil's offset (`Stencil`).
@@ -113,28 +127,43 @@ public enum FiniteDifference {
   static func stencil(step h: Double, _ at: ArraySlice<Double>) -> (
     estimate: Estimate, settled: Bool
   ) {
+    let zeros = [Double](repeating: 0, count: at.count / 6)
+    var estimate = Estimate(values: zeros, noise: zeros)
+    let settled = stencil(step: h, at, into: &estimate, from: 0)
+    return (estimate, settled)
+  }
+
+  /// The same written into `estimate`'s entries `start ..< start + m`; whether it has settled.
+  ///
+  /// A round's estimates go into one pair of arrays this way (`derivatives`).
+  static func stencil(
+    step h: Double, _ at: ArraySlice<Double>, into estimate: inout Estimate, from start: Int
+  ) -> Bool {
     let m = at.count / 6
     // Where each offset's outputs start in `at`.
     let first = at.startIndex
-    let (p4, p2, p1, m1, m2, m4) = (
-      first, first + m, first + 2 * m, first + 3 * m, first + 4 * m, first + 5 * m
-    )
+    let (p4, p2, p1) = (first, first + m, first + 2 * m)
+    let (m1, m2, m4) = (first + 3 * m, first + 4 * m, first + 5 * m)
     // Differences first: an output that does not depend on the entry gives exactly 0.
     func stencil(_ p2: Double, _ p1: Double, _ m1: Double, _ m2: Double, _ h: Double) -> Double {
       ((m2 - p2) + 8 * (p1 - m1)) / (12 * h)
     }
-    let values = (0..<m).map { i in stencil(at[p2 + i], at[p1 + i], at[m1 + i], at[m2 + i], h) }
-    let largest = largestMagnitude(values)
+    for i in 0..<m {
+      estimate.values[start + i] = stencil(at[p2 + i], at[p1 + i], at[m1 + i], at[m2 + i], h)
+    }
+    let values = estimate.values[start..<start + m]
+    let largest = values.withUnsafeBufferPointer(largestMagnitude)
     var settled = true
-    let noise = (0..<m).map { i in
+    for i in 0..<m {
       let magnitude =
         abs(at[p2 + i]) + 8 * abs(at[p1 + i]) + 8 * abs(at[m1 + i]) + abs(at[m2 + i]) + 18
       let rounding = Tolerances.functionRoundingUlps * Double.ulpOfOne * magnitude / (12 * h)
-      let change = abs(values[i] - stencil(at[p4 + i], at[p2 + i], at[m2 + i], at[m4 + i], 2 * h))
+      let coarse = stencil(at[p4 + i], at[p2 + i], at[m2 + i], at[m4 + i], 2 * h)
+      let change = abs(values[start + i] - coarse)
       if !(change <= max(rounding, Tolerances.finiteDifference * largest)) { settled = false }
-      return max(rounding, change)
+      estimate.noise[start + i] = max(rounding, change)
     }
-    return (Estimate(values: values, noise: noise), settled)
+    return settled
   }
 
   /// The derivative along a direction of the whole point, every variable `p` moving along
@@ -161,9 +190,11 @@ public enum FiniteDifference {
       moving.flatMap { p in v[p].indices.map { k in (p: p, k: k, along: v[p][k]) } }
     }
     var stencil = Stencil(f, at: Parameters(point))
-    return derivatives(steps: steps) { stencils in
+    let all = derivatives(steps: steps) { stencils in
       stencil.outputs(stencils.map { d, h in (entries[d][...], h) })
     }
+    let m = directions.isEmpty ? 0 : all.values.count / directions.count  // outputs of f
+    return directions.indices.map { d in all.entries(d * m..<(d + 1) * m) }
   }
 
   /// The Jacobian `∂f/∂x_p`, one central difference per entry (outputs × entries, row-major).
@@ -183,14 +214,25 @@ public enum FiniteDifference {
     let entries = variables.flatMap { p in
       point[p].values.indices.map { k in (p: p, k: k, along: 1.0) }
     }
-    let columns = derivatives(
+    let all = derivatives(
       steps: entries.map { step(at: point[$0.p].values[$0.k], scale: point[$0.p].stepScale) }
     ) { stencils in
       stencil.outputs(stencils.map { e, h in (entries[e...e], h) })  // entry e alone
     }
-    return columns.runs(of: variables.map { point[$0].values.count }).map { own in
-      Estimate(
-        values: transposeColumns(own.map(\.values)), noise: transposeColumns(own.map(\.noise)))
+    let m = entries.isEmpty ? 0 : all.values.count / entries.count  // outputs of f
+    // Entry e's m derivatives are `all`'s e·m ..< (e+1)·m: a variable's Jacobian has its
+    // entries' as its columns, outputs × entries, row-major.
+    var first = 0  // the variable's first entry among `entries`
+    return variables.map { p in
+      let n = point[p].values.count
+      defer { first += n }
+      func rows(_ columns: [Double]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(m * n)
+        for i in 0..<m { for k in 0..<n { out.append(columns[(first + k) * m + i]) } }
+        return out
+      }
+      return Estimate(values: rows(all.values), noise: rows(all.noise))
     }
   }
 }
@@ -276,13 +318,4 @@ extension Array {
       return self[start..<start + n]
     }
   }
-}
-
-/// Turns `n` columns of `m` outputs into an `m × n` row-major Jacobian.
-func transposeColumns(_ columns: [[Double]]) -> [Double] {
-  guard let m = columns.first?.count else { return [] }
-  var out: [Double] = []
-  out.reserveCapacity(m * columns.count)
-  for i in 0..<m { for column in columns { out.append(column[i]) } }
-  return out
 }
