@@ -53,8 +53,8 @@ private func sweep(
     // The oracle's own stencil forced to h = 0.3: truncation h⁴ g⁽⁵⁾/30 is far over 1e-7.
     let forced = FiniteDifference.stencil(
       step: 0.3,
-      FiniteDifference.offsets(step: 0.3).flatMap { t in
-        f.evaluate(Parameters([Variable("x", [0.4 + t])]))
+      FiniteDifference.multiples.flatMap { c in  // at the offsets c · h
+        f.evaluate(Parameters([Variable("x", [0.4 + c * 0.3])]))
       }[...]
     ).estimate
     let check = GradientCheck(

@@ -112,9 +112,6 @@ public enum FiniteDifference {
   /// at `h`).
   static let multiples: [Double] = [4, 2, 1, -1, -2, -4]
 
-  /// The offsets of a stencil with step `h`: `multiples` times `h`.
-  static func offsets(step h: Double) -> [Double] { multiples.map { $0 * h } }
-
   /// The five-point central derivative with step `h` from the outputs at the six offsets
   /// `4h, 2h, h, −h, −2h, −4h`, for vector-valued functions, and whether it has settled (its
   /// change when the step doubles is within its rounding or the tolerance of its largest
