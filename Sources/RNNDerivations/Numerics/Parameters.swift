@@ -203,8 +203,13 @@ public struct Parameters<T: Scalar>: Sendable {
 
   /// `magnitude` added into variable `k`: its largest addend the larger of the two.
   mutating func noteAddend(_ magnitude: Double, at k: Int) {
+    setAddend(max(addend(at: k), magnitude), at: k)
+  }
+
+  /// Variable `k`'s largest addend set to `magnitude` (the others zeros, if none was yet).
+  mutating func setAddend(_ magnitude: Double, at k: Int) {
     if addends.isEmpty { addends = values.map { _ in 0 } }
-    addends[k] = max(addends[k], magnitude)
+    addends[k] = magnitude
   }
 }
 
@@ -231,15 +236,14 @@ extension Parameters<Double> {
   func variable(at k: Int) -> Parameters<Double> {
     var one = Parameters(
       Layout(names: [layout.names[k]], shapes: [layout.shapes[k]]), values: [values[k]])
-    one.noteAddend(addend(at: k), at: 0)
+    one.setAddend(addend(at: k), at: 0)
     return one
   }
 
   /// Variable `k`'s values and largest addend from `one`, a single variable's (`variable(at:)`).
   mutating func replace(at k: Int, with one: Parameters<Double>) {
     values[k] = one.values[0]
-    if addends.isEmpty { addends = values.map { _ in 0 } }
-    addends[k] = one.addend(at: 0)
+    setAddend(one.addend(at: 0), at: k)
   }
 
   /// `+=` the outer products into variable `k`.

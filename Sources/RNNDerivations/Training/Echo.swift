@@ -404,7 +404,7 @@ extension EchoStep {
       let out = outputLayerBackward(dz: dz, s: kept[t].s, V: V)
       add(v, out.weights.share)  // ∂E_t/∂V = dz ⊗ s_t
       add(bias, .vector(out.db_y))  // ∂E_t/∂b_y = dz
-      // ∂E/∂h_t and dcNext, moved out of `next`: the step writes over them.
+      // ∂E/∂h_t, and dcNext moved out of `next`, so that the step writes over it.
       let g = kept[t].back(CellState(h: out.ds .+ next.h, c: next.c.take(), below: next.below))
       for (name, share) in g.parameters { add(p.layout.index(of: name), share) }  // shared: add
       next = g.dStatePrev  // ∂E/∂h_{t−1} (and c_{t−1}); dropped at t = 0: the state is a constant
