@@ -137,6 +137,40 @@ import Testing
     }
   }
 
+  /// Passes that keep their rooms for the next (`PassRooms`, as the oracles run them) give
+  /// every evaluation to the bit, whatever the passes before them left: points that differ,
+  /// on `Double`, `Lanes` and `DualLanes`, each number type with rooms of its own and all three
+  /// through one set of rooms in turn (where a room of another type is made anew), against
+  /// each evaluated alone.
+  @Test func passesKeepingTheirRoomsAreEachPassAlone() {
+    for (name, f, point) in Self.functions(seed: 13) {
+      let (double, lanes, duals, mixed) = (PassRooms(), PassRooms(), PassRooms(), PassRooms())
+      var rng = SplitMix64(seed: 14)
+      for pass in 0..<3 {
+        let moved = Parameters(
+          point.map { v in Variable(v.name, shape: v.shape, v.values.map { $0 + rng.unit() - 0.5 })
+          })
+        let side = Parameters<Lanes>(constants: moved)
+        var tangent = Parameters<DualLanes>(constants: moved)
+        tangent.values[0][0].derivative[2] = 1
+        let alone = (
+          f.evaluate(moved).map(\.bitPattern), f.evaluate(side).map { $0[3].bitPattern },
+          f.evaluate(tangent).map { $0.derivative[2].bitPattern }
+        )
+        for rooms in [(double, lanes, duals), (mixed, mixed, mixed)] {
+          #expect(
+            f.evaluate(moved, keeping: rooms.0).map(\.bitPattern) == alone.0, "\(name) \(pass)")
+          #expect(
+            f.evaluate(side, keeping: rooms.1).map { $0[3].bitPattern } == alone.1,
+            "\(name) \(pass)")
+          #expect(
+            f.evaluate(tangent, keeping: rooms.2).map { $0.derivative[2].bitPattern } == alone.2,
+            "\(name) \(pass)")
+        }
+      }
+    }
+  }
+
   /// The oracle's stencils run side by side give the stencils run one point at a time: every
   /// estimate and error bar, bit for bit, per entry and along a direction.
   @Test func stencilsSideBySideAreStencilsOneAtATime() {

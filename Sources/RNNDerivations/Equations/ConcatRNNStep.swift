@@ -100,13 +100,15 @@ public struct ConcatRNNCell: RecurrentCell {
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
+  public func stepping<T: Scalar>(_ p: Parameters<T>, keeping rooms: PassRooms?)
+    -> StepInPlace<T>
+  {
     let (W, b_s) = (p.matrix("W"), p["b_s"])
-    var room = ConcatRNNStepCache<T>(x: [], sPrev: [], S: [])  // written over at every step
+    let room = PassRooms.room(in: rooms) { ConcatRNNStepCache<T>(x: [], sPrev: [], S: []) }
     return { x, state in
-      concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s, into: &room)
-      swap(&state.h, &room.S)  // S_t; S_{t−1}'s array is room for the next step's
-      (room.x, room.sPrev) = ([], [])  // the inputs let go: that array has one holder
+      concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s, into: &room.value)
+      swap(&state.h, &room.value.S)  // S_t; S_{t−1}'s array is room for the next step's
+      (room.value.x, room.value.sPrev) = ([], [])  // the inputs let go: one holder each
     }
   }
 

@@ -311,13 +311,17 @@ public struct GRUCell: RecurrentCell {
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
+  public func stepping<T: Scalar>(_ p: Parameters<T>, keeping rooms: PassRooms?)
+    -> StepInPlace<T>
+  {
     let (gates, variant) = (GRUGates(p), variant)
-    var room = GRUStepCache<T>(x: [], hPrev: [], r: [], z: [], candidate: [], h: [])
+    let room = PassRooms.room(in: rooms) {
+      GRUStepCache<T>(x: [], hPrev: [], r: [], z: [], candidate: [], h: [])
+    }
     return { x, state in
-      gruStepForward(x: x, hPrev: state.h, p: gates, variant: variant, into: &room)
-      swap(&state.h, &room.h)  // h_t; h_{t−1}'s array is room for the next step's
-      (room.x, room.hPrev) = ([], [])  // the inputs let go: that array has one holder
+      gruStepForward(x: x, hPrev: state.h, p: gates, variant: variant, into: &room.value)
+      swap(&state.h, &room.value.h)  // h_t; h_{t−1}'s array is room for the next step's
+      (room.value.x, room.value.hPrev) = ([], [])  // the inputs let go: one holder each
     }
   }
 

@@ -243,19 +243,23 @@ public struct LSTMCell: RecurrentCell {
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
+  public func stepping<T: Scalar>(_ p: Parameters<T>, keeping rooms: PassRooms?)
+    -> StepInPlace<T>
+  {
     let (gates, forgetBias) = (LSTMGates(p), forgetBias)
-    var room = LSTMStepCache<T>(  // written over at every step
-      x: [], hPrev: [], cPrev: [], i: [], f: [], o: [], candidate: [], c: [], tanhC: [], h: [])
+    let room = PassRooms.room(in: rooms) {
+      LSTMStepCache<T>(
+        x: [], hPrev: [], cPrev: [], i: [], f: [], o: [], candidate: [], c: [], tanhC: [], h: [])
+    }
     return { x, state in
       lstmStepForward(
         x: x, hPrev: state.h, cPrev: state.cellState, p: gates, forgetBias: forgetBias,
-        into: &room)
+        into: &room.value)
       // h_t and c_t; h_{t−1}'s and c_{t−1}'s arrays are room for the next step's
-      swap(&state.h, &room.h)
+      swap(&state.h, &room.value.h)
       let cPrev = state.c.take()
-      (state.c, room.c) = (room.c, cPrev ?? [])
-      (room.x, room.hPrev, room.cPrev) = ([], [], [])  // the inputs let go: one holder each
+      (state.c, room.value.c) = (room.value.c, cPrev ?? [])
+      (room.value.x, room.value.hPrev, room.value.cPrev) = ([], [], [])  // one holder each
     }
   }
 

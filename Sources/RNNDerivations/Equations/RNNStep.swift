@@ -236,13 +236,15 @@ public struct RNNCell: RecurrentCell {
   @_specialize(where T == DualLanes)
   @_specialize(where T == Traced)
   @_specialize(where T == Lanes)
-  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
+  public func stepping<T: Scalar>(_ p: Parameters<T>, keeping rooms: PassRooms?)
+    -> StepInPlace<T>
+  {
     let w = Self.gate(p)
-    var room = RNNStepCache<T>(x: [], hPrev: [], h: [])  // written over at every step
+    let room = PassRooms.room(in: rooms) { RNNStepCache<T>(x: [], hPrev: [], h: []) }
     return { x, state in
-      rnnStepForward(x: x, hPrev: state.h, W: w.W, U: w.U, b: w.b, into: &room)
-      swap(&state.h, &room.h)  // h_t; h_{t−1}'s array is room for the next step's
-      (room.x, room.hPrev) = ([], [])  // the inputs let go: that array has one holder
+      rnnStepForward(x: x, hPrev: state.h, W: w.W, U: w.U, b: w.b, into: &room.value)
+      swap(&state.h, &room.value.h)  // h_t; h_{t−1}'s array is room for the next step's
+      (room.value.x, room.value.hPrev) = ([], [])  // the inputs let go: one holder each
     }
   }
 

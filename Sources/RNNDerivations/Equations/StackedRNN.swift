@@ -104,6 +104,21 @@ public struct StackedCell: RecurrentCell {
       values: Array(p.values[range]))
   }
 
+  /// The same, with `rooms` written over the layer's parameters of the pass before: its
+  /// layout and its list of values, which only the values' arrays change between passes.
+  func parameters<T>(ofLayer l: Int, in p: Parameters<T>, keeping rooms: PassRooms?)
+    -> Parameters<T>
+  {
+    guard let rooms else { return parameters(ofLayer: l, in: p) }
+    let (range, room) = (layerRanges[l], rooms.room { parameters(ofLayer: l, in: p) })
+    guard room.value.layout.shapes.elementsEqual(p.layout.shapes[range]) else {
+      room.value = parameters(ofLayer: l, in: p)  // another function's rooms: made anew
+      return room.value
+    }
+    room.value.replaceValues(with: p.values[range])
+    return room.value
+  }
+
   /// One step of the stack on any `Scalar`: every layer's new state, bottom to top.
   public func step<T: Scalar>(_ x: [T], _ state: CellState<T>, _ p: Parameters<T>) -> CellState<T> {
     stepOnce(x, state, p)
@@ -120,8 +135,12 @@ public struct StackedCell: RecurrentCell {
     @_specialize(where T == Traced)
     @_specialize(where T == Lanes)
   #endif
-  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
-    let steps = layers.indices.map { l in layers[l].stepping(parameters(ofLayer: l, in: p)) }
+  public func stepping<T: Scalar>(_ p: Parameters<T>, keeping rooms: PassRooms?)
+    -> StepInPlace<T>
+  {
+    let steps = layers.indices.map { l in
+      layers[l].stepping(parameters(ofLayer: l, in: p, keeping: rooms), keeping: rooms)
+    }
     return { x, state in
       var input = x  // layer 1 reads x_t
       for (l, step) in steps.enumerated() {

@@ -664,6 +664,13 @@ infix operator .* : MultiplicationPrecedence
   if y.count != count { y = filled(0, count: count) }
 }
 
+/// `source`'s entries written over `target`'s, in its array where it has as many and no one
+/// else holds it: a kept room filled with new values.
+@inlinable func overwrite<T>(_ target: inout [T], with source: [T]) {
+  guard target.count == source.count else { return target = source }
+  for i in source.indices { target[i] = source[i] }
+}
+
 /// `values = f(values)`, with `f` handed the array itself (moved out of `values` and back), so
 /// that a function that works on an array no one else holds (`T.tanh(each:)`) works in place.
 @inlinable @inline(__always) func update<T>(

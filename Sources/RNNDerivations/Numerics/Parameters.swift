@@ -143,6 +143,13 @@ public struct Parameters<T: Scalar>: Sendable {
     self.values = values
   }
 
+  /// `values` written over with `new`'s arrays, as many, in place: the list reused where no
+  /// one else holds it.
+  mutating func replaceValues(with new: ArraySlice<[T]>) {
+    precondition(new.count == values.count, "one array per value")
+    for (k, value) in zip(values.indices, new) { values[k] = value }
+  }
+
   /// Zeros in every entry: where gradients accumulate.
   public static func zeros(_ layout: Layout) -> Parameters {
     Parameters(layout, values: layout.shapes.map { [T](repeating: 0, count: $0.count) })

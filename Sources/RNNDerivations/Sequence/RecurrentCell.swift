@@ -37,6 +37,24 @@ public struct CellState<T: Scalar>: Sendable {
     return parts
   }
 
+  /// Each part, in the order of `parts`, handed to `body` with its place in that order to
+  /// write over in place.
+  mutating func updateParts(_ body: (_ q: Int, _ part: inout [T]) -> Void) {
+    var q = 0
+    updateParts(from: &q, body)
+  }
+
+  /// `updateParts` from place `q` on, `q` moved past this state's parts.
+  private mutating func updateParts(from q: inout Int, _ body: (Int, inout [T]) -> Void) {
+    for l in below.indices { below[l].updateParts(from: &q, body) }
+    body(q, &h)
+    q += 1
+    if var part = c.take() {  // moved out and back: one holder
+      body(q, &part)
+      (c, q) = (part, q + 1)
+    }
+  }
+
   /// The sum of two states' gradients, part by part.
   static func + (a: CellState, b: CellState) -> CellState {
     CellState(
@@ -170,8 +188,9 @@ public protocol RecurrentCell: Sendable {
   /// handed: what a walk calls at every step (`SequenceModel.evaluate`, the oracles' passes).
   ///
   /// Each step reuses the arrays the step before left (the old state's, its gates'), so a pass
-  /// makes its arrays at its first step and none after.
-  func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T>
+  /// makes its arrays at its first step and none after; with `rooms`, the pass before's
+  /// arrays, so that an oracle's later passes make none at their first step either.
+  func stepping<T: Scalar>(_ p: Parameters<T>, keeping rooms: PassRooms?) -> StepInPlace<T>
   /// The weights of `p`, read by name: what `forward` and `backward` take.
   func weights(_ p: Parameters<Double>) -> Weights
   /// The same step on `Double`, keeping what `backward` needs.
@@ -204,8 +223,15 @@ extension RecurrentCell {
 
   /// By default `step` itself, which reads its weights at every step and makes a new state:
   /// a cell that reads them once and reuses its arrays (every cell of the library) says how.
-  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
+  public func stepping<T: Scalar>(_ p: Parameters<T>, keeping rooms: PassRooms?)
+    -> StepInPlace<T>
+  {
     { x, state in state = step(x, state, p) }
+  }
+
+  /// `stepping` with rooms of its own: a walk of one pass.
+  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
+    stepping(p, keeping: nil)
   }
 
   /// One step through `stepping`: what a cell's `step` is.

@@ -154,39 +154,40 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   /// objective's constant (`TruncatedObjective`). With `keepingSteps` every step's cache,
   /// state and `ŷ_t` are kept, for the backward pass and the traces; without, the loss and the
   /// final state alone (an oracle's pass: the same `E`, without the softmax it would throw away,
-  /// and each step's state let go as soon as the next is made).
+  /// and each step's state let go as soon as the next is made). With `rooms`, `x_t` and the
+  /// output layer's arrays are the pass before's.
   func walkForward<T: Scalar, Cache>(
-    from state: CellState<T>, _ p: Parameters<T>, keepingSteps: Bool = false,
-    restart: (_ t: Int) -> CellState<T>? = { _ in nil },
+    from state: consuming CellState<T>, _ p: Parameters<T>, keepingSteps: Bool = false,
+    rooms: PassRooms? = nil, restart: (_ t: Int) -> CellState<T>? = { _ in nil },
     step: (_ x: [T], _ state: inout CellState<T>) -> Cache
   ) -> SequenceForward<T, Cache> {
-    var run = SequenceForward<T, Cache>(from: state)
+    var run = SequenceForward<T, Cache>(from: CellState(h: []))  // its final state set below
     if keepingSteps {
       run.caches.reserveCapacity(xs.count)
       run.states.reserveCapacity(xs.count)
       run.yHats.reserveCapacity(xs.count)
     }
-    var state = state
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
     // x_t and the output layer's logits (and an oracle's pass's exponentials): arrays made at
-    // the first step and written over at every later one.
-    var (x_t, room): ([T], OutputStepRoom<T>) = ([], OutputStepRoom())
+    // the first step (of the first pass, with `rooms`) and written over at every later one.
+    let room = PassRooms.room(in: rooms) { (x_t: [T](), output: OutputStepRoom<T>()) }
     // Past `length` nothing runs: the state is copied through to the end, unchanged.
     for (t, (x, k)) in zip(xs, targets).prefix(length ?? xs.count).enumerated() {
       if let constant = restart(t) { state = constant }
-      lift(dropout?.input(x, t) ?? x, into: &x_t)
-      let cache = step(x_t, &state)  // the state is now h_t (and c_t)
+      lift(dropout?.input(x, t) ?? x, into: &room.value.x_t)
+      let cache = step(room.value.x_t, &state)  // the state is now h_t (and c_t)
       // The output layer sees h_t through the output mask; the next step sees h_t itself.
       let s = dropout.map { state.h .* lift($0.outputMasks[t]) } ?? state.h
       let loss: T
       if keepingSteps {
         let yHat: [T]
-        (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k, logitsInto: &room)
+        (yHat, loss) = outputStepForward(
+          s: s, V: V, b_y: b_y, target: k, logitsInto: &room.value.output)
         run.yHats.append(yHat)
         run.caches.append(consume cache)  // moved, not copied: a copy retains each array
-        run.states.append(state)
+        run.states.append(copy state)  // h_t kept; the walk goes on from it
       } else {
-        loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k, into: &room)
+        loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k, into: &room.value.output)
       }
       if carriesLoss?[t] ?? true { run.loss += loss }  // E_t = −log ŷ_t[k_t]
     }
@@ -194,7 +195,7 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     return run
   }
 
-  /// `E` on any `Scalar` (for the oracles).
+  /// `E` on any `Scalar` (for the oracles), with `rooms` the arrays of the pass before.
   ///
   /// The cell and the output layer read their parameters from the point by name; the
   /// initial state's entries, also in the point, are named apart.
@@ -228,9 +229,27 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   @_specialize(where Cell == GRUCell, T == DualLanes)
   @_specialize(where Cell == GRUCell, T == Traced)
   @_specialize(where Cell == GRUCell, T == Lanes)
+  public func evaluate<T: Scalar>(_ point: Parameters<T>, keeping rooms: PassRooms?) -> [T] {
+    guard let rooms else {
+      let step = cell.stepping(point)  // the weights read once
+      return [walkForward(from: initialState(of: point), point) { step($0, &$1) }.loss]
+    }
+    rooms.startPass()
+    let step = cell.stepping(point, keeping: rooms)
+    // The state's arrays: the pass before's final state, the point's initial state copied in,
+    // moved out of the room for the walk (one holder: written over in place) and back after.
+    let kept = rooms.room { initialState(of: point) }
+    kept.value.updateParts { q, part in overwrite(&part, with: point[stateNames[q]]) }
+    var state = CellState<T>(h: [])
+    swap(&state, &kept.value)
+    var run = walkForward(from: consume state, point, rooms: rooms) { step($0, &$1) }
+    swap(&run.finalState, &kept.value)
+    return [run.loss]
+  }
+
+  /// `E` on any `Scalar`, nothing kept.
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
-    let step = cell.stepping(point)  // the weights read once
-    return [walkForward(from: initialState(of: point), point) { step($0, &$1) }.loss]
+    evaluate(point, keeping: nil)
   }
 
   /// The forward pass on `Double`, keeping every step's cache for `backward`.

@@ -27,6 +27,7 @@ public enum DualOracle {
   ) -> [[Double]] {
     var inputs = Parameters<DualLanes>(constants: Parameters(point))
     var out: [[Double]] = []
+    let rooms = PassRooms()  // each pass's arrays left for the next
     for first in stride(from: 0, to: directions.count, by: Lanes.count) {
       let pass = directions[first..<min(first + Lanes.count, directions.count)]
       for p in point.indices {
@@ -34,7 +35,7 @@ public enum DualOracle {
           for (lane, v) in pass.enumerated() { inputs.values[p][k].derivative[lane] = v[p][k] }
         }
       }
-      let outputs = f.evaluate(inputs)
+      let outputs = f.evaluate(inputs, keeping: rooms)
       out += pass.indices.map { lane in outputs.map { $0.derivative[lane - first] } }
     }
     return out
@@ -61,10 +62,11 @@ public enum DualOracle {
     }
     // Per variable, outputs × entries, row-major: entry k's column filled by its lane.
     var jacobians = variables.map { _ in [Double]() }
+    let rooms = PassRooms()  // each pass's arrays left for the next
     for first in stride(from: 0, to: entries.count, by: Lanes.count) {
       let seeded = entries[first..<min(first + Lanes.count, entries.count)]
       for (lane, e) in seeded.enumerated() { inputs.values[e.p][e.k].derivative[lane] = 1 }
-      let outputs = f.evaluate(inputs)
+      let outputs = f.evaluate(inputs, keeping: rooms)
       for (lane, e) in seeded.enumerated() {
         let n = point[e.p].values.count  // the Jacobian's columns
         if jacobians[e.v].isEmpty { jacobians[e.v] = Array(repeating: 0, count: outputs.count * n) }

@@ -247,6 +247,8 @@ struct Stencil<F: ForwardFunction> {
   let base: Parameters<Double>
   /// The point on `Lanes`, every lane the same, when `f` evaluates lanes apart.
   var lanes: Parameters<Lanes>?
+  /// The arrays each pass leaves for the next (`PassRooms`).
+  let rooms = PassRooms()
 
   /// Stencils of `f` at `base`.
   init(_ f: F, at base: Parameters<Double>) {
@@ -272,7 +274,7 @@ struct Stencil<F: ForwardFunction> {
         for c in multiples {
           var moved = base
           for (p, k, along) in moving { moved.values[p][k] += c * h * along }
-          out += f.evaluate(moved)
+          out += f.evaluate(moved, keeping: rooms)
         }
       }
       return out
@@ -289,7 +291,7 @@ struct Stencil<F: ForwardFunction> {
           }
         }
       }
-      let values = f.evaluate(side)
+      let values = f.evaluate(side, keeping: rooms)
       for (moving, _) in pass {
         for (p, k, _) in moving { side.values[p][k] = Lanes(base.values[p][k]) }
       }

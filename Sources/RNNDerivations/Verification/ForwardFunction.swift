@@ -54,6 +54,10 @@ public protocol ForwardFunction: Sendable {
   /// more than the recording's true count.
   var leastTapeNodes: Int { get }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T]
+  /// The same evaluation, its arrays kept in `rooms` for the next (nil: nothing kept): what
+  /// an oracle calls for each of its passes, handing every pass the rooms the pass before left
+  /// (`PassRooms`).
+  func evaluate<T: Scalar>(_ inputs: Parameters<T>, keeping rooms: PassRooms?) -> [T]
 }
 
 extension ForwardFunction {
@@ -63,6 +67,54 @@ extension ForwardFunction {
   public var evaluatesLanesApart: Bool { false }
   /// By default no bound: the tape finds out by recording.
   public var leastTapeNodes: Int { 0 }
+  /// By default nothing kept: `evaluate` alone.
+  public func evaluate<T: Scalar>(_ inputs: Parameters<T>, keeping rooms: PassRooms?) -> [T] {
+    evaluate(inputs)
+  }
+}
+
+/// The arrays a forward pass writes over, kept for the next pass of the same function.
+///
+/// An oracle evaluates one function hundreds of times at points a few entries apart. A pass
+/// writes each step over the arrays of the step before, so what it makes is its first step's
+/// rooms and its set-up; with `PassRooms` it asks for them in the same order at every pass
+/// (`room`), the first pass makes them, and every later one writes over what the pass before
+/// left. The arithmetic is the same; only where its results are written changes.
+///
+/// One pass at a time: an oracle makes its own rooms and runs its passes on one thread.
+public final class PassRooms {
+  /// The rooms, in the order a pass asks for them.
+  private var rooms: [AnyObject] = []
+  /// Where the pass under way is in `rooms`.
+  private var next = 0
+  /// No rooms yet: the first pass makes them.
+  public init() {}
+
+  /// A pass begins: its rooms are handed out again from the first.
+  public func startPass() { next = 0 }
+
+  /// The pass's next room: the one the pass before left at this place, or one `make` makes
+  /// (at the first pass, or where the room there holds something else).
+  public func room<R>(_ make: () -> R) -> Room<R> {
+    defer { next += 1 }
+    if next < rooms.count, let room = rooms[next] as? Room<R> { return room }
+    let room = Room(make())
+    if next < rooms.count { rooms[next] = room } else { rooms.append(room) }
+    return room
+  }
+
+  /// The next room of `rooms`, or without them a room of its own: a pass that keeps nothing.
+  public static func room<R>(in rooms: PassRooms?, _ make: () -> R) -> Room<R> {
+    rooms?.room(make) ?? Room(make())
+  }
+}
+
+/// One kept room: a value a pass writes over in place (`PassRooms.room`).
+public final class Room<R> {
+  /// What the pass writes over.
+  public var value: R
+  /// A room holding `value`.
+  public init(_ value: R) { self.value = value }
 }
 
 /// `g · f(x)` for a fixed upstream gradient `g`: its gradient is the vector–Jacobian

@@ -37,8 +37,10 @@ public struct MistakenCell<Base: RecurrentCell>: RecurrentCell {
     base.step(x, state, p)
   }
   /// The real forward step, its weights read once.
-  public func stepping<T: Scalar>(_ p: Parameters<T>) -> StepInPlace<T> {
-    base.stepping(p)
+  public func stepping<T: Scalar>(_ p: Parameters<T>, keeping rooms: PassRooms?)
+    -> StepInPlace<T>
+  {
+    base.stepping(p, keeping: rooms)
   }
   /// The real cell's weights, and the parameters themselves: the mistaken backward step reads
   /// them by name.

@@ -99,4 +99,7 @@ struct PointByPoint<F: ForwardFunction>: ForwardFunction {
   var outputName: String { f.outputName }
   var cost: Int { f.cost }
   func evaluate<T: Scalar>(_ inputs: Parameters<T>) -> [T] { f.evaluate(inputs) }
+  func evaluate<T: Scalar>(_ inputs: Parameters<T>, keeping rooms: PassRooms?) -> [T] {
+    f.evaluate(inputs, keeping: rooms)
+  }
 }
