@@ -28,10 +28,16 @@ struct StatePropagation<Cell: RecurrentCell>: ForwardFunction {
   /// As `model`'s walk: the weights are constants.
   var evaluatesLanesApart: Bool { model.evaluatesLanesApart }
 
-  func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] {
-    let constants = Parameters<T>(constants: p)
-    let step = model.cell.stepping(constants)
-    let run = model.walkForward(from: model.initialState(of: v), constants) { step($0, &$1) }
+  func evaluate<T: Scalar>(_ v: Parameters<T>) -> [T] { evaluate(v, keeping: nil) }
+
+  /// The same, the weights lifted once for every pass and the step's arrays kept in `rooms`.
+  func evaluate<T: Scalar>(_ v: Parameters<T>, keeping rooms: PassRooms?) -> [T] {
+    rooms?.startPass()
+    let constants = PassRooms.room(in: rooms) { Parameters<T>(constants: p) }.value
+    let step = model.cell.stepping(constants, keeping: rooms)
+    let run = model.walkForward(from: model.initialState(of: v), constants, rooms: rooms) {
+      step($0, &$1)
+    }
     return run.finalState.parts.flatMap { $0 }
   }
 }

@@ -18,8 +18,16 @@ public struct SequenceBatch<Cell: RecurrentCell>: ForwardFunction {
   public var evaluatesLanesApart: Bool { sequences.allSatisfy(\.evaluatesLanesApart) }
 
   /// `E = Σ_b E_b` at `point`.
-  public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
-    [sequences.reduce(T(0)) { $0 + $1.evaluate(point)[0] }]
+  public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] { evaluate(point, keeping: nil) }
+
+  /// The same, each sequence's arrays kept in rooms of its own among `rooms`.
+  public func evaluate<T: Scalar>(_ point: Parameters<T>, keeping rooms: PassRooms?) -> [T] {
+    rooms?.startPass()
+    return [
+      sequences.reduce(T(0)) {
+        $0 + $1.evaluate(point, keeping: rooms?.room { PassRooms() }.value)[0]
+      }
+    ]
   }
 
   /// Every sequence's loss and hand-derived gradients at `point` (one forward and one

@@ -169,25 +169,33 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     }
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
     // x_t and the output layer's logits (and an oracle's pass's exponentials): arrays made at
-    // the first step (of the first pass, with `rooms`) and written over at every later one.
-    let room = PassRooms.room(in: rooms) { (x_t: [T](), output: OutputStepRoom<T>()) }
+    // the first step and written over at every later one; with `rooms`, the pass before's,
+    // moved in for the walk and back after.
+    var (x_t, output) = ([T](), OutputStepRoom<T>())
+    let room = rooms?.room { (x_t: [T](), output: OutputStepRoom<T>()) }
+    func exchange() {  // the room's arrays for the walk's, and back after it
+      guard let room else { return }
+      swap(&x_t, &room.value.x_t)
+      swap(&output, &room.value.output)
+    }
+    exchange()
+    defer { exchange() }
     // Past `length` nothing runs: the state is copied through to the end, unchanged.
     for (t, (x, k)) in zip(xs, targets).prefix(length ?? xs.count).enumerated() {
       if let constant = restart(t) { state = constant }
-      lift(dropout?.input(x, t) ?? x, into: &room.value.x_t)
-      let cache = step(room.value.x_t, &state)  // the state is now h_t (and c_t)
+      lift(dropout?.input(x, t) ?? x, into: &x_t)
+      let cache = step(x_t, &state)  // the state is now h_t (and c_t)
       // The output layer sees h_t through the output mask; the next step sees h_t itself.
       let s = dropout.map { state.h .* lift($0.outputMasks[t]) } ?? state.h
       let loss: T
       if keepingSteps {
         let yHat: [T]
-        (yHat, loss) = outputStepForward(
-          s: s, V: V, b_y: b_y, target: k, logitsInto: &room.value.output)
+        (yHat, loss) = outputStepForward(s: s, V: V, b_y: b_y, target: k, logitsInto: &output)
         run.yHats.append(yHat)
         run.caches.append(consume cache)  // moved, not copied: a copy retains each array
         run.states.append(copy state)  // h_t kept; the walk goes on from it
       } else {
-        loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k, into: &room.value.output)
+        loss = outputStepLoss(s: s, V: V, b_y: b_y, target: k, into: &output)
       }
       if carriesLoss?[t] ?? true { run.loss += loss }  // E_t = −log ŷ_t[k_t]
     }

@@ -82,12 +82,17 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
   }
 
   /// `E` with the carried states at the cuts held constant (frozen at the point of the check).
-  public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] {
-    let (initial, step) = (model.initialState(of: point), model.cell.stepping(point))
+  public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] { evaluate(point, keeping: nil) }
+
+  /// The same, the cell's and the walk's arrays kept in `rooms`.
+  public func evaluate<T: Scalar>(_ point: Parameters<T>, keeping rooms: PassRooms?) -> [T] {
+    rooms?.startPass()
+    let initial = model.initialState(of: point)
+    let step = model.cell.stepping(point, keeping: rooms)
     guard case .window(let n) = truncation else {
       // Each chunk starts from the carried state as a constant.
       let run = model.walkForward(
-        from: initial, point,
+        from: initial, point, rooms: rooms,
         restart: { t in truncation.stops(before: t) ? frozen[t - 1].lifted() : nil }
       ) { step($0, &$1) }
       return [run.loss]
