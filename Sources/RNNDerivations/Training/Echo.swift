@@ -353,13 +353,12 @@ extension EchoStep {
     // Lane i's row (past the group's last, the last again): its chunk and its state.
     let lanes = (0..<Lanes.count).map { min(group.lowerBound + $0, group.upperBound - 1) }
     let (xs, targets) = (lanes.map { rows[$0].xs }, lanes.map { rows[$0].targets })
-    let parts = lanes.map { states[$0].parts }
     /// Entries `0..<count` side by side: entry `j` of lane `i` is `value(i, j)`.
     func sideBySide(_ count: Int, _ value: (_ lane: Int, _ j: Int) -> Double) -> [Lanes] {
       (0..<count).map { j in Lanes { value($0, j) } }
     }
     let (V, b_y) = (p.matrix(cell.outputNames.weights), p[cell.outputNames.bias])
-    var state = cell.state(parts[0].indices.map { q in sideBySide(dims.H) { parts[$0][q][$1] } })
+    var state = CellState(sideBySide: lanes.map { states[$0] })
     // Forward: E = Σ_t E_t, keeping each step's ŷ_t, y_t, s_t = h_t and its step back.
     var (loss, room): (Lanes, OutputStepRoom<Lanes>) = (0, OutputStepRoom())  // room: logits
     var kept: [(yHat: [Lanes], y: [Lanes], s: [Lanes], back: SideBySideBack)] = []
@@ -404,14 +403,39 @@ extension EchoStep {
       let out = outputLayerBackward(dz: dz, s: kept[t].s, V: V)
       add(v, out.weights.share)  // ∂E_t/∂V = dz ⊗ s_t
       add(bias, .vector(out.db_y))  // ∂E_t/∂b_y = dz
-      // ∂E/∂h_t, and dcNext moved out of `next`, so that the step writes over it.
-      let g = kept[t].back(CellState(h: out.ds .+ next.h, c: next.c.take(), below: next.below))
+      // ∂E/∂h_t = ∂E_t/∂h_t + dhNext, written over dhNext's array, moved out of `next` with
+      // dcNext (one holder each), so that the step writes over them: `ds .+ dhNext`, the same
+      // additions in the same order.
+      var dh: [Lanes] = []
+      swap(&dh, &next.h)
+      precondition(dh.count == out.ds.count, "∂E_t/∂h_t and dhNext: H entries each")
+      let g = kept[t].back(
+        CellState(h: entrywise(consume dh, out.ds) { $1 + $0 }, c: next.c.take(), below: next.below)
+      )
       for (name, share) in g.parameters { add(p.layout.index(of: name), share) }  // shared: add
       next = g.dStatePrev  // ∂E/∂h_{t−1} (and c_{t−1}); dropped at t = 0: the state is a constant
     }
     for k in waiting.indices { flush(k) }
-    let ended = state.parts  // once, not once a row
-    let final = (0..<group.count).map { lane in cell.state(ended.map { $0.map { $0[lane] } }) }
-    return (loss, sums, final)
+    return (loss, sums, (0..<group.count).map(state.lane))
+  }
+}
+
+extension CellState<Lanes> {
+  /// Rows' states side by side, part by part: entry `j` of lane `i` is row `i`'s (one row a
+  /// lane, `Lanes.count` of them).
+  init(sideBySide rows: [CellState<Double>]) {
+    func sideBySide(_ part: (CellState<Double>) -> [Double]) -> [Lanes] {
+      let columns = rows.map(part)  // each row's part, read once
+      return columns[0].indices.map { j in Lanes { columns[$0][j] } }
+    }
+    self.init(
+      h: sideBySide { $0.h }, c: rows[0].c.map { _ in sideBySide { $0.cellState } },
+      below: rows[0].below.indices.map { l in CellState(sideBySide: rows.map { $0.below[l] }) })
+  }
+
+  /// Lane `i`'s state, part by part: the row's walk of that lane.
+  func lane(_ i: Int) -> CellState<Double> {
+    CellState<Double>(
+      h: h.map { $0[i] }, c: c.map { $0.map { $0[i] } }, below: below.map { $0.lane(i) })
   }
 }
