@@ -403,9 +403,9 @@ extension EchoStep {
       let out = outputLayerBackward(dz: dz, s: kept[t].s, V: V)
       add(v, out.weights.share)  // ∂E_t/∂V = dz ⊗ s_t
       add(bias, .vector(out.db_y))  // ∂E_t/∂b_y = dz
-      // ∂E/∂h_t = ∂E_t/∂h_t + dhNext, written over dhNext's array, moved out of `next` with
-      // dcNext (one holder each), so that the step writes over them: `ds .+ dhNext`, the same
-      // additions in the same order.
+      // ∂E/∂h_t = ∂E_t/∂h_t + dhNext (`ds .+ dhNext`, the same additions in the same order),
+      // written over dhNext's array. dhNext and dcNext are moved out of `next` (one holder
+      // each), so that the sum and the step write over them.
       var dh: [Lanes] = []
       swap(&dh, &next.h)
       precondition(dh.count == out.ds.count, "∂E_t/∂h_t and dhNext: H entries each")
