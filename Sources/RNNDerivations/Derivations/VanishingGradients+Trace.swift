@@ -33,7 +33,7 @@ struct StatePropagation<Cell: RecurrentCell>: ForwardFunction {
   /// The same, the weights lifted once for every pass and the step's arrays kept in `rooms`.
   func evaluate<T: Scalar>(_ v: Parameters<T>, keeping rooms: PassRooms?) -> [T] {
     rooms?.startPass()
-    let constants = PassRooms.room(in: rooms) { Parameters<T>(constants: p) }.value
+    let constants = rooms?.room { Parameters<T>(constants: p) }.value ?? Parameters(constants: p)
     let step = model.cell.stepping(constants, keeping: rooms)
     let run = model.walkForward(from: model.initialState(of: v), constants, rooms: rooms) {
       step($0, &$1)

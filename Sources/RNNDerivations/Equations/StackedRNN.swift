@@ -105,16 +105,15 @@ public struct StackedCell: RecurrentCell {
   }
 
   /// The same, with `rooms` written over the layer's parameters of the pass before: its
-  /// layout and its list of values, which only the values' arrays change between passes.
+  /// layout and its list of values, which only the values' arrays change between passes of
+  /// one function (whose rooms they are: the same shapes at every pass).
   func parameters<T>(ofLayer l: Int, in p: Parameters<T>, keeping rooms: PassRooms?)
     -> Parameters<T>
   {
     guard let rooms else { return parameters(ofLayer: l, in: p) }
     let (range, room) = (layerRanges[l], rooms.room { parameters(ofLayer: l, in: p) })
-    guard room.value.layout.shapes.elementsEqual(p.layout.shapes[range]) else {
-      room.value = parameters(ofLayer: l, in: p)  // another function's rooms: made anew
-      return room.value
-    }
+    precondition(
+      room.value.layout.shapes.elementsEqual(p.layout.shapes[range]), "rooms of another function")
     room.value.replaceValues(with: p.values[range])
     return room.value
   }

@@ -37,6 +37,12 @@ public struct CellState<T: Scalar>: Sendable {
     return parts
   }
 
+  /// A state of the same layers, each part `transform`ed (`lifted`, a lane of rows side by
+  /// side).
+  @inlinable func mapParts<U: Scalar>(_ transform: ([T]) -> [U]) -> CellState<U> {
+    CellState<U>(h: transform(h), c: c.map(transform), below: below.map { $0.mapParts(transform) })
+  }
+
   /// Each part, in the order of `parts`, handed to `body` with its place in that order to
   /// write over in place.
   mutating func updateParts(_ body: (_ q: Int, _ part: inout [T]) -> Void) {
@@ -65,7 +71,7 @@ public struct CellState<T: Scalar>: Sendable {
 extension CellState<Double> {
   /// The same values as constants of any `Scalar`: no oracle differentiates through them.
   @inlinable public func lifted<S: Scalar>() -> CellState<S> {
-    CellState<S>(h: lift(h), c: c.map { lift($0) }, below: below.map { $0.lifted() })
+    mapParts { lift($0) }
   }
 }
 

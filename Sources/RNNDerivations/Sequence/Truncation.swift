@@ -84,7 +84,7 @@ public struct TruncatedObjective<Cell: RecurrentCell>: ForwardFunction {
   /// `E` with the carried states at the cuts held constant (frozen at the point of the check).
   public func evaluate<T: Scalar>(_ point: Parameters<T>) -> [T] { evaluate(point, keeping: nil) }
 
-  /// The same, the cell's and the walk's arrays kept in `rooms`.
+  /// The same, the cell's arrays kept in `rooms` (and for chunks, the walk's).
   public func evaluate<T: Scalar>(_ point: Parameters<T>, keeping rooms: PassRooms?) -> [T] {
     rooms?.startPass()
     let initial = model.initialState(of: point)

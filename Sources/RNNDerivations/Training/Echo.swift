@@ -434,8 +434,5 @@ extension CellState<Lanes> {
   }
 
   /// Lane `i`'s state, part by part: the row's walk of that lane.
-  func lane(_ i: Int) -> CellState<Double> {
-    CellState<Double>(
-      h: h.map { $0[i] }, c: c.map { $0.map { $0[i] } }, below: below.map { $0.lane(i) })
-  }
+  func lane(_ i: Int) -> CellState<Double> { mapParts { $0.map { $0[i] } } }
 }
