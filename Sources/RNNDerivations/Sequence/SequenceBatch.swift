@@ -1,5 +1,3 @@
-import Dispatch
-
 /// A batch of sequences of different lengths sharing the parameters and the initial state, as
 /// `dynamic_rnn` runs them padded to the longest with `sequence_length` (source 001):
 /// `E = Σ_b E_b`, and every gradient the sum of the sequences' gradients.
@@ -57,44 +55,5 @@ public struct BatchGradients: Sendable {
     each.dropFirst().reduce(each.first?.magnitudes ?? []) { largest, g in
       zip(largest, g.magnitudes).map { max($0, $1) }
     }
-  }
-}
-
-extension Array {
-  /// `map`, with the elements taken on every core: a batch's sequences are independent until
-  /// their gradients are summed.
-  ///
-  /// Each result is written once, into its element's place, by the thread that computed it:
-  /// the same array as `map` gives, in the same order, whatever order the work finishes in.
-  func concurrentMap<T>(_ transform: (Element) -> T) -> [T] {
-    concurrentMap(transform, alongside: nil as (() -> Void)?).results
-  }
-
-  /// `concurrentMap`, and `extra()` as one more piece of the same work, taken first by
-  /// whichever core is free: work that needs none of the results (the echo training's next
-  /// chunk), run beside the map without a third thread taking turns with its two.
-  func concurrentMap<T, B>(_ transform: (Element) -> T, alongside extra: (() -> B)?) -> (
-    results: [T], extra: B?
-  ) {
-    // Written once by the thread that runs `extra`, read after `concurrentPerform` returns.
-    nonisolated(unsafe) var extraResult: B?
-    let results = [T](unsafeUninitializedCapacity: count) { results, initialized in
-      // Unchecked: every index is written exactly once, and nothing reads before all are;
-      // the elements are only read.
-      nonisolated(unsafe) let (results, elements) = (results, self)
-      withoutActuallyEscaping(transform) { transform in
-        nonisolated(unsafe) let (transform, extra) = (transform, extra)
-        let first = extra == nil ? 0 : 1  // iteration 0 is `extra`'s when there is one
-        DispatchQueue.concurrentPerform(iterations: first + elements.count) { i in
-          if i < first {
-            extraResult = extra?()
-          } else {
-            results.initializeElement(at: i - first, to: transform(elements[i - first]))
-          }
-        }
-      }
-      initialized = count
-    }
-    return (results, extraResult)
   }
 }
