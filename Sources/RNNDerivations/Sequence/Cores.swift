@@ -87,8 +87,6 @@ extension Array {
     private let lock: UnsafeMutablePointer<pthread_spinlock_t>
     /// A call is running; a second caller's call goes to Dispatch.
     private var busy = false
-    /// The running call's number: a waiting thread's sign that a new call has started.
-    private var generation = 0
     /// The running call's `body`, where its caller holds it for the call.
     private var body: UnsafePointer<@Sendable (Int) -> Void>?
     /// The next piece to take, the call's pieces, and how many have run.
@@ -132,7 +130,6 @@ extension Array {
       locked {
         guard !busy else { return false }
         (busy, self.body, next, count, finished) = (true, body, 0, iterations, 0)
-        generation += 1
         return true
       }
     }
@@ -154,28 +151,26 @@ extension Array {
       }
     }
 
-    /// A crew thread: each call's pieces, waiting for the next call awake, then asleep.
+    /// A crew thread: each call's pieces, waiting for the next awake, then asleep.
     private func serve() {
-      var seen = 0
       while true {
-        seen = awaitCall(after: seen)
+        awaitPieces()
         work()
       }
     }
 
-    /// The number of a running call newer than `seen`, waited for.
-    private func awaitCall(after seen: Int) -> Int {
-      func running() -> Int? { locked { busy && generation != seen ? generation : nil } }
+    /// Returns once a call has pieces left to take: awake for `patience`, then asleep.
+    private func awaitPieces() {
+      func piecesLeft() -> Bool { locked { next < count } }
       let deadline = DispatchTime.now().uptimeNanoseconds + Self.patience
       while DispatchTime.now().uptimeNanoseconds < deadline {
-        if let g = running() { return g }
+        if piecesLeft() { return }
       }
       bell.lock()
       defer { bell.unlock() }
       asleep += 1
       defer { asleep -= 1 }
-      while true {
-        if let g = running() { return g }
+      while !piecesLeft() {
         bell.wait()  // a call that starts while this thread holds `bell` finds it waiting
       }
     }
