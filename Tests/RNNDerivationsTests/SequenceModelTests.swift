@@ -94,6 +94,44 @@ private struct DiagonalCell: RecurrentCell {
     check(StackedCell([LSTMCell(forgetBias: 0), GRUCell(variant: .resetAfter)]))
   }
 
+  /// A step's shares handed straight to a sink (what the walk calls) are what it lists.
+  ///
+  /// Bit for bit: the same names in the same order, the same factors, and the same
+  /// `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`). Each cell of one layer hands them on itself; a stack
+  /// and a cell written in this file go through the list.
+  @Test func aStepHandsItsSinkTheSharesItLists() {
+    func check<C: RecurrentCell>(_ cell: C) {
+      let ex = SequenceExample(
+        cell, Dims(D: 3, H: 4, K: 3), steps: 5, seed: 6, stateNames: cell.stateNames)
+      let w = cell.weights(ex.p)
+      #expect(ex.gradients.upstream.count == ex.run.caches.count, "\(C.self)")
+      for (t, dState) in ex.gradients.upstream.enumerated() {
+        let listed = cell.backward(dState, ex.run.caches[t], w)
+        var sink = ShareList<Double>(capacity: 0)
+        let dStatePrev = cell.backward(dState, ex.run.caches[t], w, joining: &sink)
+        let label = "\(C.self), step \(t)"
+        #expect(sink.list.map(\.name) == listed.parameters.map(\.name), "\(label)")
+        #expect(!sink.list.isEmpty, "\(label)")
+        for (handed, kept) in zip(sink.list, listed.parameters) {
+          switch (handed.gradient, kept.gradient) {
+          case (.outer(let a, let b), .outer(let c, let d)):
+            #expect(a == c && b == d, "\(label), \(handed.name)")
+          case (.vector(let u), .vector(let v)): #expect(u == v, "\(label), \(handed.name)")
+          default: Issue.record("\(label), \(handed.name): one an outer product, one not")
+          }
+        }
+        #expect(dStatePrev.parts == listed.dStatePrev.parts, "\(label)")
+      }
+    }
+    check(RNNCell())
+    check(ConcatRNNCell())
+    check(LSTMCell(forgetBias: 1))
+    check(GRUCell(variant: .resetBefore))
+    check(GRUCell(variant: .resetAfter))
+    check(StackedCell([LSTMCell(forgetBias: 0), GRUCell(variant: .resetAfter)]))
+    check(DiagonalCell())
+  }
+
   /// A cell defined outside the library passes every oracle through the walk, at T = 4.
   @Test(arguments: 0..<4 as Range<UInt64>)
   func aCellDefinedInOneFilePassesTheOracles(seed: UInt64) {

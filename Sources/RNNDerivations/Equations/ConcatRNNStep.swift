@@ -133,6 +133,16 @@ public struct ConcatRNNCell: RecurrentCell {
     Self.cellGradients(concatRNNStepBackward(dState.handedOn().h, cache: cache, W: w.W))
   }
 
+  /// The same, its shares handed to `sink`.
+  public func backward<S: ShareSink<Double>>(
+    _ dState: consuming CellState<Double>, _ cache: ConcatRNNStepCache<Double>,
+    _ w: (W: Matrix<Double>, b_s: [Double]), joining sink: inout S
+  ) -> CellState<Double> {
+    let g = concatRNNStepBackward(dState.handedOn().h, cache: cache, W: w.W)
+    Self.join(g, into: &sink)
+    return CellState(h: g.dsPrev)
+  }
+
   /// The step and its backward step on rows side by side, `W` and `b_s` read once.
   public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
     let (W, b_s) = (p.matrix("W"), p["b_s"])
@@ -150,12 +160,20 @@ public struct ConcatRNNCell: RecurrentCell {
   public static func cellGradients<T: Scalar>(_ g: consuming ConcatRNNStepGradientsOf<T>)
     -> CellGradientsOf<T>
   {
-    let parameters: [(name: String, gradient: StepGradientOf<T>)] = [
-      ("W", .outer(g.da, g.input)), ("b_s", .vector(g.db_s)),
-    ]
+    var parameters = ShareList<T>(capacity: 2)
+    join(g, into: &parameters)
     let dsPrev = g.dsPrev
     let g = consume g  // moved into dx's closure, not copied
-    return CellGradientsOf(parameters: parameters, dStatePrev: CellState(h: dsPrev), dx: g.dx)
+    return CellGradientsOf(
+      parameters: parameters.list, dStatePrev: CellState(h: dsPrev), dx: g.dx)
+  }
+
+  /// One step's shares handed to `sink` by parameter name: `∂E/∂W` as its two factors.
+  static func join<T: Scalar, S: ShareSink<T>>(
+    _ g: ConcatRNNStepGradientsOf<T>, into sink: inout S
+  ) {
+    sink.join("W", outer: g.da, g.input)
+    sink.join("b_s", vector: g.db_s)
   }
 
   /// `1 − S_t²`, the only derivative in the step.

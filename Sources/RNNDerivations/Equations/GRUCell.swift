@@ -345,6 +345,16 @@ public struct GRUCell: RecurrentCell {
     Self.cellGradients(gruStepBackward(dState.handedOn().h, cache: cache, p: w, variant: variant))
   }
 
+  /// The same, its shares handed to `sink`.
+  public func backward<S: ShareSink<Double>>(
+    _ dState: consuming CellState<Double>, _ cache: GRUStepCache<Double>, _ w: GRUGates<Double>,
+    joining sink: inout S
+  ) -> CellState<Double> {
+    let g = gruStepBackward(dState.handedOn().h, cache: cache, p: w, variant: variant)
+    Self.join(g, into: &sink)
+    return CellState(h: g.dhPrev)
+  }
+
   /// The GRU step and its backward step on rows side by side, the gates' weights (and `b_hn`)
   /// read once.
   public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
@@ -365,15 +375,19 @@ public struct GRUCell: RecurrentCell {
   public static func cellGradients<T: Scalar>(_ g: consuming GRUStepGradientsOf<T>)
     -> CellGradientsOf<T>
   {
-    var parameters: [(name: String, gradient: StepGradientOf<T>)] = []
-    parameters.reserveCapacity(10)
-    g.r.append(gates.r, to: &parameters)
-    g.z.append(gates.z, to: &parameters)
-    g.h.affine.append(gates.h, to: &parameters)  // the candidate's W_h, U_h, b_h
-    if let db_hn = g.h.db_hn { parameters.append((recurrentBias, .vector(db_hn))) }
+    var parameters = ShareList<T>(capacity: 10)
+    join(g, into: &parameters)
     let dStatePrev = CellState(h: g.dhPrev)
     let g = consume g  // moved into dx's closure, not copied
-    return CellGradientsOf(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)
+    return CellGradientsOf(parameters: parameters.list, dStatePrev: dStatePrev, dx: g.dx)
+  }
+
+  /// One step's shares handed to `sink` by parameter name, in the parameters' order.
+  static func join<T: Scalar, S: ShareSink<T>>(_ g: GRUStepGradientsOf<T>, into sink: inout S) {
+    g.r.join(gates.r, into: &sink)
+    g.z.join(gates.z, into: &sink)
+    g.h.affine.join(gates.h, into: &sink)  // the candidate's W_h, U_h, b_h
+    if let db_hn = g.h.db_hn { sink.join(recurrentBias, vector: db_hn) }
   }
 
   /// The candidate through tanh; the two gates through σ (and `1 − z` in the update).

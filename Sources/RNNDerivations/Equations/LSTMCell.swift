@@ -286,6 +286,17 @@ public struct LSTMCell: RecurrentCell {
     return Self.cellGradients(lstmStepBackward(dh: dh, dc: dc, cache: cache, p: w))
   }
 
+  /// The same, its shares handed to `sink`.
+  public func backward<S: ShareSink<Double>>(
+    _ dState: consuming CellState<Double>, _ cache: LSTMStepCache<Double>,
+    _ w: LSTMGates<Double>, joining sink: inout S
+  ) -> CellState<Double> {
+    let (dh, dc) = dState.handedOnWithC()
+    let g = lstmStepBackward(dh: dh, dc: dc, cache: cache, p: w)
+    Self.join(g, into: &sink)
+    return CellState(h: g.dhPrev, c: g.dcPrev)
+  }
+
   /// The LSTM step and its backward step on rows side by side, the four gates' weights read
   /// once.
   public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
@@ -308,15 +319,19 @@ public struct LSTMCell: RecurrentCell {
   public static func cellGradients<T: Scalar>(_ g: consuming LSTMStepGradientsOf<T>)
     -> CellGradientsOf<T>
   {
-    var parameters: [(name: String, gradient: StepGradientOf<T>)] = []
-    parameters.reserveCapacity(12)
-    g.i.append(gates.i, to: &parameters)
-    g.f.append(gates.f, to: &parameters)
-    g.o.append(gates.o, to: &parameters)
-    g.c.append(gates.c, to: &parameters)
+    var parameters = ShareList<T>(capacity: 12)
+    join(g, into: &parameters)
     let dStatePrev = CellState(h: g.dhPrev, c: g.dcPrev)
     let g = consume g  // moved into dx's closure, not copied
-    return CellGradientsOf(parameters: parameters, dStatePrev: dStatePrev, dx: g.dx)
+    return CellGradientsOf(parameters: parameters.list, dStatePrev: dStatePrev, dx: g.dx)
+  }
+
+  /// One step's shares handed to `sink` by parameter name, gate by gate.
+  static func join<T: Scalar, S: ShareSink<T>>(_ g: LSTMStepGradientsOf<T>, into sink: inout S) {
+    g.i.join(gates.i, into: &sink)
+    g.f.join(gates.f, into: &sink)
+    g.o.join(gates.o, into: &sink)
+    g.c.join(gates.c, into: &sink)
   }
 
   /// `tanh c_t` and the candidate through tanh; the three gates through σ.

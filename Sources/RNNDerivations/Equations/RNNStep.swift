@@ -167,18 +167,16 @@ public struct GateParameters<T: Scalar>: Sendable {
 extension AffineGradientsOf {
   /// This step's gradients of gate `g`'s weights, by name.
   public func named(_ g: GateNames) -> [(name: String, gradient: StepGradientOf<T>)] {
-    var list: [(name: String, gradient: StepGradientOf<T>)] = []
-    append(g, to: &list)
-    return list
+    var shares = ShareList<T>(capacity: 3)
+    join(g, into: &shares)
+    return shares.list
   }
 
-  /// The same three appended to `list`: a cell's gates one after another in one array.
-  func append(_ g: GateNames, to list: inout [(name: String, gradient: StepGradientOf<T>)]) {
-    // Each share made where it is stored: made first and then copied in, each array was
-    // retained twice (notes/Performance.md, nineteenth round).
-    list.append((g.W, weights.W.share))
-    list.append((g.U, weights.U.share))
-    list.append((g.b, .vector(db)))
+  /// The same three handed to `sink`: a cell's gates one after another.
+  func join<S: ShareSink<T>>(_ g: GateNames, into sink: inout S) {
+    weights.W.join(g.W, into: &sink)
+    weights.U.join(g.U, into: &sink)
+    sink.join(g.b, vector: db)
   }
 }
 
@@ -276,6 +274,16 @@ public struct RNNCell: RecurrentCell {
     Self.cellGradients(rnnStepBackward(dState.handedOn().h, cache: cache, W: w.W, U: w.U))
   }
 
+  /// The same, its shares handed to `sink`.
+  public func backward<S: ShareSink<Double>>(
+    _ dState: consuming CellState<Double>, _ cache: RNNStepCache<Double>,
+    _ w: GateParameters<Double>, joining sink: inout S
+  ) -> CellState<Double> {
+    let g = rnnStepBackward(dState.handedOn().h, cache: cache, W: w.W, U: w.U)
+    Self.join(g, into: &sink)
+    return CellState(h: g.dhPrev)
+  }
+
   /// The RNN step and its backward step on rows side by side, `W`, `U` and `b` read once.
   public func sideBySide(_ p: Parameters<Lanes>) -> SideBySideStep? {
     let w = Self.gate(p)
@@ -293,14 +301,20 @@ public struct RNNCell: RecurrentCell {
     -> CellGradientsOf<T>
   {
     let dhPrev = g.dhPrev
-    let parameters: [(name: String, gradient: StepGradientOf<T>)] = [
-      (names.U, g.weights.U.share), (names.W, g.weights.W.share), (names.b, .vector(g.db)),
-    ]
+    var parameters = ShareList<T>(capacity: 3)
+    join(g, into: &parameters)
     let g = consume g  // moved into dx's closure, not copied
     return CellGradientsOf(
-      parameters: parameters,
+      parameters: parameters.list,
       dStatePrev: CellState(h: dhPrev),
       dx: g.dx)
+  }
+
+  /// One step's shares handed to `sink` by parameter name, in the parameters' order.
+  static func join<T: Scalar, S: ShareSink<T>>(_ g: AffineGradientsOf<T>, into sink: inout S) {
+    g.weights.U.join(names.U, into: &sink)
+    g.weights.W.join(names.W, into: &sink)
+    sink.join(names.b, vector: g.db)
   }
 
   /// `1 − h_t²`, the only derivative in the step.

@@ -320,7 +320,7 @@ public struct OuterShares: Sendable {
 /// those wait as their factors and are added at the end in one pass (`Matrix.addOuters`), the
 /// same additions in the same order, with each entry's running sum held in a register across
 /// the steps where adding in place would read and write the whole H×H matrix at every step.
-struct GradientSums {
+struct GradientSums: ShareSink {
   /// What has joined so far (the waiting shares not yet).
   private var sums: Parameters<Double>
   /// Per variable, its outer-product shares still waiting.
@@ -338,17 +338,25 @@ struct GradientSums {
     )
   }
 
-  /// One step's share of `name`'s gradient joins the sum.
-  mutating func join(_ name: String, _ share: StepGradient) {
-    if let accumulate { return accumulate(&sums, name, share) }
-    // Looked for first after the last one: a step's shares come in the parameters' order.
-    let k = sums.layout.index(of: name, guess: last + 1 < waiting.count ? last + 1 : 0)
-    last = k
-    guard case .outer(let a, let b) = share else {
-      flush(k)  // the shares before this one first: the order of the additions is kept
-      return sums.add(at: k, share)
-    }
-    waiting[k].append(a, b)
+  /// One step's share `a ⊗ b` of `name`'s gradient waits, as its factors, to join the sum.
+  mutating func join(_ name: String, outer a: [Double], _ b: [Double]) {
+    if let accumulate { return accumulate(&sums, name, .outer(a, b)) }
+    waiting[variable(name)].append(a, b)
+  }
+
+  /// One step's share `v` of `name`'s gradient joins the sum.
+  mutating func join(_ name: String, vector v: [Double]) {
+    if let accumulate { return accumulate(&sums, name, .vector(v)) }
+    let k = variable(name)
+    flush(k)  // the shares before this one first: the order of the additions is kept
+    sums.add(at: k, v)
+  }
+
+  /// Where `name` is, looked for first after the last one: a step's shares come in the
+  /// parameters' order.
+  private mutating func variable(_ name: String) -> Int {
+    last = sums.layout.index(of: name, guess: last + 1 < waiting.count ? last + 1 : 0)
+    return last
   }
 
   /// The waiting shares of variable `k` added.

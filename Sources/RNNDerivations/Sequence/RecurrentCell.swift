@@ -100,6 +100,46 @@ public enum StepGradientOf<T: Scalar>: Sendable {
 /// One step's share of a parameter's gradient on `Double`: what the walk adds.
 public typealias StepGradient = StepGradientOf<Double>
 
+/// Where a step's backward pass hands its shares, by parameter name, as it forms them: the
+/// walk's sums (`GradientSums`), or a list of them (`ShareList`, a step's `CellGradientsOf`).
+///
+/// Handed straight to the sums, a share's arrays are lent, not stored: a list holds each of
+/// them once more, and the walk let go of each after reading it (half of a step's reference
+/// counts, notes/Performance.md, twenty-fifth round).
+public protocol ShareSink<Number> {
+  /// The number the shares are made of: `Double`, or `Lanes` for rows side by side.
+  associatedtype Number: Scalar
+  /// `name`'s share `a ⊗ b`, as its two factors.
+  mutating func join(_ name: String, outer a: [Number], _ b: [Number])
+  /// `name`'s share written out: a bias's `da`, or any share given entry by entry.
+  mutating func join(_ name: String, vector v: [Number])
+}
+
+extension ShareSink {
+  /// `share` joins `name`'s, as its factors or entry by entry.
+  mutating func join(_ name: String, _ share: StepGradientOf<Number>) {
+    switch share {
+    case .vector(let v): join(name, vector: v)
+    case .outer(let a, let b): join(name, outer: a, b)
+    }
+  }
+}
+
+/// A step's shares listed in the order they came: what `CellGradientsOf` holds.
+public struct ShareList<Number: Scalar>: ShareSink {
+  /// The shares so far, by name.
+  public var list: [(name: String, gradient: StepGradientOf<Number>)] = []
+  /// An empty list, with room for `capacity` shares.
+  public init(capacity: Int) { list.reserveCapacity(capacity) }
+  /// Each share made where it is stored: made first and then copied in, each array was retained
+  /// twice (notes/Performance.md, nineteenth round).
+  public mutating func join(_ name: String, outer a: [Number], _ b: [Number]) {
+    list.append((name, .outer(a, b)))
+  }
+  /// `v` listed as `name`'s share.
+  public mutating func join(_ name: String, vector v: [Number]) { list.append((name, .vector(v))) }
+}
+
 /// One step's gradient of a weight: the outer product `a ⊗ b` kept as its two factors, or a
 /// matrix given outright (a learner's answer, a catalogued mistake).
 public struct OuterGradientOf<T: Scalar>: Sendable {
@@ -120,6 +160,11 @@ public struct OuterGradientOf<T: Scalar>: Sendable {
   }
   /// As the walk adds it: the factors (never formed), or the given matrix entry by entry.
   public var share: StepGradientOf<T> { given.map { .vector($0.storage) } ?? .outer(a, b) }
+
+  /// `share` handed to `sink` as `name`'s, its arrays lent.
+  func join<S: ShareSink<T>>(_ name: String, into sink: inout S) {
+    if let given { sink.join(name, vector: given.storage) } else { sink.join(name, outer: a, b) }
+  }
 }
 
 /// One step's gradient of a weight on `Double`.
@@ -208,6 +253,12 @@ public protocol RecurrentCell: Sendable {
   /// backward step writes its first gradient over it.
   func backward(_ dState: consuming CellState<Double>, _ cache: Cache, _ w: Weights)
     -> CellGradients
+  /// The same step back, each parameter's share handed to `sink` as it is formed, in the order
+  /// `backward` lists them: what the walk calls, its sums the sink. Returns `∂E/∂h_{t−1}` (and
+  /// `∂E/∂c_{t−1}`).
+  func backward<S: ShareSink<Double>>(
+    _ dState: consuming CellState<Double>, _ cache: Cache, _ w: Weights, joining sink: inout S
+  ) -> CellState<Double>
   /// The step forward and back on rows side by side, `Lanes.count` rows in the lanes, with
   /// the weights of `p` read once: the functions `forward` and `backward` call, on `Lanes`,
   /// each lane its own row's step to the bit (the echo training, `EchoStep`). Nil where the
@@ -225,6 +276,16 @@ extension RecurrentCell {
     -> CellGradients
   {
     backward(dState, cache, weights(p))
+  }
+
+  /// By default through the list `backward` makes (a stack, a catalogued mistake): every cell
+  /// of one layer hands its shares on without it.
+  public func backward<S: ShareSink<Double>>(
+    _ dState: consuming CellState<Double>, _ cache: Cache, _ w: Weights, joining sink: inout S
+  ) -> CellState<Double> {
+    let g = backward(dState, cache, w)
+    for (name, share) in g.parameters { sink.join(name, share) }
+    return g.dStatePrev
   }
 
   /// By default `step` itself, which reads its weights at every step and makes a new state:

@@ -291,45 +291,43 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
     if case .window(let n) = truncation {
       return backward(run, p, window: n, keepingUpstream: keepingUpstream, eachStep: eachStep)
     }
-    var d = GradientSums(p.layout, accumulate: accumulate, steps: run.caches.count)
+    var d = WatchedSums(
+      GradientSums(p.layout, accumulate: accumulate, steps: run.caches.count), eachStep)
     let (V, w) = (p.matrix(cell.outputNames.weights), cell.weights(p))
     // dhNext (and dcNext): nothing comes back from beyond the last step.
     var next: CellState<Double> = cell.zeroState(dims)
     var upstream: [CellState<Double>] = []
     if keepingUpstream { upstream.reserveCapacity(run.caches.count) }
     for t in run.caches.indices.reversed() {
-      func join(_ name: String, _ contribution: StepGradient) {
-        eachStep?(t, name, contribution.values)
-        d.join(name, contribution)
-      }
-      let ds = outputGradients(run, t, V, join)
+      d.t = t
+      let ds = outputGradients(run, t, V, joining: &d)
       // ∂E/∂h_t: from E_t, and from every later E through h_{t+1} (dhNext); dcNext (and a
       // stack's lower layers' dhNext) as it came, dcNext moved out of `next`, so that the step
       // writes its first gradient over it (`RecurrentCell.backward`).
       let dState = CellState(h: ds .+ next.h, c: next.c.take(), below: next.below)
       if keepingUpstream { upstream.append(dState) }
-      let g = cell.backward(dState, run.caches[t], w)
-      for (name, share) in g.parameters { join(name, share) }  // shared weights: gradients add
-      next = g.dStatePrev  // what step t owes to h_{t−1} (and c_{t−1})
+      // Its shares join the sums (shared weights: gradients add); what step t owes to h_{t−1}
+      // (and c_{t−1}) goes on.
+      next = cell.backward(dState, run.caches[t], w, joining: &d)
       // A chunk's first step: nothing goes back past it (TensorFlow-style truncation).
       if truncation.stops(before: t) { next = cell.zeroState(dims) }
     }
     return SequenceGradients(
-      parameters: d.total(), initialState: next, upstream: upstream.reversed())
+      parameters: d.sums.total(), initialState: next, upstream: upstream.reversed())
   }
 
-  /// Step `t`'s output layer backwards: `join`s `∂E_t/∂V` and `∂E_t/∂b_y`, returns
+  /// Step `t`'s output layer backwards: hands `∂E_t/∂V` and `∂E_t/∂b_y` to `sink`, returns
   /// `∂E_t/∂h_t = Vᵀ(ŷ_t − y_t)`; zeros where step `t` carries no loss.
-  func outputGradients(
+  func outputGradients<S: ShareSink<Double>>(
     _ run: SequenceForward<Double, Cell.Cache>, _ t: Int, _ V: Matrix<Double>,
-    _ join: (_ name: String, _ contribution: StepGradient) -> Void
+    joining sink: inout S
   ) -> [Double] {
     guard carriesLoss?[t] ?? true else { return [Double](repeating: 0, count: dims.H) }
     let mask = dropout?.outputMasks[t]
     let s = mask.map { run.states[t].h .* $0 } ?? run.states[t].h
     let out = outputBackward(run.yHats[t], targets[t], s, V)
-    join(cell.outputNames.weights, out.weights.share)  // Σ_t (ŷ_t − y_t) ⊗ s_t
-    join(cell.outputNames.bias, .vector(out.db_y))
+    out.weights.join(cell.outputNames.weights, into: &sink)  // Σ_t (ŷ_t − y_t) ⊗ s_t
+    sink.join(cell.outputNames.bias, vector: out.db_y)
     return mask.map { out.ds .* $0 } ?? out.ds  // ∂s_t/∂h_t = diag(mask_t)
   }
 
@@ -346,28 +344,25 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
   ) -> SequenceGradients {
     // Each step is walked back once for every error whose window covers it.
     let walked = run.caches.count * min(n, run.caches.count)
-    var d = GradientSums(p.layout, accumulate: accumulate, steps: walked)
+    var d = WatchedSums(GradientSums(p.layout, accumulate: accumulate, steps: walked), eachStep)
     let (V, w) = (p.matrix(cell.outputNames.weights), cell.weights(p))
     let nothing: CellState<Double> = cell.zeroState(dims)
     var initial = nothing
     // What reaches step t, summed over the errors whose windows cover it.
     var upstream = keepingUpstream ? run.caches.map { _ in nothing } : []
-    func join(_ t: Int, _ name: String, _ contribution: StepGradient) {
-      eachStep?(t, name, contribution.values)
-      d.join(name, contribution)
-    }
     for t in run.caches.indices.reversed() {
-      let ds = outputGradients(run, t, V) { join(t, $0, $1) }
+      d.t = t
+      let ds = outputGradients(run, t, V, joining: &d)
       var dState = CellState(h: ds, c: nothing.c, below: nothing.below)  // E_t's own ∂E_t/∂h_t
       for j in stride(from: t, through: max(0, t - n + 1), by: -1) {
         if keepingUpstream { upstream[j] = upstream[j] + dState }
-        let g = cell.backward(dState, run.caches[j], w)
-        for (name, share) in g.parameters { join(j, name, share) }
-        dState = g.dStatePrev  // E_t's gradient one step further back
+        d.t = j
+        dState = cell.backward(dState, run.caches[j], w, joining: &d)  // one step further back
       }
       if t < n { initial = initial + dState }  // the window reached the initial state
     }
-    return SequenceGradients(parameters: d.total(), initialState: initial, upstream: upstream)
+    return SequenceGradients(
+      parameters: d.sums.total(), initialState: initial, upstream: upstream)
   }
 
   /// The largest conditioning of any step of `run`: the cell's (`RecurrentCell.conditioning`)
@@ -403,5 +398,31 @@ public struct SequenceModel<Cell: RecurrentCell>: DifferentiableModel {
       loss: run.loss, gradients: g.flat, magnitudes: g.magnitudes,
       finalState: zip(cell.stateNames, final.parts).map { Variable($0, $1) },
       conditioningOfRun: { conditioning(run) })
+  }
+}
+
+/// A walk's sums, each share shown first to `eachStep` when it is given (`SequenceModel.backward`):
+/// the step it came from, the parameter's name, the share written out.
+struct WatchedSums: ShareSink {
+  /// The sums the shares join.
+  var sums: GradientSums
+  /// Who sees each share before it joins; nil: nobody.
+  let eachStep: ((_ t: Int, _ name: String, _ contribution: [Double]) -> Void)?
+  /// The step whose shares come now.
+  var t = 0
+
+  /// `sums`, each share shown to `eachStep` first.
+  init(_ sums: GradientSums, _ eachStep: ((Int, String, [Double]) -> Void)?) {
+    (self.sums, self.eachStep) = (sums, eachStep)
+  }
+
+  mutating func join(_ name: String, outer a: [Double], _ b: [Double]) {
+    eachStep?(t, name, Matrix.outer(a, b).storage)
+    sums.join(name, outer: a, b)
+  }
+
+  mutating func join(_ name: String, vector v: [Double]) {
+    eachStep?(t, name, v)
+    sums.join(name, vector: v)
   }
 }
