@@ -36,6 +36,13 @@ private struct DiagonalCell: RecurrentCell {
 }
 
 @Suite struct SequenceModelTests {
+  /// Every cell of the library (both GRU variants) and a stack of two.
+  static let everyCell: [any RecurrentCell] = [
+    RNNCell(), ConcatRNNCell(), LSTMCell(forgetBias: 1), GRUCell(variant: .resetBefore),
+    GRUCell(variant: .resetAfter),
+    StackedCell([LSTMCell(forgetBias: 0), GRUCell(variant: .resetAfter)]),
+  ]
+
   /// The parameter order of every `grad` model, as the README's table states it (written out
   /// here by hand): each list comes from its cell's spec and the output layer's.
   @Test func parameterOrderIsTheContract() {
@@ -86,12 +93,7 @@ private struct DiagonalCell: RecurrentCell {
         #expect(bare.states.isEmpty && bare.yHats.isEmpty && bare.caches.isEmpty, "\(label)")
       }
     }
-    check(RNNCell())
-    check(ConcatRNNCell())
-    check(LSTMCell(forgetBias: 1))
-    check(GRUCell(variant: .resetBefore))
-    check(GRUCell(variant: .resetAfter))
-    check(StackedCell([LSTMCell(forgetBias: 0), GRUCell(variant: .resetAfter)]))
+    for cell in Self.everyCell { check(cell) }
   }
 
   /// A step's shares handed straight to a sink (what the walk calls) are what it lists.
@@ -123,12 +125,7 @@ private struct DiagonalCell: RecurrentCell {
         #expect(dStatePrev.parts == listed.dStatePrev.parts, "\(label)")
       }
     }
-    check(RNNCell())
-    check(ConcatRNNCell())
-    check(LSTMCell(forgetBias: 1))
-    check(GRUCell(variant: .resetBefore))
-    check(GRUCell(variant: .resetAfter))
-    check(StackedCell([LSTMCell(forgetBias: 0), GRUCell(variant: .resetAfter)]))
+    for cell in Self.everyCell { check(cell) }
     check(DiagonalCell())
   }
 
