@@ -103,9 +103,9 @@ public typealias StepGradient = StepGradientOf<Double>
 /// Where a step's backward pass hands its shares, by parameter name, as it forms them: the
 /// walk's sums (`GradientSums`), or a list of them (`ShareList`, a step's `CellGradientsOf`).
 ///
-/// Handed straight to the sums, a share's arrays are lent, not stored: a list holds each of
-/// them once more, and the walk let go of each after reading it (half of a step's reference
-/// counts, notes/Performance.md, twenty-fifth round).
+/// Handed straight to the sums, a share's arrays are lent, not stored: a list would hold each
+/// of them once more, and the walk read them back out of it, which was half of a call's
+/// retains (notes/Performance.md, twenty-fifth round).
 public protocol ShareSink<Number> {
   /// The number the shares are made of: `Double`, or `Lanes` for rows side by side.
   associatedtype Number: Scalar
@@ -131,8 +131,8 @@ public struct ShareList<Number: Scalar>: ShareSink {
   public var list: [(name: String, gradient: StepGradientOf<Number>)] = []
   /// An empty list, with room for `capacity` shares.
   public init(capacity: Int) { list.reserveCapacity(capacity) }
-  /// Each share made where it is stored: made first and then copied in, each array was retained
-  /// twice (notes/Performance.md, nineteenth round).
+  /// `a ⊗ b` listed as `name`'s share, made where it is stored (made first and then copied in,
+  /// each array was retained twice: notes/Performance.md, nineteenth round).
   public mutating func join(_ name: String, outer a: [Number], _ b: [Number]) {
     list.append((name, .outer(a, b)))
   }
