@@ -138,8 +138,17 @@ public struct ConcatRNNCell: RecurrentCell {
     _ dState: consuming CellState<Double>, _ cache: ConcatRNNStepCache<Double>,
     _ w: (W: Matrix<Double>, b_s: [Double]), joining sink: inout S
   ) -> CellState<Double> {
-    let g = concatRNNStepBackward(dState.handedOn().h, cache: cache, W: w.W)
-    Self.join(g, into: &sink)
+    Self.stepBack(dState, cache, w.W, joining: &sink)
+  }
+
+  /// One step back on any `Scalar`, its shares handed to `sink`, `∂E/∂S_{t−1}` returned: the
+  /// walk's (`backward(_:_:_:joining:)`) and the echo training's (`sideBySide`).
+  static func stepBack<T: Scalar, S: ShareSink<T>>(
+    _ dState: consuming CellState<T>, _ cache: ConcatRNNStepCache<T>, _ W: Matrix<T>,
+    joining sink: inout S
+  ) -> CellState<T> {
+    let g = concatRNNStepBackward(dState.handedOn().h, cache: cache, W: W)
+    join(g, into: &sink)
     return CellState(h: g.dsPrev)
   }
 
@@ -148,10 +157,7 @@ public struct ConcatRNNCell: RecurrentCell {
     let (W, b_s) = (p.matrix("W"), p["b_s"])
     return { x, state in
       let (S, cache) = concatRNNStepForward(x: x, sPrev: state.h, W: W, b_s: b_s)
-      return (
-        CellState(h: S),
-        { Self.cellGradients(concatRNNStepBackward($0.handedOn().h, cache: cache, W: W)) }
-      )
+      return (CellState(h: S), { Self.stepBack($0, cache, W, joining: &$1) })
     }
   }
 

@@ -350,8 +350,17 @@ public struct GRUCell: RecurrentCell {
     _ dState: consuming CellState<Double>, _ cache: GRUStepCache<Double>, _ w: GRUGates<Double>,
     joining sink: inout S
   ) -> CellState<Double> {
+    Self.stepBack(dState, cache, w, variant, joining: &sink)
+  }
+
+  /// One step back on any `Scalar`, its shares handed to `sink`, `∂E/∂h_{t−1}` returned: the
+  /// walk's (`backward(_:_:_:joining:)`) and the echo training's (`sideBySide`).
+  static func stepBack<T: Scalar, S: ShareSink<T>>(
+    _ dState: consuming CellState<T>, _ cache: GRUStepCache<T>, _ w: GRUGates<T>,
+    _ variant: GRUVariant, joining sink: inout S
+  ) -> CellState<T> {
     let g = gruStepBackward(dState.handedOn().h, cache: cache, p: w, variant: variant)
-    Self.join(g, into: &sink)
+    join(g, into: &sink)
     return CellState(h: g.dhPrev)
   }
 
@@ -361,13 +370,7 @@ public struct GRUCell: RecurrentCell {
     let (gates, variant) = (GRUGates(p), variant)
     return { x, state in
       let (h, cache) = gruStepForward(x: x, hPrev: state.h, p: gates, variant: variant)
-      return (
-        CellState(h: h),
-        {
-          Self.cellGradients(
-            gruStepBackward($0.handedOn().h, cache: cache, p: gates, variant: variant))
-        }
-      )
+      return (CellState(h: h), { Self.stepBack($0, cache, gates, variant, joining: &$1) })
     }
   }
 

@@ -291,9 +291,19 @@ public struct LSTMCell: RecurrentCell {
     _ dState: consuming CellState<Double>, _ cache: LSTMStepCache<Double>,
     _ w: LSTMGates<Double>, joining sink: inout S
   ) -> CellState<Double> {
+    Self.stepBack(dState, cache, w, joining: &sink)
+  }
+
+  /// One step back on any `Scalar`, its shares handed to `sink`, `∂E/∂h_{t−1}` and
+  /// `∂E/∂c_{t−1}` returned: the walk's (`backward(_:_:_:joining:)`) and the echo training's
+  /// (`sideBySide`).
+  static func stepBack<T: Scalar, S: ShareSink<T>>(
+    _ dState: consuming CellState<T>, _ cache: LSTMStepCache<T>, _ w: LSTMGates<T>,
+    joining sink: inout S
+  ) -> CellState<T> {
     let (dh, dc) = dState.handedOnWithC()
     let g = lstmStepBackward(dh: dh, dc: dc, cache: cache, p: w)
-    Self.join(g, into: &sink)
+    join(g, into: &sink)
     return CellState(h: g.dhPrev, c: g.dcPrev)
   }
 
@@ -304,13 +314,7 @@ public struct LSTMCell: RecurrentCell {
     return { x, state in
       let (h, c, cache) = lstmStepForward(
         x: x, hPrev: state.h, cPrev: state.cellState, p: gates, forgetBias: forgetBias)
-      return (
-        CellState(h: h, c: c),
-        {
-          let (dh, dc) = $0.handedOnWithC()
-          return Self.cellGradients(lstmStepBackward(dh: dh, dc: dc, cache: cache, p: gates))
-        }
-      )
+      return (CellState(h: h, c: c), { Self.stepBack($0, cache, gates, joining: &$1) })
     }
   }
 

@@ -279,8 +279,17 @@ public struct RNNCell: RecurrentCell {
     _ dState: consuming CellState<Double>, _ cache: RNNStepCache<Double>,
     _ w: GateParameters<Double>, joining sink: inout S
   ) -> CellState<Double> {
+    Self.stepBack(dState, cache, w, joining: &sink)
+  }
+
+  /// One step back on any `Scalar`, its shares handed to `sink`, `∂E/∂h_{t−1}` returned: the
+  /// walk's (`backward(_:_:_:joining:)`) and the echo training's (`sideBySide`).
+  static func stepBack<T: Scalar, S: ShareSink<T>>(
+    _ dState: consuming CellState<T>, _ cache: RNNStepCache<T>, _ w: GateParameters<T>,
+    joining sink: inout S
+  ) -> CellState<T> {
     let g = rnnStepBackward(dState.handedOn().h, cache: cache, W: w.W, U: w.U)
-    Self.join(g, into: &sink)
+    join(g, into: &sink)
     return CellState(h: g.dhPrev)
   }
 
@@ -289,10 +298,7 @@ public struct RNNCell: RecurrentCell {
     let w = Self.gate(p)
     return { x, state in
       let (h, cache) = rnnStepForward(x: x, hPrev: state.h, W: w.W, U: w.U, b: w.b)
-      return (
-        CellState(h: h),
-        { Self.cellGradients(rnnStepBackward($0.handedOn().h, cache: cache, W: w.W, U: w.U)) }
-      )
+      return (CellState(h: h), { Self.stepBack($0, cache, w, joining: &$1) })
     }
   }
 

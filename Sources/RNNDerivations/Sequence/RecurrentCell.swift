@@ -207,8 +207,10 @@ public typealias StepInPlace<T: Scalar> = (_ x: [T], _ state: inout CellState<T>
 public typealias SideBySideStep = (_ x: [Lanes], _ state: CellState<Lanes>) -> (
   state: CellState<Lanes>, back: SideBySideBack
 )
-/// One step back on rows side by side, given `∂E/∂h_t` (and `∂E/∂c_t`) from above.
-public typealias SideBySideBack = (_ dState: consuming CellState<Lanes>) -> CellGradientsOf<Lanes>
+/// One step back on rows side by side, given `∂E/∂h_t` (and `∂E/∂c_t`) from above: its shares
+/// handed to the rows' sums, `∂E/∂h_{t−1}` (and `∂E/∂c_{t−1}`) returned.
+public typealias SideBySideBack = (_ dState: consuming CellState<Lanes>, _ sums: inout LaneSums)
+  -> CellState<Lanes>
 
 /// One recurrent cell: its parameters, one forward step over any `Scalar`, and the
 /// hand-derived backward step (Keras's `cell.call(inputs, states)`, PyTorch's `RNNCellBase`).

@@ -373,50 +373,84 @@ extension EchoStep {
       state = next
     }
     // Backward: the output layer's shares and ∂E_t/∂h_t, then the cell's, t = T−1, …, 0.
-    // A weight's shares `a ⊗ b` wait as their factors, the arrays the steps made, and are
-    // added after the last step (`Matrix<Lanes>.addOuters`), as `GradientSums` does on
-    // `Double`: the same additions in the same order, each entry's sum held in registers
-    // across the steps.
-    var sums = p.values.map { [Lanes](repeating: 0, count: $0.count) }
-    var waiting = p.values.map { _ in [(a: [Lanes], b: [Lanes])]() }
-    // Room for a step's share of each weight; a vector's shares are added as they come.
-    for k in waiting.indices where !p.layout.shapes[k].isVector { waiting[k].reserveCapacity(T) }
-    /// Variable `k`'s waiting shares added.
-    func flush(_ k: Int) {
-      Matrix.addOuters(waiting[k], into: &sums[k])
-      waiting[k].removeAll()
-    }
-    func add(_ k: Int, _ share: StepGradientOf<Lanes>) {
-      switch share {
-      case .vector(let v):
-        flush(k)  // the shares before this one first: the order of the additions is kept
-        sums[k].withUnsafeMutableBufferPointer { sum in for i in v.indices { sum[i] += v[i] } }
-      case .outer(let a, let b): waiting[k].append((a, b))  // kept, not copied
-      }
-    }
-    let (v, bias) = (
-      p.layout.index(of: cell.outputNames.weights), p.layout.index(of: cell.outputNames.bias)
-    )
+    var sums = LaneSums(p.layout, steps: T)
     var next: CellState<Lanes> = cell.zeroState(dims)
     for t in (0..<T).reversed() {
       let dz = softmaxCrossEntropyBackward(kept[t].yHat, target: kept[t].y)  // ŷ_t − y_t
       let out = outputLayerBackward(dz: dz, s: kept[t].s, V: V)
-      add(v, out.weights.share)  // ∂E_t/∂V = dz ⊗ s_t
-      add(bias, .vector(out.db_y))  // ∂E_t/∂b_y = dz
+      out.weights.join(cell.outputNames.weights, into: &sums)  // ∂E_t/∂V = dz ⊗ s_t
+      sums.join(cell.outputNames.bias, vector: out.db_y)  // ∂E_t/∂b_y = dz
       // ∂E/∂h_t = ∂E_t/∂h_t + dhNext (`ds .+ dhNext`, the same additions in the same order),
       // written over dhNext's array. dhNext and dcNext are moved out of `next` (one holder
       // each), so that the sum and the step write over them.
       var dh: [Lanes] = []
       swap(&dh, &next.h)
       precondition(dh.count == out.ds.count, "∂E_t/∂h_t and dhNext: H entries each")
-      let g = kept[t].back(
-        CellState(h: entrywise(consume dh, out.ds) { $1 + $0 }, c: next.c.take(), below: next.below)
-      )
-      for (name, share) in g.parameters { add(p.layout.index(of: name), share) }  // shared: add
-      next = g.dStatePrev  // ∂E/∂h_{t−1} (and c_{t−1}); dropped at t = 0: the state is a constant
+      // Its shares join the sums (shared: they add); ∂E/∂h_{t−1} (and c_{t−1}) goes on,
+      // dropped at t = 0: the state is a constant.
+      next = kept[t].back(
+        CellState(
+          h: entrywise(consume dh, out.ds) { $1 + $0 }, c: next.c.take(), below: next.below),
+        &sums)
     }
+    return (loss, sums.total(), (0..<group.count).map(state.lane))
+  }
+}
+
+/// A group's gradient sums on rows side by side (`EchoStep.walkSideBySide`): what a step back
+/// hands its shares to (`SideBySideBack`).
+///
+/// A weight's shares `a ⊗ b` wait as their factors, the arrays the steps made (kept, not
+/// copied), and are added after the last step (`Matrix<Lanes>.addOuters`), as `GradientSums`
+/// does on `Double`: the same additions in the same order, each entry's sum held in registers
+/// across the steps. A vector's shares are added as they come.
+public struct LaneSums: ShareSink {
+  /// The variables' names and shapes.
+  let layout: Layout
+  /// Per variable, what has joined so far (the waiting shares not yet).
+  private var sums: [[Lanes]]
+  /// Per variable, its outer-product shares still waiting.
+  private var waiting: [[(a: [Lanes], b: [Lanes])]]
+  /// The variable the last share joined.
+  private var last = -1
+
+  /// Zeros in the shape of `layout`, with room for `steps` shares of each weight.
+  init(_ layout: Layout, steps: Int) {
+    self.layout = layout
+    sums = layout.shapes.map { [Lanes](repeating: 0, count: $0.count) }
+    waiting = layout.shapes.map { _ in [] }
+    for k in waiting.indices where !layout.shapes[k].isVector { waiting[k].reserveCapacity(steps) }
+  }
+
+  /// One step's share `a ⊗ b` of `name`'s gradient waits, as its factors, to join the sum.
+  public mutating func join(_ name: String, outer a: [Lanes], _ b: [Lanes]) {
+    waiting[variable(name)].append((a, b))
+  }
+
+  /// One step's share `v` of `name`'s gradient joins the sum.
+  public mutating func join(_ name: String, vector v: [Lanes]) {
+    let k = variable(name)
+    flush(k)  // the shares before this one first: the order of the additions is kept
+    sums[k].withUnsafeMutableBufferPointer { sum in for i in v.indices { sum[i] += v[i] } }
+  }
+
+  /// Every share added: the sums, per variable.
+  mutating func total() -> [[Lanes]] {
     for k in waiting.indices { flush(k) }
-    return (loss, sums, (0..<group.count).map(state.lane))
+    return sums
+  }
+
+  /// Variable `k`'s waiting shares added.
+  private mutating func flush(_ k: Int) {
+    Matrix.addOuters(waiting[k], into: &sums[k])
+    waiting[k].removeAll()
+  }
+
+  /// Where `name` is, looked for first after the last one: a step's shares come in the
+  /// parameters' order.
+  private mutating func variable(_ name: String) -> Int {
+    last = layout.index(of: name, guess: last + 1 < waiting.count ? last + 1 : 0)
+    return last
   }
 }
 
