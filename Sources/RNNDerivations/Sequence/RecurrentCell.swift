@@ -101,7 +101,8 @@ public enum StepGradientOf<T: Scalar>: Sendable {
 public typealias StepGradient = StepGradientOf<Double>
 
 /// Where a step's backward pass hands its shares, by parameter name, as it forms them: the
-/// walk's sums (`GradientSums`), or a list of them (`ShareList`, a step's `CellGradientsOf`).
+/// walk's sums (`GradientSums`; on rows side by side the echo training's, `LaneSums`), or a
+/// list of them (`ShareList`, a step's `CellGradientsOf`).
 ///
 /// Handed straight to the sums, a share's arrays are lent, not stored: a list would hold each
 /// of them once more, and the walk read them back out of it, which was half of a call's
