@@ -163,10 +163,9 @@ public struct ConcatRNNCell: RecurrentCell {
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂S_{t−1}`;
   /// `∂E/∂W` as its two factors.
-  public static func cellGradients<T: Scalar>(_ g: consuming ConcatRNNStepGradientsOf<T>)
-    -> CellGradientsOf<T>
+  public static func cellGradients(_ g: consuming ConcatRNNStepGradientsOf<Double>) -> CellGradients
   {
-    var parameters = ShareList<T>(capacity: 2)
+    var parameters = ShareList<Double>(capacity: 2)
     join(g, into: &parameters)
     let dsPrev = g.dsPrev
     let g = consume g  // moved into dx's closure, not copied

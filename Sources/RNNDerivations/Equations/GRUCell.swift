@@ -375,10 +375,8 @@ public struct GRUCell: RecurrentCell {
   }
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
-  public static func cellGradients<T: Scalar>(_ g: consuming GRUStepGradientsOf<T>)
-    -> CellGradientsOf<T>
-  {
-    var parameters = ShareList<T>(capacity: 10)
+  public static func cellGradients(_ g: consuming GRUStepGradientsOf<Double>) -> CellGradients {
+    var parameters = ShareList<Double>(capacity: 10)
     join(g, into: &parameters)
     let dStatePrev = CellState(h: g.dhPrev)
     let g = consume g  // moved into dx's closure, not copied

@@ -320,10 +320,8 @@ public struct LSTMCell: RecurrentCell {
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}` and
   /// `∂E/∂c_{t−1}`.
-  public static func cellGradients<T: Scalar>(_ g: consuming LSTMStepGradientsOf<T>)
-    -> CellGradientsOf<T>
-  {
-    var parameters = ShareList<T>(capacity: 12)
+  public static func cellGradients(_ g: consuming LSTMStepGradientsOf<Double>) -> CellGradients {
+    var parameters = ShareList<Double>(capacity: 12)
     join(g, into: &parameters)
     let dStatePrev = CellState(h: g.dhPrev, c: g.dcPrev)
     let g = consume g  // moved into dx's closure, not copied

@@ -68,7 +68,7 @@ public func rnnStepBackward<T: Scalar>(
 ///
 /// The weight gradients are outer products, kept as their two factors: `dW` and `dU` write
 /// them out when read; the walk adds them into its sums without forming them
-/// (`OuterGradientOf.share`).
+/// (`OuterGradientOf.join`).
 public struct AffineGradientsOf<T: Scalar>: Sendable {
   /// `∂E/∂a`, what `dx` is formed from.
   let da: [T]
@@ -303,11 +303,9 @@ public struct RNNCell: RecurrentCell {
   }
 
   /// One step's gradients as the walk takes them: by parameter name, then `∂E/∂h_{t−1}`.
-  public static func cellGradients<T: Scalar>(_ g: consuming AffineGradientsOf<T>)
-    -> CellGradientsOf<T>
-  {
+  public static func cellGradients(_ g: consuming AffineGradients) -> CellGradients {
     let dhPrev = g.dhPrev
-    var parameters = ShareList<T>(capacity: 3)
+    var parameters = ShareList<Double>(capacity: 3)
     join(g, into: &parameters)
     let g = consume g  // moved into dx's closure, not copied
     return CellGradientsOf(

@@ -77,6 +77,13 @@ public struct Layout: Sendable {
     known.names.indices.contains(guess) && known.names[guess] == name ? guess : index(of: name)
   }
 
+  /// The index of `name`, looked for first right after `k`, or at the first name after the last
+  /// (a walk's sums: a step's shares come in the parameters' order, and the next step's start
+  /// again from the first).
+  @inlinable public func index(of name: String, after k: Int) -> Int {
+    index(of: name, guess: k + 1 < known.names.count ? k + 1 : 0)
+  }
+
   /// Names known to differ, each with a fingerprint of its UTF-8 bytes.
   @usableFromInline struct Names: Sendable {
     /// The names, in order.
@@ -352,10 +359,9 @@ struct GradientSums: ShareSink {
     sums.add(at: k, v)
   }
 
-  /// Where `name` is, looked for first after the last one: a step's shares come in the
-  /// parameters' order.
+  /// Where `name` is, looked for first after the last share's variable.
   private mutating func variable(_ name: String) -> Int {
-    last = sums.layout.index(of: name, guess: last + 1 < waiting.count ? last + 1 : 0)
+    last = sums.layout.index(of: name, after: last)
     return last
   }
 

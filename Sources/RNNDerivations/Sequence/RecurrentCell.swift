@@ -75,8 +75,7 @@ extension CellState<Double> {
   }
 }
 
-/// One step's share of a parameter's gradient, on any `Scalar`: `StepGradient` on `Double`,
-/// and on `Lanes` the shares of rows side by side, each lane its own row's.
+/// One step's share of a parameter's gradient, on any `Scalar`: `StepGradient` on `Double`.
 ///
 /// A weight's share is an outer product, `da ⊗ h_{t−1}`: H·H numbers made of H + H. The walk
 /// never forms it: it keeps the two factors and adds every step's product into the sum after
@@ -159,10 +158,8 @@ public struct OuterGradientOf<T: Scalar>: Sendable {
     get { given ?? .outer(a, b) }
     set { given = newValue }
   }
-  /// As the walk adds it: the factors (never formed), or the given matrix entry by entry.
-  public var share: StepGradientOf<T> { given.map { .vector($0.storage) } ?? .outer(a, b) }
-
-  /// `share` handed to `sink` as `name`'s, its arrays lent.
+  /// Handed to `sink` as `name`'s share, as the walk adds it: the factors (never formed), or
+  /// the given matrix entry by entry, its arrays lent.
   func join<S: ShareSink<T>>(_ name: String, into sink: inout S) {
     if let given { sink.join(name, vector: given.storage) } else { sink.join(name, outer: a, b) }
   }
@@ -172,7 +169,7 @@ public struct OuterGradientOf<T: Scalar>: Sendable {
 public typealias OuterGradient = OuterGradientOf<Double>
 
 /// What one step's hand-derived backward pass returns, on any `Scalar` (`CellGradients` on
-/// `Double`; on `Lanes`, rows side by side: `RecurrentCell.sideBySide`).
+/// `Double`, what `RecurrentCell.backward` lists).
 public struct CellGradientsOf<T: Scalar>: Sendable {
   /// This step's share of each parameter's gradient, by name.
   public var parameters: [(name: String, gradient: StepGradientOf<T>)]

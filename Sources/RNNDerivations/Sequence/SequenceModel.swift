@@ -417,7 +417,7 @@ struct WatchedSums: ShareSink {
   }
 
   mutating func join(_ name: String, outer a: [Double], _ b: [Double]) {
-    eachStep?(t, name, Matrix.outer(a, b).storage)
+    eachStep?(t, name, StepGradientOf.outer(a, b).values)
     sums.join(name, outer: a, b)
   }
 

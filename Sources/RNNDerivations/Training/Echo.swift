@@ -446,10 +446,9 @@ public struct LaneSums: ShareSink {
     waiting[k].removeAll()
   }
 
-  /// Where `name` is, looked for first after the last one: a step's shares come in the
-  /// parameters' order.
+  /// Where `name` is, looked for first after the last share's variable.
   private mutating func variable(_ name: String) -> Int {
-    last = layout.index(of: name, guess: last + 1 < waiting.count ? last + 1 : 0)
+    last = layout.index(of: name, after: last)
     return last
   }
 }
